@@ -1,0 +1,103 @@
+# hostmon build: BPF objects and skeletons, hostmond, tests. Output under build/.
+.DELETE_ON_ERROR:
+.SECONDARY:
+.DEFAULT_GOAL := all
+
+ARCH       := x86
+BUILD      := build
+CC         ?= cc
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+
+PKGS       := libbpf libelf zlib inih json-c
+CFLAGS     ?= -O2 -g
+WARN       := -Wall -Wextra -Werror
+CPPFLAGS   += -I$(BUILD) -I. -Iagent -D_GNU_SOURCE
+LDLIBS     += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+              -Ivmlinux/$(ARCH) -Ibpf
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+FAMILIES   := syscalls proc
+BPF_OBJS   := $(FAMILIES:%=$(BUILD)/%.bpf.o)
+SKELS      := $(FAMILIES:%=$(BUILD)/%.skel.h)
+
+AGENT_SRCS := $(wildcard agent/*.c)
+AGENT_OBJS := $(AGENT_SRCS:agent/%.c=$(BUILD)/agent/%.o)
+# Everything but main(): linked into hostmond and into the unit tests.
+AGENT_LIB  := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJS))
+
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_SRCS:= $(wildcard tests/helpers/*.c)
+HELPER_BINS:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
+
+.PHONY: all deps run test unit integration bench vmlinux clean
+
+all: $(BUILD)/hostmond
+
+# Installs the Debian packages the build and the tests need, only when missing.
+deps:
+	$(Q)tools/install-deps
+
+$(BUILD) $(BUILD)/agent $(BUILD)/tests $(BUILD)/helpers $(BUILD)/bench:
+	$(Q)mkdir -p $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# Syscall number -> name table, from the installed kernel headers.
+$(BUILD)/syscall_table.h: tools/gen-syscall-table /usr/include/x86_64-linux-gnu/asm/unistd_64.h | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)tools/gen-syscall-table /usr/include/x86_64-linux-gnu/asm/unistd_64.h > $@
+
+$(BUILD)/agent/%.o: agent/%.c $(SKELS) $(BUILD)/syscall_table.h | $(BUILD)/agent
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+$(BUILD)/hostmond: $(AGENT_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP $< $(AGENT_LIB) $(LDLIBS) -lcmocka -lm -o $@
+
+$(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< -lpthread -o $@
+
+run: deps all
+	$(BUILD)/hostmond --output jsonl:- $(ARGS)
+
+unit: $(UNIT_BINS)
+integration: all $(HELPER_BINS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(HELPER_BINS)
+	$(Q)tests/run-all $(BUILD)
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory -C . bench-build
+	$(Q)tests/bench/run $(BUILD)
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/agent/*.d $(BUILD)/tests/*.d)
+include tests/bench/bench.mk

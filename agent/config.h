@@ -1,0 +1,74 @@
+/* hostmond configuration: defaults, INI file (libinih) and command-line flags, validated. */
+#ifndef HOSTMON_CONFIG_H
+#define HOSTMON_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONFIG_STR_MAX		256
+#define CONFIG_LIST_MAX		1024
+
+enum log_level {
+	LOG_LEVEL_ERROR,
+	LOG_LEVEL_WARN,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG,
+};
+
+struct config {
+	/* [agent] */
+	unsigned int interval_s;		/* interval, 1..3600, default 10 */
+	char output[CONFIG_STR_MAX];		/* output, "jsonl:-" or "jsonl:PATH" */
+	char socket_path[CONFIG_STR_MAX];	/* socket, default /run/hostmon/hostmon.sock */
+	char spool_dir[CONFIG_STR_MAX];		/* spool_dir, default /var/lib/hostmon/spool */
+	enum log_level log_level;		/* log_level: error|warn|info|debug */
+	char host_id[CONFIG_STR_MAX];		/* host_id, default empty: /etc/machine-id */
+	uint32_t ringbuf_bytes;			/* ringbuf_size: power of two, 4096..1073741824 */
+	/* [kafka] */
+	char kafka_brokers[CONFIG_STR_MAX];	/* brokers, default empty (no Kafka) */
+	char kafka_topic[CONFIG_STR_MAX];	/* topic, default hostmon.events */
+	/* [syscalls] */
+	bool syscalls_enabled;			/* enabled, default true */
+	char syscalls_include[CONFIG_LIST_MAX];	/* include: comma list of names, empty = all */
+	char syscalls_exclude[CONFIG_LIST_MAX];	/* exclude: comma list of names */
+	char syscalls_blocking[CONFIG_LIST_MAX];	/* blocking: never reported as slow */
+	uint64_t slow_threshold_us;		/* slow_threshold_us, default 10000; 0 = every call */
+	bool slow_events;			/* slow_events, default true */
+	/* [proc] */
+	bool proc_enabled;			/* enabled, default true */
+};
+
+/* Fills every field with its default. */
+void config_defaults(struct config *cfg);
+
+/*
+ * Reads an INI file over cfg. On error returns -EINVAL (or -errno if the file
+ * cannot be read) and writes one message naming the file, line, section and
+ * key into err (e.g. "hostmon.ini:7: [agent] interval: 'abc' is not an
+ * integer in 1..3600"). Unknown sections and keys are errors.
+ */
+int config_load_file(struct config *cfg, const char *path, char *err, size_t errlen);
+
+/*
+ * Sets one key by section and name, as from the file or a flag; the same
+ * validation as config_load_file. Returns 0, or -EINVAL/-ENOENT with err set.
+ */
+int config_set(struct config *cfg, const char *section, const char *key,
+	       const char *value, char *err, size_t errlen);
+
+/*
+ * Parses argv (flags of DESIGN.md) over cfg as given (call config_defaults
+ * first). --config is read first, then the flags override it wherever
+ * --config stands; --set SECTION.KEY=VALUE sets any key of the file. Sets
+ * *check_only for --check-config, *show_version for --version. Returns 0;
+ * 1 for --help, after printing the usage to stdout (the caller exits 0);
+ * -EINVAL with err naming the flag or key; or config_load_file's error for
+ * the --config file (e.g. -ENOENT).
+ */
+int config_parse_args(struct config *cfg, int argc, char **argv, bool *check_only,
+		      bool *show_version, char *err, size_t errlen);
+
+const char *config_log_level_name(enum log_level level);
+
+#endif /* HOSTMON_CONFIG_H */

@@ -1,0 +1,305 @@
+/* The event loop: ring buffers and the window timer on one epoll, signals checked around it. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include "daemon.h"
+#include "family.h"
+#include "hostinfo.h"
+#include "jsonl_sink.h"
+#include "log.h"
+#include "pipeline.h"
+#include "proc.h"
+#include "syscalls.h"
+
+enum { SRC_SYSCALLS = 1, SRC_PROC, SRC_TIMER };
+
+struct daemon {
+	struct config cfg;
+	struct jsonl_sink *jsonl;
+	struct pipeline *out;
+	struct syscalls *syscalls;
+	struct proc *proc;
+	struct family_status sc_status;
+	struct family_status proc_status;
+	int epfd;
+	int timerfd;
+	sigset_t wait_mask;		/* the mask with SIGINT and SIGTERM unblocked */
+	uint64_t window_start_wall;
+	uint64_t window_start_mono;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static uint64_t clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static bool degraded(const struct daemon *d)
+{
+	return d->sc_status.state == FAMILY_FAILED || d->proc_status.state == FAMILY_FAILED;
+}
+
+static struct json_object *family_json(const struct family_status *st)
+{
+	struct json_object *o = json_object_new_object();
+
+	record_str(o, "state", family_state_name(st->state));
+	if (st->state == FAMILY_FAILED)
+		record_str(o, "error", st->error);
+	return o;
+}
+
+static void emit_status(struct daemon *d, const char *state, const char *reason)
+{
+	struct json_object *rec = pipeline__record(d->out, "agent_status");
+	struct json_object *probes = json_object_new_object();
+
+	if (!rec)
+		return;
+	record_str(rec, "state", state);
+	record_str(rec, "reason", reason);
+	json_object_object_add(probes, "syscalls", family_json(&d->sc_status));
+	json_object_object_add(probes, "proc", family_json(&d->proc_status));
+	json_object_object_add(rec, "probes", probes);
+	pipeline__emit(d->out, rec);
+	pipeline__flush(d->out);
+}
+
+static void emit_window(struct daemon *d)
+{
+	struct json_object *rec = pipeline__record(d->out, "metrics");
+	struct json_object *drops = json_object_new_object(), *agent = json_object_new_object();
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+
+	if (!rec) {
+		json_object_put(drops);
+		json_object_put(agent);
+		return;
+	}
+	record_u64(rec, "window_start_ns", d->window_start_wall);
+	record_u64(rec, "window_ns", now - d->window_start_mono);
+	record_str(rec, "state", degraded(d) ? "degraded" : "running");
+	if (d->syscalls)
+		syscalls__window(d->syscalls, rec, drops);
+	if (d->proc)
+		proc__window(d->proc, rec, drops);
+	record_u64(agent, "sink_failures", pipeline__failures(d->out));
+	json_object_object_add(drops, "agent", agent);
+	json_object_object_add(rec, "drops", drops);
+	d->window_start_mono = now;
+	d->window_start_wall = clock_ns(CLOCK_REALTIME);
+	pipeline__emit(d->out, rec);
+	pipeline__flush(d->out);
+}
+
+static int epoll_add(int epfd, int fd, uint32_t src)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = src };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int start_timer(struct daemon *d)
+{
+	struct itimerspec its = {
+		.it_interval = { .tv_sec = d->cfg.interval_s },
+		.it_value = { .tv_sec = d->cfg.interval_s },
+	};
+
+	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->timerfd < 0 || timerfd_settime(d->timerfd, 0, &its, NULL))
+		return -errno;
+	d->window_start_mono = clock_ns(CLOCK_MONOTONIC);
+	d->window_start_wall = clock_ns(CLOCK_REALTIME);
+	return epoll_add(d->epfd, d->timerfd, SRC_TIMER);
+}
+
+static void open_families(struct daemon *d)
+{
+	const struct config *cfg = &d->cfg;
+
+	if (cfg->syscalls_enabled) {
+		d->syscalls = syscalls__open(cfg, d->out, &d->sc_status);
+		if (!d->syscalls)
+			log_error("syscalls", "probe family failed, running without it: %s",
+				  d->sc_status.error);
+	}
+	if (cfg->proc_enabled) {
+		d->proc = proc__open(cfg, d->out, &d->proc_status);
+		if (!d->proc)
+			log_error("proc", "probe family failed, running without it: %s",
+				  d->proc_status.error);
+	}
+}
+
+static int open_outputs(struct daemon *d)
+{
+	struct hostinfo hi;
+	char err[256];
+	int ret;
+
+	ret = hostinfo_read(&hi, d->cfg.host_id, err, sizeof(err));
+	if (ret) {
+		log_error("hostmond", "host identity: %s", err);
+		return ret;
+	}
+	d->jsonl = jsonl_sink__new(d->cfg.output);
+	if (!d->jsonl) {
+		ret = -errno;
+		log_error("jsonl", "cannot open output %s: %s", d->cfg.output, strerror(-ret));
+		return ret;
+	}
+	d->out = pipeline__new(&hi);
+	if (!d->out)
+		return -ENOMEM;
+	pipeline__set_jsonl(d->out, d->jsonl);
+	return 0;
+}
+
+static int add_sources(struct daemon *d)
+{
+	int ret = 0;
+
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->epfd < 0)
+		return -errno;
+	if (d->syscalls)
+		ret = epoll_add(d->epfd, syscalls__epoll_fd(d->syscalls), SRC_SYSCALLS);
+	if (!ret && d->proc)
+		ret = epoll_add(d->epfd, proc__epoll_fd(d->proc), SRC_PROC);
+	if (!ret)
+		ret = start_timer(d);
+	return ret;
+}
+
+/* Blocks SIGINT/SIGTERM except inside epoll_pwait, so a stop is never missed. */
+static int install_signals(sigset_t *wait_mask)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &block, wait_mask) || sigaction(SIGINT, &sa, NULL) ||
+	    sigaction(SIGTERM, &sa, NULL))
+		return -errno;
+	sigdelset(wait_mask, SIGINT);
+	sigdelset(wait_mask, SIGTERM);
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+struct daemon *daemon__new(const struct config *cfg)
+{
+	struct daemon *d = calloc(1, sizeof(*d));
+	int ret = -ENOMEM;
+
+	if (!d)
+		goto fail;
+	d->cfg = *cfg;
+	d->epfd = d->timerfd = -1;
+	/* Before the slow part (loading probes), so a stop request then is kept, not lost. */
+	ret = install_signals(&d->wait_mask);
+	if (!ret)
+		ret = open_outputs(d);
+	if (ret)
+		goto fail;
+	open_families(d);
+	if ((cfg->syscalls_enabled || cfg->proc_enabled) && !d->syscalls && !d->proc) {
+		log_error("hostmond", "no probe family could be loaded; is this root on a kernel with BTF?");
+		ret = -ENOTSUP;
+		goto fail;
+	}
+	ret = add_sources(d);
+	if (ret) {
+		log_error("hostmond", "event loop setup failed: %s", strerror(-ret));
+		goto fail;
+	}
+	return d;
+fail:
+	daemon__free(d);
+	errno = -ret;
+	return NULL;
+}
+
+void daemon__free(struct daemon *d)
+{
+	if (!d)
+		return;
+	/* Destroying the skeletons detaches the probes. */
+	syscalls__free(d->syscalls);
+	proc__free(d->proc);
+	if (d->timerfd >= 0)
+		close(d->timerfd);
+	if (d->epfd >= 0)
+		close(d->epfd);
+	pipeline__free(d->out);
+	jsonl_sink__free(d->jsonl);
+	free(d);
+}
+
+static void drain(struct daemon *d)
+{
+	int ret;
+
+	if (d->syscalls && (ret = syscalls__poll(d->syscalls)) < 0)
+		log_error("syscalls", "ring buffer read failed: %s", strerror(-ret));
+	if (d->proc && (ret = proc__poll(d->proc)) < 0)
+		log_error("proc", "ring buffer read failed: %s", strerror(-ret));
+}
+
+static void on_timer(struct daemon *d)
+{
+	uint64_t expirations;
+
+	if (read(d->timerfd, &expirations, sizeof(expirations)) != sizeof(expirations))
+		return;
+	drain(d);
+	emit_window(d);
+}
+
+int daemon__run(struct daemon *d)
+{
+	struct epoll_event evs[8];
+	int n, ret = 0;
+
+	emit_status(d, degraded(d) ? "degraded" : "running", "probes attached");
+	log_info("hostmond", "running (%s), window %us, output %s",
+		 degraded(d) ? "degraded" : "all probes attached", d->cfg.interval_s, d->cfg.output);
+	while (!stop_requested) {
+		n = epoll_pwait(d->epfd, evs, 8, -1, &d->wait_mask);
+		if (n < 0 && errno != EINTR) {
+			ret = -errno;
+			log_error("hostmond", "epoll_wait failed: %s", strerror(-ret));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.u32 == SRC_TIMER)
+				on_timer(d);
+		}
+		if (n > 0)
+			drain(d);
+		pipeline__flush(d->out);
+	}
+	log_info("hostmond", "stopping: draining events and closing the last window");
+	drain(d);
+	emit_window(d);
+	emit_status(d, "stopped", stop_requested ? "signal" : "event loop error");
+	return ret;
+}

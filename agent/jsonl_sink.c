@@ -1,0 +1,89 @@
+/* JSON lines to a file or stdout; buffered, flushed by the event loop and per line on a tty. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "encode.h"
+#include "jsonl_sink.h"
+
+struct jsonl_sink {
+	FILE *out;
+	char *path;
+	int line_flush;
+	uint64_t errors;
+};
+
+struct jsonl_sink *jsonl_sink__new(const char *spec)
+{
+	struct jsonl_sink *sink;
+	const char *path;
+
+	if (strncmp(spec, "jsonl:", 6) != 0 || !spec[6]) {
+		errno = EINVAL;
+		return NULL;
+	}
+	path = spec + 6;
+	sink = calloc(1, sizeof(*sink));
+	if (!sink)
+		return NULL;
+	sink->path = strdup(path);
+	if (!sink->path)
+		goto err;
+	if (strcmp(path, "-") == 0) {
+		sink->out = stdout;
+		sink->line_flush = isatty(STDOUT_FILENO);
+	} else {
+		sink->out = fopen(path, "ae");
+		if (!sink->out)
+			goto err;
+	}
+	return sink;
+err:
+	jsonl_sink__free(sink);
+	return NULL;
+}
+
+void jsonl_sink__free(struct jsonl_sink *sink)
+{
+	int saved = errno;
+
+	if (!sink)
+		return;
+	if (sink->out && sink->out != stdout)
+		fclose(sink->out);
+	free(sink->path);
+	free(sink);
+	errno = saved;
+}
+
+int jsonl_sink__write(struct jsonl_sink *sink, struct json_object *rec)
+{
+	const char *line = encode_line(rec);
+
+	if (!line || fputs(line, sink->out) == EOF || fputc('\n', sink->out) == EOF ||
+	    (sink->line_flush && fflush(sink->out) == EOF)) {
+		sink->errors++;
+		return line ? -errno : -ENOMEM;
+	}
+	return 0;
+}
+
+int jsonl_sink__flush(struct jsonl_sink *sink)
+{
+	if (fflush(sink->out) == EOF) {
+		sink->errors++;
+		return -errno;
+	}
+	return 0;
+}
+
+uint64_t jsonl_sink__errors(const struct jsonl_sink *sink)
+{
+	return sink->errors;
+}
+
+const char *jsonl_sink__path(const struct jsonl_sink *sink)
+{
+	return sink->path;
+}

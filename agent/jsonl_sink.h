@@ -1,0 +1,19 @@
+/* The JSON-lines sink: one record per line to a file or stdout. */
+#ifndef HOSTMON_JSONL_SINK_H
+#define HOSTMON_JSONL_SINK_H
+
+#include <stdint.h>
+#include <json-c/json.h>
+
+struct jsonl_sink;
+
+/* spec is "jsonl:-" (stdout) or "jsonl:PATH" (appended). NULL with errno set. */
+struct jsonl_sink *jsonl_sink__new(const char *spec);
+void jsonl_sink__free(struct jsonl_sink *sink);
+/* Returns 0 or -errno; a failed line is counted in jsonl_sink__errors. */
+int jsonl_sink__write(struct jsonl_sink *sink, struct json_object *rec);
+int jsonl_sink__flush(struct jsonl_sink *sink);
+uint64_t jsonl_sink__errors(const struct jsonl_sink *sink);
+const char *jsonl_sink__path(const struct jsonl_sink *sink);
+
+#endif /* HOSTMON_JSONL_SINK_H */

@@ -1,0 +1,26 @@
+/* The one logger: leveled lines on stderr, libbpf's output routed through it. */
+#ifndef HOSTMON_LOG_H
+#define HOSTMON_LOG_H
+
+#include "config.h"
+
+extern enum log_level log_current_level;
+
+void log_set_level(enum log_level level);
+/* Routes libbpf's messages into the logger (its debug output only at debug level). */
+void log_route_libbpf(void);
+void log_write(enum log_level level, const char *component, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* No formatting happens when the level is off. */
+#define log_at(level, comp, ...) \
+	do { \
+		if ((level) <= log_current_level) \
+			log_write((level), (comp), __VA_ARGS__); \
+	} while (0)
+#define log_error(comp, ...)	log_at(LOG_LEVEL_ERROR, comp, __VA_ARGS__)
+#define log_warn(comp, ...)	log_at(LOG_LEVEL_WARN, comp, __VA_ARGS__)
+#define log_info(comp, ...)	log_at(LOG_LEVEL_INFO, comp, __VA_ARGS__)
+#define log_debug(comp, ...)	log_at(LOG_LEVEL_DEBUG, comp, __VA_ARGS__)
+
+#endif /* HOSTMON_LOG_H */

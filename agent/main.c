@@ -1,0 +1,45 @@
+/* hostmond: parse the configuration, then hand over to the daemon. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+
+#ifndef HOSTMON_VERSION
+#define HOSTMON_VERSION "0.1.0"
+#endif
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	struct daemon *d;
+	bool check_only = false, show_version = false;
+	char err[512];
+	int ret;
+
+	config_defaults(&cfg);
+	ret = config_parse_args(&cfg, argc, argv, &check_only, &show_version, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "hostmond: %s\n", err);
+		return 2;
+	}
+	if (ret > 0)	/* --help printed the usage */
+		return 0;
+	if (show_version) {
+		printf("hostmond %s\n", HOSTMON_VERSION);
+		return 0;
+	}
+	if (check_only) {
+		printf("hostmond: configuration is valid\n");
+		return 0;
+	}
+	log_set_level(cfg.log_level);
+	log_route_libbpf();
+	d = daemon__new(&cfg);
+	if (!d)
+		return 1;
+	ret = daemon__run(d);
+	daemon__free(d);
+	return ret ? 1 : 0;
+}

@@ -1,0 +1,114 @@
+/* Record stamping and fan-out to the sinks; the one place seq numbers are assigned. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "jsonl_sink.h"
+#include "log.h"
+#include "pipeline.h"
+
+struct pipeline {
+	struct hostinfo hi;
+	struct jsonl_sink *jsonl;
+	uint64_t next_seq;
+	uint64_t emitted;
+	uint64_t failures;
+};
+
+struct pipeline *pipeline__new(const struct hostinfo *hi)
+{
+	struct pipeline *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->hi = *hi;
+	p->next_seq = 1;
+	return p;
+}
+
+void pipeline__free(struct pipeline *p)
+{
+	free(p);
+}
+
+void pipeline__set_jsonl(struct pipeline *p, struct jsonl_sink *sink)
+{
+	p->jsonl = sink;
+}
+
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void record_u64(struct json_object *rec, const char *key, uint64_t v)
+{
+	json_object_object_add(rec, key, json_object_new_uint64(v));
+}
+
+void record_i64(struct json_object *rec, const char *key, int64_t v)
+{
+	json_object_object_add(rec, key, json_object_new_int64(v));
+}
+
+void record_str(struct json_object *rec, const char *key, const char *v)
+{
+	json_object_object_add(rec, key, json_object_new_string(v));
+}
+
+struct json_object *pipeline__record(struct pipeline *p, const char *type)
+{
+	struct json_object *rec = json_object_new_object();
+
+	if (!rec) {
+		p->failures++;
+		return NULL;
+	}
+	record_str(rec, "type", type);
+	record_u64(rec, "seq", p->next_seq++);
+	record_u64(rec, "ts_ns", wall_ns());
+	record_str(rec, "host_id", p->hi.host_id);
+	record_str(rec, "boot_id", p->hi.boot_id);
+	return rec;
+}
+
+void pipeline__emit(struct pipeline *p, struct json_object *rec)
+{
+	int err;
+
+	if (!rec)
+		return;
+	if (p->jsonl) {
+		err = jsonl_sink__write(p->jsonl, rec);
+		if (err) {
+			p->failures++;
+			log_error("jsonl", "write to %s failed: %s (%llu lines lost so far)",
+				  jsonl_sink__path(p->jsonl), strerror(-err),
+				  (unsigned long long)jsonl_sink__errors(p->jsonl));
+		}
+	}
+	p->emitted++;
+	json_object_put(rec);
+}
+
+void pipeline__flush(struct pipeline *p)
+{
+	int err;
+
+	if (p->jsonl && (err = jsonl_sink__flush(p->jsonl)))
+		log_error("jsonl", "flush of %s failed: %s", jsonl_sink__path(p->jsonl),
+			  strerror(-err));
+}
+
+uint64_t pipeline__emitted(const struct pipeline *p)
+{
+	return p->emitted;
+}
+
+uint64_t pipeline__failures(const struct pipeline *p)
+{
+	return p->failures;
+}

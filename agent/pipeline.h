@@ -1,0 +1,35 @@
+/* Where records go: stamps each with seq, time and host identity, hands it to the sinks. */
+#ifndef HOSTMON_PIPELINE_H
+#define HOSTMON_PIPELINE_H
+
+#include <stdint.h>
+#include <json-c/json.h>
+#include "hostinfo.h"
+
+struct pipeline;
+struct jsonl_sink;
+
+struct pipeline *pipeline__new(const struct hostinfo *hi);
+void pipeline__free(struct pipeline *p);
+/* The pipeline does not own the sink. */
+void pipeline__set_jsonl(struct pipeline *p, struct jsonl_sink *sink);
+
+/*
+ * A new record of the given type with "type", "seq", "ts_ns", "host_id" and
+ * "boot_id" set; the caller adds its fields and passes it to pipeline__emit.
+ * NULL on allocation failure (counted).
+ */
+struct json_object *pipeline__record(struct pipeline *p, const char *type);
+/* Writes rec to every sink and releases it. Failures are counted and logged. */
+void pipeline__emit(struct pipeline *p, struct json_object *rec);
+void pipeline__flush(struct pipeline *p);
+
+uint64_t pipeline__emitted(const struct pipeline *p);
+uint64_t pipeline__failures(const struct pipeline *p);
+
+/* Small helpers for building records. */
+void record_u64(struct json_object *rec, const char *key, uint64_t v);
+void record_i64(struct json_object *rec, const char *key, int64_t v);
+void record_str(struct json_object *rec, const char *key, const char *v);
+
+#endif /* HOSTMON_PIPELINE_H */

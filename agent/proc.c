@@ -1,0 +1,301 @@
+/* Process crash family: loads proc.bpf.c, emits process_crash and oom_kill records. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "bpf/proc.h"
+#include "proc.skel.h"
+#include "counters.h"
+#include "encode.h"
+#include "log.h"
+#include "names.h"
+#include "pipeline.h"
+#include "proc.h"
+
+struct proc {
+	struct proc_bpf *skel;
+	struct ring_buffer *rb;
+	struct pipeline *out;
+	int ncpu;
+	uint64_t *percpu;		/* one u64 per possible CPU */
+	uint64_t counts_prev[PROC_COUNTS];
+	uint64_t drops_prev[PROC_DROP_MAX];
+	struct counters *exits_prev;	/* keyed by comm */
+	uint64_t page_kb;
+	uint64_t read_errors;
+};
+
+static const char *const drop_names[PROC_DROP_MAX] = {
+	[PROC_DROP_CRASH_EVENT] = "process_crash",
+	[PROC_DROP_OOM_EVENT] = "oom_kill",
+	[PROC_DROP_PENDING_MAP] = "pending_map",
+	[PROC_DROP_EXIT_MAP] = "exit_map",
+};
+
+/* Since 6.16 sched_process_exit passes group_dead; older kernels need the fallback. */
+static bool exit_has_group_dead(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	bool has = false;
+	int id;
+
+	if (!vmlinux)
+		return false;
+	id = btf__find_by_name_kind(vmlinux, "btf_trace_sched_process_exit", BTF_KIND_TYPEDEF);
+	if (id > 0) {
+		t = btf__type_by_id(vmlinux, btf__resolve_type(vmlinux, id));
+		if (t && btf_is_ptr(t))
+			t = btf__type_by_id(vmlinux, t->type);
+		has = t && btf_is_func_proto(t) && btf_vlen(t) == 3;
+	}
+	btf__free(vmlinux);
+	return has;
+}
+
+/* "/a/b/c" from names stored leaf first; root is "/", unknown is "". */
+static void path_string(const struct proc_path *p, char *out, size_t len)
+{
+	char name[3 * PROC_NAME_LEN + 1];
+	size_t o = 0;
+	int n;
+
+	out[0] = 0;
+	if (p->truncated && len > 4)
+		o = (size_t)snprintf(out, len, "...");
+	for (int i = (int)p->depth - 1; i >= 0 && o < len; i--) {
+		encode_utf8(name, p->names[i], PROC_NAME_LEN);
+		n = snprintf(out + o, len - o, "/%s", name);
+		o += n > 0 ? (size_t)n : 0;
+	}
+	if (!p->depth && !p->truncated)
+		snprintf(out, len, "/");
+}
+
+static void record_path(struct json_object *rec, const char *key, const struct proc_path *p)
+{
+	char path[PROC_PATH_DEPTH * (3 * PROC_NAME_LEN + 1) + 4];
+
+	path_string(p, path, sizeof(path));
+	record_str(rec, key, path);
+}
+
+static void emit_crash(struct proc *pr, const struct proc_crash_event *e)
+{
+	struct json_object *rec = pipeline__record(pr->out, "process_crash");
+	int sig = e->exit_code & 0x7f;
+
+	if (!rec)
+		return;
+	record_u64(rec, "pid", e->pid);
+	record_u64(rec, "ppid", e->ppid);
+	json_object_object_add(rec, "comm", encode_bytes(e->comm, sizeof(e->comm)));
+	if (e->exe.depth)
+		record_path(rec, "exe", &e->exe);
+	else
+		json_object_object_add(rec, "exe", NULL);
+	record_u64(rec, "signal", sig);
+	record_str(rec, "signal_name", names_signal(sig));
+	json_object_object_add(rec, "core_dumped", json_object_new_boolean(e->exit_code & 0x80));
+	/* As a shell reports it; wait_status is the raw value waitpid() sees. */
+	record_u64(rec, "exit_code", 128 + sig);
+	record_u64(rec, "wait_status", e->exit_code);
+	record_path(rec, "cgroup", &e->cgroup);
+	record_path(rec, "memcg", &e->memcg);
+	record_u64(rec, "age_ns", e->age_ns);
+	json_object_object_add(rec, "oom_killed", json_object_new_boolean(e->oom_killed));
+	if (e->sender_pid) {
+		record_u64(rec, "sender_pid", e->sender_pid);
+		json_object_object_add(rec, "sender_comm",
+				       encode_bytes(e->sender_comm, sizeof(e->sender_comm)));
+	}
+	pipeline__emit(pr->out, rec);
+}
+
+static void emit_oom(struct proc *pr, const struct proc_oom_event *e)
+{
+	struct json_object *rec = pipeline__record(pr->out, "oom_kill");
+	const uint64_t page_kb = pr->page_kb;
+
+	if (!rec)
+		return;
+	record_u64(rec, "pid", e->pid);
+	json_object_object_add(rec, "comm", encode_bytes(e->comm, sizeof(e->comm)));
+	record_u64(rec, "uid", e->uid);
+	record_path(rec, "memcg", &e->memcg);
+	record_u64(rec, "total_vm_kb", e->total_vm * page_kb);
+	record_u64(rec, "anon_rss_kb", e->anon_rss * page_kb);
+	record_u64(rec, "file_rss_kb", e->file_rss * page_kb);
+	record_u64(rec, "shmem_rss_kb", e->shmem_rss * page_kb);
+	record_u64(rec, "pgtables_kb", e->pgtables_bytes / 1024);
+	record_i64(rec, "oom_score_adj", e->oom_score_adj);
+	pipeline__emit(pr->out, rec);
+}
+
+static int handle_event(void *ctx, void *data, size_t len)
+{
+	struct proc *pr = ctx;
+	uint32_t kind;
+
+	if (len < sizeof(kind))
+		return 0;
+	memcpy(&kind, data, sizeof(kind));
+	if (kind == PROC_EV_CRASH && len >= sizeof(struct proc_crash_event))
+		emit_crash(pr, data);
+	else if (kind == PROC_EV_OOM && len >= sizeof(struct proc_oom_event))
+		emit_oom(pr, data);
+	return 0;
+}
+
+static int load_and_attach(struct proc *pr, const struct config *cfg, char *err, size_t errlen)
+{
+	bool group_dead = exit_has_group_dead();
+	int ret;
+
+	bpf_program__set_autoload(pr->skel->progs.proc_exit, group_dead);
+	bpf_program__set_autoload(pr->skel->progs.proc_exit_legacy, !group_dead);
+	ret = bpf_map__set_max_entries(pr->skel->maps.events, cfg->ringbuf_bytes);
+	if (!ret && (ret = proc_bpf__load(pr->skel)))
+		snprintf(err, errlen, "load failed: %s", strerror(-ret));
+	else if (!ret && (ret = proc_bpf__attach(pr->skel)))
+		snprintf(err, errlen, "attach failed: %s", strerror(-ret));
+	if (ret)
+		return ret;
+	pr->rb = ring_buffer__new(bpf_map__fd(pr->skel->maps.events), handle_event, pr, NULL);
+	if (!pr->rb) {
+		ret = -errno;
+		snprintf(err, errlen, "ring buffer: %s", strerror(-ret));
+	}
+	return ret;
+}
+
+struct proc *proc__open(const struct config *cfg, struct pipeline *out,
+			struct family_status *status)
+{
+	struct proc *pr = calloc(1, sizeof(*pr));
+	int ret = -ENOMEM;
+
+	status->state = FAMILY_FAILED;
+	if (!pr)
+		goto fail;
+	pr->out = out;
+	pr->page_kb = (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
+	pr->ncpu = libbpf_num_possible_cpus();
+	pr->percpu = calloc(pr->ncpu > 0 ? pr->ncpu : 1, sizeof(uint64_t));
+	pr->exits_prev = counters__new(TASK_COMM_LEN);
+	if (pr->ncpu <= 0 || !pr->percpu || !pr->exits_prev)
+		goto fail;
+	pr->skel = proc_bpf__open();
+	if (!pr->skel) {
+		ret = -errno;
+		snprintf(status->error, sizeof(status->error), "open failed: %s", strerror(-ret));
+		goto fail;
+	}
+	ret = load_and_attach(pr, cfg, status->error, sizeof(status->error));
+	if (ret)
+		goto fail;
+	status->state = FAMILY_ATTACHED;
+	return pr;
+fail:
+	if (!status->error[0])
+		snprintf(status->error, sizeof(status->error), "%s", strerror(-ret));
+	proc__free(pr);
+	return NULL;
+}
+
+void proc__free(struct proc *pr)
+{
+	if (!pr)
+		return;
+	ring_buffer__free(pr->rb);
+	proc_bpf__destroy(pr->skel);
+	counters__free(pr->exits_prev);
+	free(pr->percpu);
+	free(pr);
+}
+
+int proc__epoll_fd(const struct proc *pr)
+{
+	return ring_buffer__epoll_fd(pr->rb);
+}
+
+int proc__poll(struct proc *pr)
+{
+	return ring_buffer__consume(pr->rb);
+}
+
+/* Sum over CPUs of one per-CPU u64 array element; 0 (counted) when it cannot be read. */
+static uint64_t read_percpu_u64(struct proc *pr, struct bpf_map *map, uint32_t index)
+{
+	uint64_t sum;
+
+	if (counters_read_percpu(bpf_map__fd(map), &index, pr->percpu, pr->ncpu, &sum))
+		pr->read_errors++;
+	return sum;
+}
+
+static void window_exits(struct proc *pr, struct json_object *metrics)
+{
+	int fd = bpf_map__fd(pr->skel->maps.exit_counts);
+	char key[TASK_COMM_LEN], next[TASK_COMM_LEN], name[3 * TASK_COMM_LEN + 1];
+	struct json_object *exits = json_object_new_object();
+	void *cur = NULL;
+	uint64_t count, delta;
+
+	while (bpf_map_get_next_key(fd, cur, next) == 0) {
+		memcpy(key, next, sizeof(key));
+		cur = key;
+		if (bpf_map_lookup_elem(fd, key, &count)) {
+			pr->read_errors++;
+			continue;
+		}
+		delta = counters__delta(pr->exits_prev, key, count);
+		if (delta) {
+			encode_utf8(name, key, TASK_COMM_LEN);
+			record_u64(exits, name, delta);
+		}
+	}
+	json_object_object_add(metrics, "exits_nonzero", exits);
+}
+
+static void window_counts(struct proc *pr, struct json_object *metrics)
+{
+	struct json_object *crashes = json_object_new_object();
+	struct json_object *by_signal = json_object_new_object();
+	uint64_t now, delta, total = 0;
+
+	for (uint32_t i = 0; i < PROC_COUNTS; i++) {
+		now = read_percpu_u64(pr, pr->skel->maps.counts, i);
+		delta = now - pr->counts_prev[i];
+		pr->counts_prev[i] = now;
+		if (i == PROC_COUNT_OOM) {
+			record_u64(metrics, "oom_kills", delta);
+		} else if (delta) {
+			record_u64(by_signal, names_signal((int)i), delta);
+			total += delta;
+		}
+	}
+	record_u64(crashes, "total", total);
+	json_object_object_add(crashes, "by_signal", by_signal);
+	json_object_object_add(metrics, "crashes", crashes);
+}
+
+int proc__window(struct proc *pr, struct json_object *metrics, struct json_object *drops)
+{
+	struct json_object *o = json_object_new_object();
+	uint64_t now;
+
+	window_counts(pr, metrics);
+	window_exits(pr, metrics);
+	for (uint32_t i = 0; i < PROC_DROP_MAX; i++) {
+		now = read_percpu_u64(pr, pr->skel->maps.drops, i);
+		record_u64(o, drop_names[i], now - pr->drops_prev[i]);
+		pr->drops_prev[i] = now;
+	}
+	record_u64(o, "map_read_errors", pr->read_errors + counters__errors(pr->exits_prev));
+	json_object_object_add(drops, "proc", o);
+	return 0;
+}

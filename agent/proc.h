@@ -1,0 +1,21 @@
+/* Process crash family in userspace: crash and OOM events, exit and crash counts. */
+#ifndef HOSTMON_PROC_AGENT_H
+#define HOSTMON_PROC_AGENT_H
+
+#include <json-c/json.h>
+#include "config.h"
+#include "family.h"
+
+struct proc;
+struct pipeline;
+
+/* Like syscalls__open: NULL with status->error set when the probe cannot run. */
+struct proc *proc__open(const struct config *cfg, struct pipeline *out,
+			struct family_status *status);
+void proc__free(struct proc *pr);
+int proc__epoll_fd(const struct proc *pr);
+int proc__poll(struct proc *pr);
+/* Adds "crashes", "oom_kills" and "exits_nonzero" of the window to metrics, drops to drops. */
+int proc__window(struct proc *pr, struct json_object *metrics, struct json_object *drops);
+
+#endif /* HOSTMON_PROC_AGENT_H */

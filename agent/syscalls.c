@@ -1,0 +1,291 @@
+/* Syscall latency family: loads syscalls.bpf.c, turns its per-CPU maps into window metrics. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bpf/histogram.h"
+#include "bpf/syscalls.h"
+#include "syscalls.skel.h"
+#include "counters.h"
+#include "encode.h"
+#include "hist.h"
+#include "log.h"
+#include "names.h"
+#include "pipeline.h"
+#include "syscalls.h"
+
+/* What the previous window read, to diff the kernel's cumulative counters. */
+struct sc_prev {
+	uint64_t calls;
+	uint64_t errors;
+	uint32_t hist[HIST_BUCKETS];	/* summed over CPUs modulo 2^32 */
+};
+
+struct syscalls {
+	struct syscalls_bpf *skel;
+	struct ring_buffer *rb;
+	struct pipeline *out;
+	int ncpu;
+	void *percpu;			/* one map value for every possible CPU */
+	struct sc_prev *prev;		/* [SC_MAX_NR] */
+	struct counters *errno_prev;	/* keyed by struct sc_errno_key */
+	uint64_t drops_prev[SC_DROP_MAX];
+	uint64_t counts[HIST_BUCKETS];	/* scratch: one syscall's window histogram */
+	uint64_t read_errors;
+};
+
+static const char *const drop_names[SC_DROP_MAX] = {
+	[SC_DROP_SLOW_EVENT] = "slow_syscall",
+	[SC_DROP_ERRNO_MAP] = "errno_map",
+	[SC_DROP_TASK_STORAGE] = "task_storage",
+};
+
+static int set_bitmaps(struct syscalls_bpf *skel, const struct config *cfg, char *err,
+		       size_t errlen)
+{
+	uint64_t include[SC_BITMAP_WORDS] = {}, exclude[SC_BITMAP_WORDS] = {};
+	uint64_t *traced = (uint64_t *)skel->rodata->traced;
+	uint64_t *blocking = (uint64_t *)skel->rodata->blocking;
+	char bad[64];
+
+	if (names_syscall_set(cfg->syscalls_include, include, SC_BITMAP_WORDS, bad, sizeof(bad)) ||
+	    names_syscall_set(cfg->syscalls_exclude, exclude, SC_BITMAP_WORDS, bad, sizeof(bad)) ||
+	    names_syscall_set(cfg->syscalls_blocking, blocking, SC_BITMAP_WORDS, bad, sizeof(bad))) {
+		snprintf(err, errlen, "unknown syscall '%s'", bad);
+		return -EINVAL;
+	}
+	for (int i = 0; i < SC_BITMAP_WORDS; i++)
+		traced[i] = (cfg->syscalls_include[0] ? include[i] : ~0ULL) & ~exclude[i];
+	return 0;
+}
+
+static int handle_slow(void *ctx, void *data, size_t len)
+{
+	const struct slow_syscall_event *e = data;
+	struct syscalls *sc = ctx;
+	struct json_object *rec;
+
+	if (len < sizeof(*e))
+		return 0;
+	rec = pipeline__record(sc->out, "slow_syscall");
+	if (!rec)
+		return 0;
+	record_u64(rec, "pid", e->tgid);
+	record_u64(rec, "tid", e->pid);
+	json_object_object_add(rec, "comm", encode_bytes(e->comm, sizeof(e->comm)));
+	record_str(rec, "syscall", names_syscall(e->nr));
+	record_u64(rec, "nr", e->nr);
+	record_u64(rec, "latency_ns", e->latency_ns);
+	record_i64(rec, "ret", e->ret);
+	if (e->ret < 0 && e->ret >= -4095)
+		record_str(rec, "error", names_errno((int)-e->ret));
+	pipeline__emit(sc->out, rec);
+	return 0;
+}
+
+static int load_and_attach(struct syscalls *sc, const struct config *cfg, char *err,
+			   size_t errlen)
+{
+	int ret;
+
+	sc->skel->rodata->slow_threshold_ns = cfg->slow_threshold_us * 1000;
+	sc->skel->rodata->slow_events = cfg->slow_events;
+	ret = set_bitmaps(sc->skel, cfg, err, errlen);
+	if (ret)
+		return ret;
+	ret = bpf_map__set_max_entries(sc->skel->maps.events, cfg->ringbuf_bytes);
+	if (!ret && (ret = syscalls_bpf__load(sc->skel)))
+		snprintf(err, errlen, "load failed: %s", strerror(-ret));
+	else if (!ret && (ret = syscalls_bpf__attach(sc->skel)))
+		snprintf(err, errlen, "attach failed: %s", strerror(-ret));
+	if (ret)
+		return ret;
+	sc->rb = ring_buffer__new(bpf_map__fd(sc->skel->maps.events), handle_slow, sc, NULL);
+	if (!sc->rb) {
+		ret = -errno;
+		snprintf(err, errlen, "ring buffer: %s", strerror(-ret));
+	}
+	return ret;
+}
+
+struct syscalls *syscalls__open(const struct config *cfg, struct pipeline *out,
+				struct family_status *status)
+{
+	struct syscalls *sc = calloc(1, sizeof(*sc));
+	int ret = -ENOMEM;
+
+	status->state = FAMILY_FAILED;
+	if (!sc)
+		goto fail;
+	sc->out = out;
+	sc->ncpu = libbpf_num_possible_cpus();
+	sc->prev = calloc(SC_MAX_NR, sizeof(*sc->prev));
+	sc->percpu = calloc(sc->ncpu > 0 ? sc->ncpu : 1, sizeof(struct sc_stats));
+	sc->errno_prev = counters__new(sizeof(struct sc_errno_key));
+	if (sc->ncpu <= 0 || !sc->prev || !sc->percpu || !sc->errno_prev)
+		goto fail;
+	sc->skel = syscalls_bpf__open();
+	if (!sc->skel) {
+		ret = -errno;
+		snprintf(status->error, sizeof(status->error), "open failed: %s", strerror(-ret));
+		goto fail;
+	}
+	ret = load_and_attach(sc, cfg, status->error, sizeof(status->error));
+	if (ret)
+		goto fail;
+	status->state = FAMILY_ATTACHED;
+	return sc;
+fail:
+	if (!status->error[0])
+		snprintf(status->error, sizeof(status->error), "%s", strerror(-ret));
+	syscalls__free(sc);
+	return NULL;
+}
+
+void syscalls__free(struct syscalls *sc)
+{
+	if (!sc)
+		return;
+	ring_buffer__free(sc->rb);
+	syscalls_bpf__destroy(sc->skel);
+	counters__free(sc->errno_prev);
+	free(sc->percpu);
+	free(sc->prev);
+	free(sc);
+}
+
+int syscalls__epoll_fd(const struct syscalls *sc)
+{
+	return ring_buffer__epoll_fd(sc->rb);
+}
+
+int syscalls__poll(struct syscalls *sc)
+{
+	return ring_buffer__consume(sc->rb);
+}
+
+/* Adds {"errnos": {"ENOENT": n, ...}} to each syscall of the window that failed. */
+static void window_errnos(struct syscalls *sc, struct json_object **by_nr)
+{
+	int fd = bpf_map__fd(sc->skel->maps.errnos);
+	struct sc_errno_key key, next, *cur = NULL;
+	struct json_object *errnos;
+	uint64_t now, delta;
+
+	while (bpf_map_get_next_key(fd, cur, &next) == 0) {
+		key = next;
+		cur = &key;
+		if (counters_read_percpu(fd, &key, sc->percpu, sc->ncpu, &now)) {
+			sc->read_errors++;
+			continue;
+		}
+		delta = counters__delta(sc->errno_prev, &key, now);
+		if (!delta || key.nr >= SC_MAX_NR || !by_nr[key.nr])
+			continue;
+		if (!json_object_object_get_ex(by_nr[key.nr], "errnos", &errnos)) {
+			errnos = json_object_new_object();
+			json_object_object_add(by_nr[key.nr], "errnos", errnos);
+		}
+		record_u64(errnos, names_errno((int)key.err), delta);
+	}
+}
+
+/*
+ * Reads syscall nr over all CPUs into sc->counts and the window's calls and
+ * errors, and advances prev. Returns the window's calls.
+ */
+static uint64_t window_read_one(struct syscalls *sc, uint32_t nr, uint64_t epoch,
+				uint64_t *errors, uint64_t *max_ns)
+{
+	const struct sc_stats *cpu_stats = sc->percpu;
+	struct sc_prev *prev = &sc->prev[nr];
+	uint64_t calls = 0, errs = 0, max = 0;
+	uint32_t sum[HIST_BUCKETS] = {};
+
+	if (bpf_map_lookup_elem(bpf_map__fd(sc->skel->maps.stats), &nr, sc->percpu)) {
+		sc->read_errors++;
+		return 0;
+	}
+	for (int cpu = 0; cpu < sc->ncpu; cpu++) {
+		const struct sc_stats *s = &cpu_stats[cpu];
+
+		calls += s->calls;
+		errs += s->errors;
+		if (s->max_epoch[epoch & 1] == epoch && s->max_ns[epoch & 1] > max)
+			max = s->max_ns[epoch & 1];
+		for (unsigned int b = 0; b < HIST_BUCKETS; b++)
+			sum[b] += s->hist[b];
+	}
+	for (unsigned int b = 0; b < HIST_BUCKETS; b++) {
+		sc->counts[b] = (uint32_t)(sum[b] - prev->hist[b]);
+		prev->hist[b] = sum[b];
+	}
+	*errors = errs - prev->errors;
+	*max_ns = max;
+	calls -= prev->calls;
+	prev->calls += calls;
+	prev->errors = errs;
+	return calls;
+}
+
+static struct json_object *window_syscall(struct syscalls *sc, uint32_t nr, uint64_t calls,
+					  uint64_t errors, uint64_t max_ns)
+{
+	struct json_object *o = json_object_new_object();
+	uint64_t total = 0;
+
+	for (unsigned int b = 0; b < HIST_BUCKETS; b++)
+		total += sc->counts[b];
+	record_str(o, "syscall", names_syscall(nr));
+	record_u64(o, "nr", nr);
+	record_u64(o, "calls", calls);
+	record_u64(o, "errors", errors);
+	record_u64(o, "p50_ns", hist_quantile(sc->counts, total, 5000, max_ns));
+	record_u64(o, "p95_ns", hist_quantile(sc->counts, total, 9500, max_ns));
+	record_u64(o, "p99_ns", hist_quantile(sc->counts, total, 9900, max_ns));
+	record_u64(o, "max_ns", max_ns);
+	return o;
+}
+
+static void window_drops(struct syscalls *sc, struct json_object *drops)
+{
+	int fd = bpf_map__fd(sc->skel->maps.drops);
+	struct json_object *o = json_object_new_object();
+	uint64_t now;
+
+	for (uint32_t i = 0; i < SC_DROP_MAX; i++) {
+		if (counters_read_percpu(fd, &i, sc->percpu, sc->ncpu, &now)) {
+			sc->read_errors++;
+			continue;
+		}
+		record_u64(o, drop_names[i], now - sc->drops_prev[i]);
+		sc->drops_prev[i] = now;
+	}
+	record_u64(o, "map_read_errors", sc->read_errors + counters__errors(sc->errno_prev));
+	json_object_object_add(drops, "syscalls", o);
+}
+
+int syscalls__window(struct syscalls *sc, struct json_object *metrics, struct json_object *drops)
+{
+	struct json_object *by_nr[SC_MAX_NR] = {}, *arr = json_object_new_array();
+	const uint64_t *traced = (const uint64_t *)sc->skel->rodata->traced;
+	uint64_t epoch, calls, errors, max_ns;
+
+	/* New calls record their maximum in the other slot from here on. */
+	epoch = __atomic_fetch_add(&sc->skel->bss->epoch, 1, __ATOMIC_SEQ_CST);
+	for (uint32_t nr = 0; nr < SC_MAX_NR; nr++) {
+		if (!(traced[nr / 64] & (1ULL << (nr % 64))))
+			continue;
+		calls = window_read_one(sc, nr, epoch, &errors, &max_ns);
+		if (calls)
+			by_nr[nr] = window_syscall(sc, nr, calls, errors, max_ns);
+	}
+	window_errnos(sc, by_nr);
+	for (uint32_t nr = 0; nr < SC_MAX_NR; nr++)
+		if (by_nr[nr])
+			json_object_array_add(arr, by_nr[nr]);
+	json_object_object_add(metrics, "syscalls", arr);
+	window_drops(sc, drops);
+	return 0;
+}

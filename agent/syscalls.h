@@ -1,0 +1,28 @@
+/* Syscall latency family in userspace: load the probe, read its windows, emit slow calls. */
+#ifndef HOSTMON_SYSCALLS_AGENT_H
+#define HOSTMON_SYSCALLS_AGENT_H
+
+#include <json-c/json.h>
+#include "config.h"
+#include "family.h"
+
+struct syscalls;
+struct pipeline;
+
+/*
+ * Opens, configures, loads and attaches the probe. NULL with status->error
+ * set (the kernel's reason) when any step fails; the agent runs on without it.
+ */
+struct syscalls *syscalls__open(const struct config *cfg, struct pipeline *out,
+				struct family_status *status);
+void syscalls__free(struct syscalls *sc);
+/* Ring buffer fd for epoll, and draining it into slow_syscall records. */
+int syscalls__epoll_fd(const struct syscalls *sc);
+int syscalls__poll(struct syscalls *sc);
+/*
+ * Closes the window: adds the "syscalls" array (the window's own counts and
+ * percentiles) to metrics and the family's drop counters to drops.
+ */
+int syscalls__window(struct syscalls *sc, struct json_object *metrics, struct json_object *drops);
+
+#endif /* HOSTMON_SYSCALLS_AGENT_H */

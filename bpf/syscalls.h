@@ -1,0 +1,46 @@
+/* Syscall latency family: map values and events shared by syscalls.bpf.c and hostmond. */
+#ifndef HOSTMON_SYSCALLS_H
+#define HOSTMON_SYSCALLS_H
+
+/* Syscall numbers covered (x86_64 numbers are below 512). */
+#define SC_MAX_NR		512
+#define SC_BITMAP_WORDS		(SC_MAX_NR / 64)
+/* Distinct (syscall, errno) pairs counted; beyond that, failed updates are counted. */
+#define SC_ERRNO_ENTRIES	4096
+#define TASK_COMM_LEN		16
+
+/* Per-CPU, per syscall number; cumulative since load, hostmond diffs windows. */
+struct sc_stats {
+	__u64 calls;
+	__u64 errors;
+	__u64 total_ns;
+	/* Window maximum, double-buffered by the low bit of the window epoch. */
+	__u64 max_epoch[2];
+	__u64 max_ns[2];
+	/* u32 wraps; hostmond diffs windows modulo 2^32, so only a window's count must fit. */
+	__u32 hist[HIST_BUCKETS];
+};
+
+struct sc_errno_key {
+	__u32 nr;
+	__u32 err;	/* positive errno */
+};
+
+enum sc_drop {
+	SC_DROP_SLOW_EVENT,	/* ring buffer full: slow_syscall event lost */
+	SC_DROP_ERRNO_MAP,	/* errno map full: a (syscall, errno) count lost */
+	SC_DROP_TASK_STORAGE,	/* no task storage: a call was not timed */
+	SC_DROP_MAX,
+};
+
+struct slow_syscall_event {
+	__u64 ts_ns;		/* CLOCK_MONOTONIC at exit */
+	__u64 latency_ns;
+	__s64 ret;
+	__u32 pid;		/* thread id */
+	__u32 tgid;		/* process id */
+	__u32 nr;
+	char comm[TASK_COMM_LEN];
+};
+
+#endif /* HOSTMON_SYSCALLS_H */
