@@ -47,7 +47,7 @@ all: $(BUILD)/hostmond
 deps:
 	$(Q)tools/install-deps
 
-$(BUILD) $(BUILD)/agent $(BUILD)/tests $(BUILD)/helpers $(BUILD)/bench:
+$(BUILD) $(BUILD)/agent $(BUILD)/tests $(BUILD)/deps $(BUILD)/helpers $(BUILD)/bench:
 	$(Q)mkdir -p $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)
@@ -71,9 +71,10 @@ $(BUILD)/hostmond: $(AGENT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) | $(BUILD)/tests $(BUILD)/deps
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP $< $(AGENT_LIB) $(LDLIBS) -lcmocka -lm -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/$*.d $< $(AGENT_LIB) \
+		$(LDLIBS) -lcmocka -lm -o $@
 
 $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
 	$(call msg,CC,$@)
@@ -99,5 +100,5 @@ vmlinux:
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/agent/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/agent/*.d $(BUILD)/deps/*.d)
 include tests/bench/bench.mk

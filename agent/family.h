@@ -2,6 +2,9 @@
 #ifndef HOSTMON_FAMILY_H
 #define HOSTMON_FAMILY_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 enum family_state {
 	FAMILY_DISABLED,
 	FAMILY_ATTACHED,
@@ -14,5 +17,17 @@ struct family_status {
 };
 
 const char *family_state_name(enum family_state state);
+
+struct bpf_object_skeleton;
+struct bpf_map;
+struct ring_buffer;
+
+/*
+ * Sizes the events ring buffer of an opened skeleton, loads and attaches it,
+ * and sets up the ring buffer reader. Returns 0, or -errno with err saying which step failed.
+ */
+int family_start(struct bpf_object_skeleton *skel, struct bpf_map *events, uint32_t ring_bytes,
+		 int (*on_event)(void *ctx, void *data, size_t len), void *ctx,
+		 struct ring_buffer **rb, char *err, size_t errlen);
 
 #endif /* HOSTMON_FAMILY_H */

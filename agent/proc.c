@@ -153,23 +153,11 @@ static int handle_event(void *ctx, void *data, size_t len)
 static int load_and_attach(struct proc *pr, const struct config *cfg, char *err, size_t errlen)
 {
 	bool group_dead = exit_has_group_dead();
-	int ret;
 
 	bpf_program__set_autoload(pr->skel->progs.proc_exit, group_dead);
 	bpf_program__set_autoload(pr->skel->progs.proc_exit_legacy, !group_dead);
-	ret = bpf_map__set_max_entries(pr->skel->maps.events, cfg->ringbuf_bytes);
-	if (!ret && (ret = proc_bpf__load(pr->skel)))
-		snprintf(err, errlen, "load failed: %s", strerror(-ret));
-	else if (!ret && (ret = proc_bpf__attach(pr->skel)))
-		snprintf(err, errlen, "attach failed: %s", strerror(-ret));
-	if (ret)
-		return ret;
-	pr->rb = ring_buffer__new(bpf_map__fd(pr->skel->maps.events), handle_event, pr, NULL);
-	if (!pr->rb) {
-		ret = -errno;
-		snprintf(err, errlen, "ring buffer: %s", strerror(-ret));
-	}
-	return ret;
+	return family_start(pr->skel->skeleton, pr->skel->maps.events, cfg->ringbuf_bytes,
+			    handle_event, pr, &pr->rb, err, errlen);
 }
 
 struct proc *proc__open(const struct config *cfg, struct pipeline *out,

@@ -94,19 +94,8 @@ static int load_and_attach(struct syscalls *sc, const struct config *cfg, char *
 	ret = set_bitmaps(sc->skel, cfg, err, errlen);
 	if (ret)
 		return ret;
-	ret = bpf_map__set_max_entries(sc->skel->maps.events, cfg->ringbuf_bytes);
-	if (!ret && (ret = syscalls_bpf__load(sc->skel)))
-		snprintf(err, errlen, "load failed: %s", strerror(-ret));
-	else if (!ret && (ret = syscalls_bpf__attach(sc->skel)))
-		snprintf(err, errlen, "attach failed: %s", strerror(-ret));
-	if (ret)
-		return ret;
-	sc->rb = ring_buffer__new(bpf_map__fd(sc->skel->maps.events), handle_slow, sc, NULL);
-	if (!sc->rb) {
-		ret = -errno;
-		snprintf(err, errlen, "ring buffer: %s", strerror(-ret));
-	}
-	return ret;
+	return family_start(sc->skel->skeleton, sc->skel->maps.events, cfg->ringbuf_bytes,
+			    handle_slow, sc, &sc->rb, err, errlen);
 }
 
 struct syscalls *syscalls__open(const struct config *cfg, struct pipeline *out,
