@@ -1,0 +1,256 @@
+# Shared code of the integration tests: run the real hostmond on a generated
+# config, query its JSON-lines output with jq, assert, and always clean up.
+# Sourced by tests/integration/test_*.sh; HOSTMON_BUILD selects the build dir.
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${HOSTMON_BUILD:-$ROOT/build}
+HOSTMOND=$BUILD/hostmond
+HELPERS=$BUILD/helpers
+TEST_NAME=$(basename "$0" .sh)
+
+AGENT_PID=
+CLEANUP_PIDS=()
+CLEANUP_CGROUPS=()
+CLEANUP_CMDS=()
+
+fail() {
+	echo "FAIL [$TEST_NAME]: $*" >&2
+	exit 1
+}
+
+# expect_eq WHAT EXPECTED GOT
+expect_eq() {
+	[[ "$2" == "$3" ]] || fail "$1: expected '$2', got '$3'"
+}
+
+# expect_cmp WHAT GOT OP BOUND: integer test, OP one of -eq -ne -lt -le -gt -ge.
+expect_cmp() {
+	[[ "$2" =~ ^-?[0-9]+$ ]] || fail "$1: expected an integer $3 $4, got '$2'"
+	[ "$2" "$3" "$4" ] || fail "$1: expected $3 $4, got $2"
+}
+
+# expect_within_pct WHAT EXPECTED GOT PCT: |GOT - EXPECTED| <= PCT% of EXPECTED.
+expect_within_pct() {
+	[[ "$3" =~ ^[0-9]+(\.[0-9]+)?$ ]] || fail "$1: expected a number near $2, got '$3'"
+	local off
+	off=$(jq -rn --argjson e "$2" --argjson g "$3" '(($g - $e) / $e * 10000 | round) / 100')
+	jq -en --argjson o "$off" --argjson p "$4" '($o | fabs) <= $p' >/dev/null ||
+		fail "$1: expected $2 ± $4%, got $3 (off by $off%)"
+}
+
+require_root() {
+	[[ $EUID -eq 0 ]] || fail "must run as root (loads BPF programs, creates cgroups); running as uid $EUID"
+}
+
+require_file() {
+	[[ -x "$1" ]] || fail "$1 not found or not executable: build it first: make integration"
+}
+
+# nap SECONDS: waits without a clock_nanosleep syscall (read -t uses pselect6),
+# so the tests' own polling never shows up in a nanosleep latency histogram.
+nap() {
+	read -rt "$1" -u "$NAP_FD" || true
+}
+
+# proc_exited PID: true once PID is gone or a zombie (kill -0 succeeds on zombies).
+proc_exited() {
+	local stat
+	read -r stat 2>/dev/null <"/proc/$1/stat" || return 0
+	stat=${stat##*) }
+	[[ ${stat%% *} == Z ]]
+}
+
+# wait_child PID TIMEOUT_S: waits for a child of this shell; CHILD_RC gets its status.
+wait_child() {
+	local pid=$1 i
+	for ((i = 0; i < $2 * 20; i++)); do
+		proc_exited "$pid" && break
+		nap 0.05
+	done
+	proc_exited "$pid" || fail "pid $pid ($(cat "/proc/$pid/comm" 2>/dev/null)) still running after $2 s"
+	CHILD_RC=0
+	wait "$pid" || CHILD_RC=$?
+}
+
+# track PID: killed (SIGKILL) at exit if still running.
+track() {
+	CLEANUP_PIDS+=("$1")
+}
+
+# on_exit CMD: a shell command run at exit (failures ignored).
+on_exit() {
+	CLEANUP_CMDS+=("$1")
+}
+
+# write_config: the generated hostmond config, from stdin.
+write_config() {
+	cat >"$CONF"
+}
+
+# agent_start FAMILY...: starts hostmond on $CONF (a default config when the
+# test wrote none) writing to $OUT, waits for its first agent_status record
+# (state running or degraded) and requires the probe families the test relies
+# on (syscalls, proc) to be attached.
+agent_start() {
+	[[ -f "$CONF" ]] || write_config <<-EOF
+		[agent]
+		interval = 60
+		host_id = hostmon-test
+	EOF
+	"$HOSTMOND" --config "$CONF" --output "jsonl:$OUT" --log-level debug \
+		2>"$AGENT_LOG" &
+	AGENT_PID=$!
+	local i status=
+	for ((i = 0; i < 300; i++)); do
+		status=$(jq -cRn 'first(inputs | fromjson? | select(.type == "agent_status"))' \
+			"$OUT" 2>/dev/null || true)
+		[[ -n "$status" ]] && break
+		if proc_exited "$AGENT_PID"; then
+			wait_child "$AGENT_PID" 1
+			AGENT_PID=
+			fail "hostmond exited with status $CHILD_RC before it was ready"
+		fi
+		nap 0.1
+	done
+	[[ -n "$status" ]] || fail "hostmond wrote no agent_status record within 30 s"
+	local family
+	for family in "$@"; do
+		[[ $(field "$status" ".probes.$family.state") == attached ]] ||
+			fail "first agent_status: expected probes.$family.state attached, got $status"
+	done
+}
+
+# agent_stop: SIGTERM, at most 5 s to exit, exit status 0; then every output
+# line must be a JSON object.
+agent_stop() {
+	[[ -n "$AGENT_PID" ]] || fail "agent_stop: hostmond not running"
+	kill -TERM "$AGENT_PID"
+	wait_child "$AGENT_PID" 5
+	AGENT_PID=
+	expect_eq "hostmond exit status after SIGTERM" 0 "$CHILD_RC"
+	jq -e 'type == "object"' "$OUT" >/dev/null ||
+		fail "output $OUT has a line that is not a JSON object"
+}
+
+# q [JQ OPTIONS...] FILTER: runs FILTER over the array of all output records.
+q() {
+	jq -sr "$@" "$OUT"
+}
+
+# sum_calls SYSCALL: calls of SYSCALL summed over every metrics window.
+sum_calls() {
+	q --arg s "$1" '[.[] | select(.type == "metrics") | .syscalls[]? |
+		select(.syscall == $s) | .calls] | add // 0'
+}
+
+# sum_metric PATH...: a metrics field (jq path as arguments) summed over every window.
+sum_metric() {
+	q --argjson p "$(printf '%s\n' "$@" | jq -Rn '[inputs]')" \
+		'[.[] | select(.type == "metrics") | getpath($p) // 0] | add // 0'
+}
+
+# events TYPE [JQ CONDITION]: the records of TYPE matching CONDITION, one per line.
+events() {
+	q -c ".[] | select(.type == \"$1\") | select(${2:-true})"
+}
+
+count_events() {
+	q "[.[] | select(.type == \"$1\") | select(${2:-true})] | length"
+}
+
+# one_event TYPE CONDITION: the only matching record (fails unless exactly one).
+one_event() {
+	local n
+	n=$(count_events "$1" "$2")
+	expect_eq "number of $1 records with $2" 1 "$n"
+	events "$1" "$2"
+}
+
+# field JSON JQ_FILTER: one field of a record, as jq -r prints it.
+field() {
+	jq -r "$2" <<<"$1"
+}
+
+# expect_field JSON JQ_FILTER EXPECTED: e.g. expect_field "$ev" .signal 11
+expect_field() {
+	expect_eq "$(field "$1" .type) $2 (in $1)" "$3" "$(field "$1" "$2")"
+}
+
+# has_word WORD FILE: FILE (a cgroup list such as cgroup.controllers) contains WORD.
+has_word() {
+	local words
+	words=$(cat "$2" 2>/dev/null) || return 1
+	[[ " $words " == *" $1 "* ]]
+}
+
+# cgroup_memory_create NAME LIMIT_BYTES: a memory cgroup (v1 hierarchy if
+# mounted, else cgroup v2) without swap, in CGROUP_DIR. Removed at exit.
+cgroup_memory_create() {
+	local dir base
+	if [[ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ]]; then
+		dir=/sys/fs/cgroup/memory/$1
+		mkdir "$dir" && CLEANUP_CGROUPS+=("$dir")
+		echo "$2" >"$dir/memory.limit_in_bytes"
+		echo "$2" >"$dir/memory.memsw.limit_in_bytes" 2>/dev/null || true
+	else
+		for base in /sys/fs/cgroup /sys/fs/cgroup/unified ""; do
+			[[ -n "$base" ]] || fail "no memory cgroup controller (v1 or v2) found"
+			has_word memory "$base/cgroup.controllers" && break
+		done
+		if ! has_word memory "$base/cgroup.subtree_control"; then
+			echo +memory >"$base/cgroup.subtree_control"
+			on_exit "echo -memory >'$base/cgroup.subtree_control'"
+		fi
+		dir=$base/$1
+		mkdir "$dir" && CLEANUP_CGROUPS+=("$dir")
+		echo "$2" >"$dir/memory.max"
+		echo 0 >"$dir/memory.swap.max" 2>/dev/null || true
+	fi
+	CGROUP_DIR=$dir
+}
+
+cgroup_remove() {
+	local dir=$1 pid i
+	for ((i = 0; i < 50; i++)); do
+		while read -r pid; do kill -9 "$pid" 2>/dev/null || true; done <"$dir/cgroup.procs"
+		rmdir "$dir" 2>/dev/null && return 0
+		nap 0.1
+	done
+	echo "cleanup: could not remove cgroup $dir" >&2
+}
+
+cleanup() {
+	local rc=$? pid dir cmd
+	set +e
+	for pid in "${CLEANUP_PIDS[@]}" $AGENT_PID; do
+		kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	done
+	for dir in "${CLEANUP_CGROUPS[@]}"; do cgroup_remove "$dir"; done
+	for cmd in "${CLEANUP_CMDS[@]}"; do eval "$cmd" 2>/dev/null; done
+	cd /
+	if ((rc != 0)) && [[ -f "$AGENT_LOG" ]]; then
+		echo "--- hostmond stderr (last 20 lines) ---" >&2
+		tail -n 20 "$AGENT_LOG" >&2 2>/dev/null
+		echo "--- output records by type ---" >&2
+		jq -rR 'fromjson? | .type' "$OUT" 2>/dev/null | sort | uniq -c >&2
+	fi
+	[[ -n "${KEEP_TMP:-}" ]] && echo "kept $T" >&2 || rm -rf "$T"
+	exit "$rc"
+}
+
+T=$(mktemp -d /tmp/hostmon-test.XXXXXX)
+CONF=$T/hostmon.ini
+OUT=$T/out.jsonl
+AGENT_LOG=$T/hostmond.log
+trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+exec {NAP_FD}<> <(:)
+# Crashing helpers run here, without core files unless a test asks for them.
+cd "$T"
+ulimit -Sc 0
+
+require_root
+require_file "$HOSTMOND"

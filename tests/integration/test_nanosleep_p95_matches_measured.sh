@@ -1,0 +1,27 @@
+#!/bin/bash
+# The p95 hostmond reports for clock_nanosleep is within 3% of the p95 that
+# the sleeping process measured itself.
+. "$(dirname "$0")/lib.sh"
+require_file "$HELPERS/sleeper"
+N=2000
+
+# One long window, only clock_nanosleep: the helper's 2000 sleeps dominate it,
+# and this script's own waits use pselect6, not nanosleep.
+write_config <<EOF_CONF
+[agent]
+interval = 60
+host_id = hostmon-test
+[syscalls]
+include = clock_nanosleep
+EOF_CONF
+agent_start syscalls
+measured=$("$HELPERS/sleeper" "$N" 100 2000 42)
+agent_stop
+
+window=$(q -c '[.[] | select(.type == "metrics")] | last |
+	.syscalls[]? | select(.syscall == "clock_nanosleep")')
+[[ -n "$window" ]] || fail "final metrics window has no clock_nanosleep entry"
+expect_cmp "clock_nanosleep calls in the final window" "$(field "$window" .calls)" -ge "$N"
+echo "p95: helper measured $measured ns, hostmond reports $(field "$window" .p95_ns) ns"
+expect_within_pct "clock_nanosleep p95_ns vs the helper's measured p95" \
+	"$measured" "$(field "$window" .p95_ns)" 3
