@@ -31,6 +31,7 @@ struct daemon {
 	sigset_t wait_mask;		/* the mask with SIGINT and SIGTERM unblocked */
 	uint64_t window_start_wall;
 	uint64_t window_start_mono;
+	uint64_t lost_prev;		/* records the sinks lost, at the last window */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -84,7 +85,7 @@ static void emit_window(struct daemon *d)
 {
 	struct json_object *rec = pipeline__record(d->out, "metrics");
 	struct json_object *drops = json_object_new_object(), *agent = json_object_new_object();
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	uint64_t now = clock_ns(CLOCK_MONOTONIC), lost;
 
 	if (!rec) {
 		json_object_put(drops);
@@ -98,7 +99,9 @@ static void emit_window(struct daemon *d)
 		syscalls__window(d->syscalls, rec, drops);
 	if (d->proc)
 		proc__window(d->proc, rec, drops);
-	record_u64(agent, "sink_failures", pipeline__failures(d->out));
+	lost = pipeline__lost(d->out);
+	record_u64(agent, "jsonl_lost", lost - d->lost_prev);
+	d->lost_prev = lost;
 	json_object_object_add(drops, "agent", agent);
 	json_object_object_add(rec, "drops", drops);
 	d->window_start_mono = now;

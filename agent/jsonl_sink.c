@@ -11,7 +11,8 @@ struct jsonl_sink {
 	FILE *out;
 	char *path;
 	int line_flush;
-	uint64_t errors;
+	uint64_t pending;	/* lines buffered since the last successful flush */
+	uint64_t lost;
 };
 
 struct jsonl_sink *jsonl_sink__new(const char *spec)
@@ -57,30 +58,44 @@ void jsonl_sink__free(struct jsonl_sink *sink)
 	errno = saved;
 }
 
+/* stdio buffers lines: when writing the buffer fails, every line in it is lost. */
+static int lose_pending(struct jsonl_sink *sink)
+{
+	int err = errno ? -errno : -EIO;
+
+	sink->lost += sink->pending;
+	sink->pending = 0;
+	clearerr(sink->out);
+	return err;
+}
+
 int jsonl_sink__write(struct jsonl_sink *sink, struct json_object *rec)
 {
 	const char *line = encode_line(rec);
 
-	if (!line || fputs(line, sink->out) == EOF || fputc('\n', sink->out) == EOF ||
-	    (sink->line_flush && fflush(sink->out) == EOF)) {
-		sink->errors++;
-		return line ? -errno : -ENOMEM;
+	if (!line) {
+		sink->lost++;
+		return -ENOMEM;
 	}
-	return 0;
+	sink->pending++;
+	errno = 0;
+	if (fputs(line, sink->out) == EOF || fputc('\n', sink->out) == EOF)
+		return lose_pending(sink);
+	return sink->line_flush ? jsonl_sink__flush(sink) : 0;
 }
 
 int jsonl_sink__flush(struct jsonl_sink *sink)
 {
-	if (fflush(sink->out) == EOF) {
-		sink->errors++;
-		return -errno;
-	}
+	errno = 0;
+	if (fflush(sink->out) == EOF)
+		return lose_pending(sink);
+	sink->pending = 0;
 	return 0;
 }
 
-uint64_t jsonl_sink__errors(const struct jsonl_sink *sink)
+uint64_t jsonl_sink__lost(const struct jsonl_sink *sink)
 {
-	return sink->errors;
+	return sink->lost;
 }
 
 const char *jsonl_sink__path(const struct jsonl_sink *sink)

@@ -10,10 +10,13 @@ struct jsonl_sink;
 /* spec is "jsonl:-" (stdout) or "jsonl:PATH" (appended). NULL with errno set. */
 struct jsonl_sink *jsonl_sink__new(const char *spec);
 void jsonl_sink__free(struct jsonl_sink *sink);
-/* Returns 0 or -errno; a failed line is counted in jsonl_sink__errors. */
+/*
+ * Both return 0 or -errno. Lines are buffered: when a write or flush fails,
+ * every line not yet written out is lost and counted in jsonl_sink__lost.
+ */
 int jsonl_sink__write(struct jsonl_sink *sink, struct json_object *rec);
 int jsonl_sink__flush(struct jsonl_sink *sink);
-uint64_t jsonl_sink__errors(const struct jsonl_sink *sink);
+uint64_t jsonl_sink__lost(const struct jsonl_sink *sink);
 const char *jsonl_sink__path(const struct jsonl_sink *sink);
 
 #endif /* HOSTMON_JSONL_SINK_H */

@@ -75,21 +75,26 @@ struct json_object *pipeline__record(struct pipeline *p, const char *type)
 	return rec;
 }
 
+/* Logs a sink failure at the 1st, 2nd, 4th, 8th, ... time: always counted, never a flood. */
+static void sink_failed(struct pipeline *p, const char *what, int err)
+{
+	p->failures++;
+	if (p->failures & (p->failures - 1))
+		return;
+	log_error("jsonl", "%s %s failed: %s (%llu lines lost so far, failure %llu)", what,
+		  jsonl_sink__path(p->jsonl), strerror(-err),
+		  (unsigned long long)jsonl_sink__lost(p->jsonl),
+		  (unsigned long long)p->failures);
+}
+
 void pipeline__emit(struct pipeline *p, struct json_object *rec)
 {
 	int err;
 
 	if (!rec)
 		return;
-	if (p->jsonl) {
-		err = jsonl_sink__write(p->jsonl, rec);
-		if (err) {
-			p->failures++;
-			log_error("jsonl", "write to %s failed: %s (%llu lines lost so far)",
-				  jsonl_sink__path(p->jsonl), strerror(-err),
-				  (unsigned long long)jsonl_sink__errors(p->jsonl));
-		}
-	}
+	if (p->jsonl && (err = jsonl_sink__write(p->jsonl, rec)))
+		sink_failed(p, "write to", err);
 	p->emitted++;
 	json_object_put(rec);
 }
@@ -99,8 +104,7 @@ void pipeline__flush(struct pipeline *p)
 	int err;
 
 	if (p->jsonl && (err = jsonl_sink__flush(p->jsonl)))
-		log_error("jsonl", "flush of %s failed: %s", jsonl_sink__path(p->jsonl),
-			  strerror(-err));
+		sink_failed(p, "flush of", err);
 }
 
 uint64_t pipeline__emitted(const struct pipeline *p)
@@ -108,7 +112,7 @@ uint64_t pipeline__emitted(const struct pipeline *p)
 	return p->emitted;
 }
 
-uint64_t pipeline__failures(const struct pipeline *p)
+uint64_t pipeline__lost(const struct pipeline *p)
 {
-	return p->failures;
+	return p->jsonl ? jsonl_sink__lost(p->jsonl) : 0;
 }

@@ -25,7 +25,8 @@ void pipeline__emit(struct pipeline *p, struct json_object *rec);
 void pipeline__flush(struct pipeline *p);
 
 uint64_t pipeline__emitted(const struct pipeline *p);
-uint64_t pipeline__failures(const struct pipeline *p);
+/* Records the sinks failed to write (cumulative). */
+uint64_t pipeline__lost(const struct pipeline *p);
 
 /* Small helpers for building records. */
 void record_u64(struct json_object *rec, const char *key, uint64_t v);
