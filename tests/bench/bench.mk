@@ -1,0 +1,26 @@
+# Benchmarks (make bench): the syscall probe's per-call overhead against no
+# tracing and against empty programs on the same tracepoints.
+BENCH      := $(BUILD)/bench
+BENCH_LIBS := $(shell pkg-config --libs libbpf libelf zlib 2>/dev/null)
+# Only the skeletons and bpf/'s shared headers: agent/ has headers of the same names.
+BENCH_CPPFLAGS := -I$(BUILD) -I$(BENCH) -Ibpf -D_GNU_SOURCE
+
+.PHONY: bench-build
+
+bench-build: $(BENCH)/syscall_overhead
+
+$(BENCH)/floor.bpf.o: tests/bench/floor.bpf.c vmlinux/$(ARCH)/vmlinux.h | $(BENCH)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# Explicit: the generic skeleton rule would name it after the path.
+$(BENCH)/floor.skel.h: $(BENCH)/floor.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+
+$(BENCH)/syscall_overhead: tests/bench/syscall_overhead.c $(BENCH)/floor.skel.h \
+			   $(BUILD)/syscalls.skel.h | $(BENCH)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BENCH_CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP $< $(BENCH_LIBS) -o $@
+
+-include $(wildcard $(BENCH)/*.d)

@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Benchmark: ns the syscall probe adds per getppid() call, against no tracing
+ * and against the floor (empty programs on the same two tracepoints). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "histogram.h"
+#include "syscalls.h"
+#include "floor.skel.h"
+#include "syscalls.skel.h"
+
+#define GOAL_RATIO	1.5
+#define MAX_ROUNDS	1001
+#define MAX_CALLS	1000000000L
+
+enum mode { MODE_NONE, MODE_FLOOR, MODE_PROBE, MODE_MAX };
+
+static const char *const mode_names[MODE_MAX] = { "none", "floor", "probe" };
+
+struct opts {
+	long rounds;
+	long calls;
+	long cpu;
+	bool verbose;
+};
+
+struct bench {
+	struct opts opts;
+	struct floor_bpf *floor;
+	struct syscalls_bpf *probe;
+	double *ns[MODE_MAX];	/* ns per call, per round */
+	double *ratio;		/* per round; NAN when the floor added nothing */
+};
+
+static bool verbose;
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static const char *bpf_err(int err)
+{
+	static char buf[128];
+
+	libbpf_strerror(err, buf, sizeof(buf));
+	return buf;
+}
+
+static int parse_long(const char *name, const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		fprintf(stderr, "bench: --%s: '%s' is not an integer in [%ld, %ld]\n",
+			name, s, min, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s [--rounds R] [--calls M] [--cpu N] [--verbose]\n"
+		"  --rounds R  interleaved rounds of none/floor/probe (default 21)\n"
+		"  --calls M   getppid() calls per phase (default 2000000)\n"
+		"  --cpu N     CPU the loop is pinned to (default: last online)\n",
+		prog);
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "calls", required_argument, NULL, 'n' },
+		{ "cpu", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c, err = 0;
+
+	o->rounds = 21;
+	o->calls = 2000000;
+	o->cpu = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+	o->verbose = false;
+	while (!err && (c = getopt_long(argc, argv, "r:n:c:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': err = parse_long("rounds", optarg, 1, MAX_ROUNDS, &o->rounds); break;
+		case 'n': err = parse_long("calls", optarg, 1, MAX_CALLS, &o->calls); break;
+		case 'c': err = parse_long("cpu", optarg, 0, CPU_SETSIZE - 1, &o->cpu); break;
+		case 'v': o->verbose = true; break;
+		default: err = -EINVAL; break;
+		}
+	}
+	if (!err && optind < argc) {
+		fprintf(stderr, "bench: unexpected argument '%s'\n", argv[optind]);
+		err = -EINVAL;
+	}
+	if (err)
+		usage(argv[0]);
+	return err;
+}
+
+static int pin_cpu(long cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		fprintf(stderr, "bench: pin to CPU %ld failed: %s\n", cpu, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int floor_open(struct bench *b)
+{
+	int err;
+
+	b->floor = floor_bpf__open_and_load();
+	if (!b->floor) {
+		err = -errno;
+		fprintf(stderr, "bench: open/load floor programs failed: %s\n", bpf_err(err));
+		return err;
+	}
+	return 0;
+}
+
+/* Configured like hostmond's defaults: every syscall traced, default threshold. */
+static int probe_open(struct bench *b)
+{
+	int err, i;
+
+	b->probe = syscalls_bpf__open();
+	if (!b->probe) {
+		err = -errno;
+		fprintf(stderr, "bench: open syscalls probe failed: %s\n", bpf_err(err));
+		return err;
+	}
+	for (i = 0; i < SC_BITMAP_WORDS; i++)
+		b->probe->rodata->traced[i] = ~0ULL;
+	err = syscalls_bpf__load(b->probe);
+	if (err) {
+		fprintf(stderr, "bench: load syscalls probe failed: %s\n", bpf_err(err));
+		return err;
+	}
+	return 0;
+}
+
+static int attach(struct bench *b, enum mode m)
+{
+	int err = 0;
+
+	if (m == MODE_FLOOR)
+		err = floor_bpf__attach(b->floor);
+	else if (m == MODE_PROBE)
+		err = syscalls_bpf__attach(b->probe);
+	if (err)
+		fprintf(stderr, "bench: attach %s programs failed: %s\n",
+			mode_names[m], bpf_err(err));
+	return err;
+}
+
+static void detach(struct bench *b, enum mode m)
+{
+	if (m == MODE_FLOOR)
+		floor_bpf__detach(b->floor);
+	else if (m == MODE_PROBE)
+		syscalls_bpf__detach(b->probe);
+}
+
+static double elapsed_ns(const struct timespec *t0, const struct timespec *t1)
+{
+	return (t1->tv_sec - t0->tv_sec) * 1e9 + (t1->tv_nsec - t0->tv_nsec);
+}
+
+/* The timed loop: nothing but raw getppid() calls between the two clock reads. */
+static double time_getppid(long calls)
+{
+	struct timespec t0, t1;
+	long i;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < calls; i++)
+		syscall(SYS_getppid);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return elapsed_ns(&t0, &t1) / calls;
+}
+
+static int run_phase(struct bench *b, enum mode m, double *ns_per_call)
+{
+	int err;
+
+	err = attach(b, m);
+	if (err)
+		return err;
+	*ns_per_call = time_getppid(b->opts.calls);
+	detach(b, m);
+	return 0;
+}
+
+static void print_round(const struct bench *b, int r, const enum mode *order)
+{
+	double none = b->ns[MODE_NONE][r];
+	double floor_ns = b->ns[MODE_FLOOR][r], probe = b->ns[MODE_PROBE][r];
+	char ord[32];
+
+	snprintf(ord, sizeof(ord), "%s,%s,%s", mode_names[order[0]],
+		 mode_names[order[1]], mode_names[order[2]]);
+	printf("%5d  %-16s %9.2f %9.2f %9.2f %9.2f %9.2f %7.2f\n", r + 1, ord, none,
+	       floor_ns, probe, floor_ns - none, probe - none, b->ratio[r]);
+}
+
+/* Round r runs the modes rotated by r, so drift lands on every mode alike. */
+static int run_round(struct bench *b, int r)
+{
+	enum mode order[MODE_MAX];
+	double added_floor;
+	int k, err;
+
+	for (k = 0; k < MODE_MAX; k++) {
+		order[k] = (enum mode)((r + k) % MODE_MAX);
+		err = run_phase(b, order[k], &b->ns[order[k]][r]);
+		if (err)
+			return err;
+	}
+	added_floor = b->ns[MODE_FLOOR][r] - b->ns[MODE_NONE][r];
+	b->ratio[r] = added_floor > 0 ?
+		      (b->ns[MODE_PROBE][r] - b->ns[MODE_NONE][r]) / added_floor : NAN;
+	print_round(b, r, order);
+	return 0;
+}
+
+/* getppid() calls the probe has counted since load, summed over possible CPUs. */
+static int probe_getppid_calls(struct bench *b, __u64 *calls)
+{
+	struct bpf_map *map = b->probe->maps.stats;
+	size_t vsz = (bpf_map__value_size(map) + 7) & ~(size_t)7;
+	__u32 key = SYS_getppid;
+	int ncpu, err, i;
+	char *buf;
+
+	ncpu = libbpf_num_possible_cpus();
+	if (ncpu < 0) {
+		fprintf(stderr, "bench: count possible CPUs failed: %s\n", bpf_err(ncpu));
+		return ncpu;
+	}
+	buf = calloc(ncpu, vsz);
+	if (!buf)
+		return -ENOMEM;
+	err = bpf_map__lookup_elem(map, &key, sizeof(key), buf, ncpu * vsz, 0);
+	if (err) {
+		fprintf(stderr, "bench: read stats[%u] failed: %s\n", key, bpf_err(err));
+		goto out;
+	}
+	*calls = 0;
+	for (i = 0; i < ncpu; i++)
+		*calls += ((const struct sc_stats *)(buf + i * vsz))->calls;
+out:
+	free(buf);
+	return err;
+}
+
+/* A raw tracepoint link's tracepoint name; "" for links of other types. */
+static int link_tp_name(__u32 link_id, char *name, __u32 len, __u32 *prog_id)
+{
+	struct bpf_link_info info = {};
+	__u32 info_len = sizeof(info);
+	int fd, err;
+
+	name[0] = '\0';
+	fd = bpf_link_get_fd_by_id(link_id);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;	/* gone meanwhile */
+	/* Ask for the type first: other types read their own buffer fields. */
+	err = bpf_obj_get_info_by_fd(fd, &info, &info_len);
+	if (!err && info.type == BPF_LINK_TYPE_RAW_TRACEPOINT) {
+		*prog_id = info.prog_id;
+		memset(&info, 0, sizeof(info));
+		info.raw_tracepoint.tp_name = (__u64)(unsigned long)name;
+		info.raw_tracepoint.tp_name_len = len;
+		err = bpf_obj_get_info_by_fd(fd, &info, &info_len);
+	}
+	close(fd);
+	return err;
+}
+
+/*
+ * Programs already on sys_enter/sys_exit (a running hostmond, another tracer)
+ * run in every mode, "none" included, and would skew every number.
+ */
+static int check_no_foreign(const char *when)
+{
+	__u32 id = 0, prog_id = 0;
+	char name[64];
+	int n = 0, err;
+
+	while (!bpf_link_get_next_id(id, &id)) {
+		err = link_tp_name(id, name, sizeof(name), &prog_id);
+		if (err) {
+			fprintf(stderr, "bench: read BPF link %u failed: %s\n", id, bpf_err(err));
+			return err;
+		}
+		if (strcmp(name, "sys_enter") && strcmp(name, "sys_exit"))
+			continue;
+		fprintf(stderr, "bench: %s: link %u (prog %u) is attached to %s\n",
+			when, id, prog_id, name);
+		n++;
+	}
+	if (n) {
+		fprintf(stderr, "bench: %d foreign program(s) on the syscall tracepoints would "
+			"skew every mode (stop them; see bpftool link show)\n", n);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Median of the non-NAN values of v[0..n); NAN when there are none. */
+static double median(const double *v, int n)
+{
+	double s[MAX_ROUNDS];
+	int i, m = 0;
+
+	for (i = 0; i < n; i++)
+		if (!isnan(v[i]))
+			s[m++] = v[i];
+	if (!m)
+		return NAN;
+	qsort(s, m, sizeof(s[0]), cmp_double);
+	return m % 2 ? s[m / 2] : (s[m / 2 - 1] + s[m / 2]) / 2;
+}
+
+static void report(const struct bench *b)
+{
+	int n = b->opts.rounds;
+	double none = median(b->ns[MODE_NONE], n);
+	double floor_ns = median(b->ns[MODE_FLOOR], n);
+	double probe = median(b->ns[MODE_PROBE], n);
+	double ratio = median(b->ratio, n);
+	bool met = !isnan(ratio) && ratio <= GOAL_RATIO;
+
+	printf("\nmedians over %d rounds (ns per getppid call):\n", n);
+	printf("  none          %9.2f\n", none);
+	printf("  floor         %9.2f\n", floor_ns);
+	printf("  probe         %9.2f\n", probe);
+	printf("  added floor   %9.2f\n", floor_ns - none);
+	printf("  added probe   %9.2f\n", probe - none);
+	printf("  ratio         %9.2f  (median of per-round added probe / added floor)\n",
+	       ratio);
+	printf("goal <= %.1f: %s\n", GOAL_RATIO, met ? "met" : "not met");
+}
+
+/* The probe must have timed every call of its phases, or we measured nothing. */
+static int check_counted(struct bench *b, __u64 before)
+{
+	__u64 after, want = (__u64)b->opts.rounds * b->opts.calls;
+	int err;
+
+	err = probe_getppid_calls(b, &after);
+	if (err)
+		return err;
+	printf("probe counted %llu getppid calls in its phases (loop made %llu)\n",
+	       (unsigned long long)(after - before), (unsigned long long)want);
+	if (after - before < want) {
+		fprintf(stderr, "bench: probe counted only %llu of %llu getppid calls\n",
+			(unsigned long long)(after - before), (unsigned long long)want);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int run(struct bench *b)
+{
+	__u64 before;
+	int r, err;
+
+	err = probe_getppid_calls(b, &before);
+	if (err)
+		return err;
+	printf("syscall_overhead: %ld getppid calls per phase, %ld rounds, CPU %ld\n",
+	       b->opts.calls, b->opts.rounds, b->opts.cpu);
+	printf("%5s  %-16s %9s %9s %9s %9s %9s %7s\n", "round", "order", "none",
+	       "floor", "probe", "+floor", "+probe", "ratio");
+	for (r = 0; r < b->opts.rounds; r++) {
+		err = check_no_foreign(r ? "between rounds" : "before the rounds");
+		if (!err)
+			err = run_round(b, r);
+		if (err)
+			return err;
+	}
+	err = check_counted(b, before);
+	if (!err)
+		err = check_no_foreign("after the rounds");
+	if (err)
+		return err;
+	report(b);
+	return 0;
+}
+
+static int bench_setup(struct bench *b)
+{
+	int m, err;
+
+	for (m = 0; m < MODE_MAX; m++) {
+		b->ns[m] = calloc(b->opts.rounds, sizeof(double));
+		if (!b->ns[m])
+			return -ENOMEM;
+	}
+	b->ratio = calloc(b->opts.rounds, sizeof(double));
+	if (!b->ratio)
+		return -ENOMEM;
+	err = pin_cpu(b->opts.cpu);
+	if (!err)
+		err = floor_open(b);
+	if (!err)
+		err = probe_open(b);
+	return err;
+}
+
+static void bench_free(struct bench *b)
+{
+	int m;
+
+	syscalls_bpf__destroy(b->probe);
+	floor_bpf__destroy(b->floor);
+	for (m = 0; m < MODE_MAX; m++)
+		free(b->ns[m]);
+	free(b->ratio);
+}
+
+int main(int argc, char **argv)
+{
+	struct bench b = {};
+	int err;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* rounds show up as they finish */
+	if (parse_opts(argc, argv, &b.opts))
+		return 2;
+	verbose = b.opts.verbose;
+	libbpf_set_print(print_libbpf);
+	err = bench_setup(&b);
+	if (err == -ENOMEM)
+		fprintf(stderr, "bench: out of memory\n");
+	if (!err)
+		err = run(&b);
+	bench_free(&b);
+	return err ? 1 : 0;
+}
