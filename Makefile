@@ -25,7 +25,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-FAMILIES   := syscalls proc
+FAMILIES   := syscalls proc net
 BPF_OBJS   := $(FAMILIES:%=$(BUILD)/%.bpf.o)
 SKELS      := $(FAMILIES:%=$(BUILD)/%.skel.h)
 

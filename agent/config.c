@@ -84,6 +84,15 @@ static const struct config_key config_keys[] = {
 	{ "syscalls", "slow_events", NULL, NULL, CONFIG_BOOL, FIELD(slow_events),
 	  .def = "true" },
 	{ "proc", "enabled", NULL, NULL, CONFIG_BOOL, FIELD(proc_enabled), .def = "true" },
+	{ "net", "enabled", NULL, NULL, CONFIG_BOOL, FIELD(net_enabled), .def = "true" },
+	{ "net", "events_per_sec", NULL, NULL, CONFIG_UINT, FIELD(net_events_per_sec),
+	  .min = 0, .max = 10000000, .def = "1000" },
+	{ "net", "top_endpoints", NULL, NULL, CONFIG_UINT, FIELD(net_top_endpoints),
+	  .min = 1, .max = 10000, .def = "20" },
+	{ "net", "endpoint_entries", NULL, NULL, CONFIG_UINT, FIELD(net_endpoint_entries),
+	  .min = 64, .max = 4194304, .def = "16384" },
+	{ "net", "sock_entries", NULL, NULL, CONFIG_UINT, FIELD(net_sock_entries),
+	  .min = 64, .max = 4194304, .def = "65536" },
 };
 
 #define CONFIG_NKEYS	ARRAY_SIZE(config_keys)

@@ -37,6 +37,12 @@ struct config {
 	bool slow_events;			/* slow_events, default true */
 	/* [proc] */
 	bool proc_enabled;			/* enabled, default true */
+	/* [net] */
+	bool net_enabled;			/* enabled, default true */
+	uint32_t net_events_per_sec;		/* events_per_sec: conn_error cap, 0 = none */
+	uint32_t net_top_endpoints;		/* top_endpoints: listed per window, rest "other" */
+	uint32_t net_endpoint_entries;		/* endpoint_entries: kernel map bound */
+	uint32_t net_sock_entries;		/* sock_entries: sockets whose owner is kept */
 };
 
 /* Fills every field with its default. */

@@ -10,11 +10,15 @@ struct counters {
 	void *root;
 	size_t key_size;
 	uint64_t errors;
+	uint64_t generation;	/* sweeps so far */
+	void **stale;		/* scratch of counters__sweep */
+	size_t nstale, stale_cap;
 };
 
 struct counter_node {
 	const struct counters *owner;
 	uint64_t last;
+	uint64_t generation;	/* of the last counters__delta on it */
 	unsigned char key[];
 };
 
@@ -37,6 +41,7 @@ void counters__free(struct counters *c)
 	if (!c)
 		return;
 	tdestroy(c->root, free);
+	free(c->stale);
 	free(c);
 }
 
@@ -62,12 +67,14 @@ uint64_t counters__delta(struct counters *c, const void *key, uint64_t now)
 	if (found) {
 		last = (*found)->last;
 		(*found)->last = now;
+		(*found)->generation = c->generation;
 		return now >= last ? now - last : now;
 	}
 	node = malloc(sizeof(*node) + c->key_size);
 	if (node) {
 		node->owner = c;
 		node->last = now;
+		node->generation = c->generation;
 		memcpy(node->key, key, c->key_size);
 	}
 	if (!node || !tsearch(node, &c->root, cmp_node)) {
@@ -80,6 +87,35 @@ uint64_t counters__delta(struct counters *c, const void *key, uint64_t now)
 uint64_t counters__errors(const struct counters *c)
 {
 	return c->errors;
+}
+
+static void collect_stale(const void *nodep, VISIT which, void *closure)
+{
+	struct counter_node *node = *(struct counter_node *const *)nodep;
+	struct counters *c = closure;
+	void **grown;
+
+	if ((which != postorder && which != leaf) || node->generation == c->generation)
+		return;
+	if (c->nstale == c->stale_cap) {
+		grown = realloc(c->stale, (c->stale_cap * 2 + 64) * sizeof(*grown));
+		if (!grown)
+			return;	/* kept until the next sweep */
+		c->stale = grown;
+		c->stale_cap = c->stale_cap * 2 + 64;
+	}
+	c->stale[c->nstale++] = node;
+}
+
+void counters__sweep(struct counters *c)
+{
+	c->nstale = 0;
+	twalk_r(c->root, collect_stale, c);
+	for (size_t i = 0; i < c->nstale; i++) {
+		tdelete(c->stale[i], &c->root, cmp_node);
+		free(c->stale[i]);
+	}
+	c->generation++;
 }
 
 int counters_read_percpu(int map_fd, const void *key, uint64_t *buf, int ncpu, uint64_t *sum)

@@ -20,6 +20,12 @@ void counters__free(struct counters *c);
  */
 uint64_t counters__delta(struct counters *c, const void *key, uint64_t now);
 uint64_t counters__errors(const struct counters *c);
+/*
+ * Forgets every key counters__delta was not called for since the previous
+ * sweep: after a window that read every key of a kernel LRU map, the keys it
+ * evicted, so memory stays bounded by the map's size.
+ */
+void counters__sweep(struct counters *c);
 
 /*
  * Reads one element of a per-CPU map of u64 values into buf (one per possible

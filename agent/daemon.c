@@ -12,11 +12,12 @@
 #include "hostinfo.h"
 #include "jsonl_sink.h"
 #include "log.h"
+#include "net.h"
 #include "pipeline.h"
 #include "proc.h"
 #include "syscalls.h"
 
-enum { SRC_SYSCALLS = 1, SRC_PROC, SRC_TIMER };
+enum { SRC_SYSCALLS = 1, SRC_PROC, SRC_NET, SRC_TIMER };
 
 struct daemon {
 	struct config cfg;
@@ -24,8 +25,10 @@ struct daemon {
 	struct pipeline *out;
 	struct syscalls *syscalls;
 	struct proc *proc;
+	struct net *net;
 	struct family_status sc_status;
 	struct family_status proc_status;
+	struct family_status net_status;
 	int epfd;
 	int timerfd;
 	sigset_t wait_mask;		/* the mask with SIGINT and SIGTERM unblocked */
@@ -52,7 +55,8 @@ static uint64_t clock_ns(clockid_t clock)
 
 static bool degraded(const struct daemon *d)
 {
-	return d->sc_status.state == FAMILY_FAILED || d->proc_status.state == FAMILY_FAILED;
+	return d->sc_status.state == FAMILY_FAILED || d->proc_status.state == FAMILY_FAILED ||
+	       d->net_status.state == FAMILY_FAILED;
 }
 
 static struct json_object *family_json(const struct family_status *st)
@@ -76,6 +80,7 @@ static void emit_status(struct daemon *d, const char *state, const char *reason)
 	record_str(rec, "reason", reason);
 	json_object_object_add(probes, "syscalls", family_json(&d->sc_status));
 	json_object_object_add(probes, "proc", family_json(&d->proc_status));
+	json_object_object_add(probes, "net", family_json(&d->net_status));
 	json_object_object_add(rec, "probes", probes);
 	pipeline__emit(d->out, rec);
 	pipeline__flush(d->out);
@@ -99,6 +104,8 @@ static void emit_window(struct daemon *d)
 		syscalls__window(d->syscalls, rec, drops);
 	if (d->proc)
 		proc__window(d->proc, rec, drops);
+	if (d->net)
+		net__window(d->net, rec, drops);
 	lost = pipeline__lost(d->out);
 	record_u64(agent, "jsonl_lost", lost - d->lost_prev);
 	d->lost_prev = lost;
@@ -148,6 +155,12 @@ static void open_families(struct daemon *d)
 			log_error("proc", "probe family failed, running without it: %s",
 				  d->proc_status.error);
 	}
+	if (cfg->net_enabled) {
+		d->net = net__open(cfg, d->out, &d->net_status);
+		if (!d->net)
+			log_error("net", "probe family failed, running without it: %s",
+				  d->net_status.error);
+	}
 }
 
 static int open_outputs(struct daemon *d)
@@ -185,6 +198,8 @@ static int add_sources(struct daemon *d)
 		ret = epoll_add(d->epfd, syscalls__epoll_fd(d->syscalls), SRC_SYSCALLS);
 	if (!ret && d->proc)
 		ret = epoll_add(d->epfd, proc__epoll_fd(d->proc), SRC_PROC);
+	if (!ret && d->net)
+		ret = epoll_add(d->epfd, net__epoll_fd(d->net), SRC_NET);
 	if (!ret)
 		ret = start_timer(d);
 	return ret;
@@ -224,7 +239,8 @@ struct daemon *daemon__new(const struct config *cfg)
 	if (ret)
 		goto fail;
 	open_families(d);
-	if ((cfg->syscalls_enabled || cfg->proc_enabled) && !d->syscalls && !d->proc) {
+	if ((cfg->syscalls_enabled || cfg->proc_enabled || cfg->net_enabled) && !d->syscalls &&
+	    !d->proc && !d->net) {
 		log_error("hostmond", "no probe family could be loaded; is this root on a kernel with BTF?");
 		ret = -ENOTSUP;
 		goto fail;
@@ -248,6 +264,7 @@ void daemon__free(struct daemon *d)
 	/* Destroying the skeletons detaches the probes. */
 	syscalls__free(d->syscalls);
 	proc__free(d->proc);
+	net__free(d->net);
 	if (d->timerfd >= 0)
 		close(d->timerfd);
 	if (d->epfd >= 0)
@@ -265,6 +282,8 @@ static void drain(struct daemon *d)
 		log_error("syscalls", "ring buffer read failed: %s", strerror(-ret));
 	if (d->proc && (ret = proc__poll(d->proc)) < 0)
 		log_error("proc", "ring buffer read failed: %s", strerror(-ret));
+	if (d->net && (ret = net__poll(d->net)) < 0)
+		log_error("net", "ring buffer read failed: %s", strerror(-ret));
 }
 
 static void on_timer(struct daemon *d)

@@ -6,6 +6,9 @@
 #include <bpf/bpf_core_read.h>
 #include "proc.h"
 
+#define FAMILY_DROP_MAX	PROC_DROP_MAX
+#include "family.bpf.h"
+
 #define PF_KTHREAD		0x00200000
 #define SIGNAL_GROUP_EXIT	0x00000004
 #define SI_KERNEL		0x80
@@ -57,31 +60,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counts SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PROC_DROP_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
-} events SEC(".maps");
-
-static __always_inline void bump(void *map, __u32 index)
-{
-	__u64 *n = bpf_map_lookup_elem(map, &index);
-
-	if (n)
-		*n += 1;
-}
-
-static __always_inline void count_drop(__u32 reason)
-{
-	bump(&drops, reason);
-}
 
 static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 {

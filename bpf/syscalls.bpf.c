@@ -6,6 +6,9 @@
 #include "histogram.h"
 #include "syscalls.h"
 
+#define FAMILY_DROP_MAX	SC_DROP_MAX
+#include "family.bpf.h"
+
 /* Set by hostmond between open and load. */
 const volatile __u64 traced[SC_BITMAP_WORDS] = {};	/* histogram these */
 const volatile __u64 blocking[SC_BITMAP_WORDS] = {};	/* never "slow" */
@@ -42,29 +45,9 @@ struct {
 	__type(value, __u64);
 } errnos SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SC_DROP_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
-} events SEC(".maps");
-
 static __always_inline bool in_set(const volatile __u64 *set, __u32 nr)
 {
 	return set[(nr / 64) % SC_BITMAP_WORDS] & (1ULL << (nr % 64));
-}
-
-static __always_inline void count_drop(__u32 reason)
-{
-	__u64 *n = bpf_map_lookup_elem(&drops, &reason);
-
-	if (n)
-		*n += 1;
 }
 
 SEC("tp_btf/sys_enter")

@@ -1,0 +1,24 @@
+/* Connection error family in userspace: conn_error events and connection RED per endpoint. */
+#ifndef HOSTMON_NET_AGENT_H
+#define HOSTMON_NET_AGENT_H
+
+#include <json-c/json.h>
+#include "config.h"
+#include "family.h"
+
+struct net;
+struct pipeline;
+
+/* Like syscalls__open: NULL with status->error set when the probe cannot run. */
+struct net *net__open(const struct config *cfg, struct pipeline *out,
+		      struct family_status *status);
+void net__free(struct net *nt);
+int net__epoll_fd(const struct net *nt);
+int net__poll(struct net *nt);
+/*
+ * Adds "connections" (the window's top endpoints by attempts, the rest summed
+ * as "other", and exact totals) to metrics, and the family's drops to drops.
+ */
+int net__window(struct net *nt, struct json_object *metrics, struct json_object *drops);
+
+#endif /* HOSTMON_NET_AGENT_H */
