@@ -99,7 +99,17 @@ static __always_inline __u32 kind_of(int err)
 	return NET_KIND_ERROR;
 }
 
-/* Addresses and ports of sk into e (the owner and the rest are the caller's). */
+static __always_inline bool v4_mapped(const __u8 *a)
+{
+	const __u32 *w = (const __u32 *)a;
+
+	return !w[0] && !w[1] && w[2] == bpf_htonl(0xffff);
+}
+
+/*
+ * Addresses and ports of sk into e (the owner and the rest are the caller's).
+ * A dual-stack socket talking IPv4 (::ffff:a.b.c.d) is reported as IPv4.
+ */
 static __always_inline void read_tuple(struct net_event *e, const struct sock *sk)
 {
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
@@ -109,6 +119,13 @@ static __always_inline void read_tuple(struct net_event *e, const struct sock *s
 	if (e->family == AF_INET6) {
 		BPF_CORE_READ_INTO(&e->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
 		BPF_CORE_READ_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		if (v4_mapped(e->daddr)) {
+			e->family = AF_INET;
+			__builtin_memcpy(e->saddr, e->saddr + 12, 4);
+			__builtin_memcpy(e->daddr, e->daddr + 12, 4);
+			__builtin_memset(e->saddr + 4, 0, 12);
+			__builtin_memset(e->daddr + 4, 0, 12);
+		}
 	} else {
 		BPF_CORE_READ_INTO((__u32 *)e->saddr, sk, __sk_common.skc_rcv_saddr);
 		BPF_CORE_READ_INTO((__u32 *)e->daddr, sk, __sk_common.skc_daddr);

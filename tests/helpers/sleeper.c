@@ -11,23 +11,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-
-static int parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return errno || end == s || *end || s[0] == '-' || *out > max ? -1 : 0;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
+#include "helpers.h"
 
 /* xorshift64*: deterministic for a seed, good enough to spread durations. */
 static uint64_t next_rand(uint64_t *state)
@@ -36,13 +20,6 @@ static uint64_t next_rand(uint64_t *state)
 	*state ^= *state << 25;
 	*state ^= *state >> 27;
 	return *state * 2685821657736338717ULL;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 int main(int argc, char **argv)
@@ -75,8 +52,7 @@ int main(int argc, char **argv)
 		}
 		v[i] = now_ns() - t0;
 	}
-	qsort(v, n, sizeof(*v), cmp_u64);
-	printf("%llu\n", (unsigned long long)v[(95 * n + 99) / 100 - 1]);
+	printf("%llu\n", (unsigned long long)p95_u64(v, n));
 	free(v);
 	return 0;
 }

@@ -211,6 +211,51 @@ cgroup_memory_create() {
 	CGROUP_DIR=$dir
 }
 
+# netns_pair: two network namespaces, $NS_C (client) and $NS_S (server),
+# joined by a veth pair: $CLIENT_IP/$SERVER_IP and $CLIENT_IP6/$SERVER_IP6.
+# Both (and with them the veth) are removed at exit.
+netns_pair() {
+	NS_C=hm-c-$$
+	NS_S=hm-s-$$
+	CLIENT_IP=10.201.0.1
+	SERVER_IP=10.201.0.2
+	CLIENT_IP6=fd00:201::1
+	SERVER_IP6=fd00:201::2
+	ip netns add "$NS_C" && on_exit "ip netns del $NS_C"
+	ip netns add "$NS_S" && on_exit "ip netns del $NS_S"
+	ip link add veth0 netns "$NS_C" type veth peer name veth0 netns "$NS_S"
+	ns_addrs "$NS_C" "$CLIENT_IP" "$CLIENT_IP6"
+	ns_addrs "$NS_S" "$SERVER_IP" "$SERVER_IP6"
+}
+
+# ns_addrs NS IPV4 IPV6: addresses on veth0 (IPv6 without duplicate detection), links up.
+ns_addrs() {
+	ip -n "$1" addr add "$2/24" dev veth0
+	ip -n "$1" addr add "$3/64" dev veth0 nodad
+	ip -n "$1" link set lo up
+	ip -n "$1" link set veth0 up
+}
+
+# server_start NS READY_FILE CMD...: runs CMD in namespace NS (or the host's if
+# NS is empty), its output in READY_FILE, and waits for its "ready" line.
+# SERVER_PID is its pid; killed at exit.
+server_start() {
+	local ns=$1 ready=$2 i
+	shift 2
+	if [[ -n "$ns" ]]; then
+		ip netns exec "$ns" "$@" >"$ready" &
+	else
+		"$@" >"$ready" &
+	fi
+	SERVER_PID=$!
+	track "$SERVER_PID"
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^ready$' "$ready" 2>/dev/null && return 0
+		nap 0.05
+	done
+	fail "server $* not ready within 5 s"
+}
+
 cgroup_remove() {
 	local dir=$1 pid i
 	for ((i = 0; i < 50; i++)); do

@@ -1,0 +1,252 @@
+/*
+ * netpeer MODE ARGS: both ends of the connections the net tests make; every
+ * mode prints one line "PID RESULT" (RESULT: errno, bytes or nanoseconds).
+ *   connect ADDR PORT        TCP connect; RESULT = errno (0: connected)
+ *   udp ADDR PORT            connected UDP send then recv; RESULT = recv's errno
+ *   reset-client ADDR PORT   connect, read until an error; RESULT = errno
+ *   reset-server PORT        accept one connection, close it with a reset (SO_LINGER 0)
+ *   accept-loop PORT N       accept and close N connections
+ *   sink PORT                accept one connection, read it to the end; RESULT = bytes
+ *   send ADDR PORT BYTES     connect, write BYTES, wait for the peer to close
+ *   latency ADDR PORT N      N sequential connects; RESULT = p95 of their times (ns)
+ *   unreach N                connects to N distinct addresses 10.x.y.z:80; RESULT = errors
+ * Servers listen on all addresses (IPv4 and IPv6) and print "ready" first.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "helpers.h"
+
+static void result(long long v)
+{
+	printf("%d %lld\n", getpid(), v);
+	fflush(stdout);
+}
+
+static int resolve(const char *addr, const char *port, int type, struct sockaddr_storage *ss,
+		   socklen_t *len)
+{
+	struct addrinfo hints = { .ai_socktype = type, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
+	struct addrinfo *ai;
+
+	if (getaddrinfo(addr, port, &hints, &ai)) {
+		fprintf(stderr, "netpeer: bad address %s port %s\n", addr, port);
+		exit(2);
+	}
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return ss->ss_family;
+}
+
+/* A connected socket, or -errno. */
+static int dial(const char *addr, const char *port, int type)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, err;
+
+	fd = socket(resolve(addr, port, type, &ss, &len), type, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&ss, len)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int listen_on(const char *port)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT };
+	uint64_t p;
+	int fd, one = 1, zero = 0;
+
+	if (parse_u64(port, 65535, &p))
+		exit(2);
+	sa.sin6_port = htons((uint16_t)p);
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 4096)) {
+		perror("netpeer: listen");
+		exit(1);
+	}
+	printf("ready\n");
+	fflush(stdout);
+	return fd;
+}
+
+static int accept_one(int lfd)
+{
+	int fd = accept(lfd, NULL, NULL);
+
+	if (fd < 0) {
+		perror("netpeer: accept");
+		exit(1);
+	}
+	return fd;
+}
+
+/* Reads until EOF or error; returns bytes read, or -errno. */
+static long long drain(int fd)
+{
+	char buf[65536];
+	long long total = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		total += n;
+	return n < 0 ? -errno : total;
+}
+
+static int mode_udp(const char *addr, const char *port)
+{
+	int fd = dial(addr, port, SOCK_DGRAM);
+	char c = 0;
+
+	if (fd < 0) {
+		result(-fd);
+		return 0;
+	}
+	if (send(fd, &c, 1, 0) < 0 || recv(fd, &c, 1, 0) < 0)
+		result(errno);
+	else
+		result(0);
+	return 0;
+}
+
+static int mode_reset_server(const char *port)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	int fd = accept_one(listen_on(port));
+
+	/* Let the client block in read() first. */
+	usleep(100000);
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+	result(0);
+	return 0;
+}
+
+static int mode_accept_loop(const char *port, unsigned long n)
+{
+	int lfd = listen_on(port);
+
+	for (unsigned long i = 0; i < n; i++)
+		close(accept_one(lfd));
+	result((long long)n);
+	return 0;
+}
+
+static int mode_send(const char *addr, const char *port, unsigned long bytes)
+{
+	static char buf[65536];
+	int fd = dial(addr, port, SOCK_STREAM);
+	unsigned long sent = 0;
+	ssize_t n;
+
+	if (fd < 0) {
+		result(-fd);
+		return 1;
+	}
+	while (sent < bytes) {
+		n = write(fd, buf, bytes - sent < sizeof(buf) ? bytes - sent : sizeof(buf));
+		if (n < 0) {
+			result(errno);
+			return 1;
+		}
+		sent += (unsigned long)n;
+	}
+	shutdown(fd, SHUT_WR);
+	drain(fd);
+	result((long long)sent);
+	return 0;
+}
+
+/* p95 by nearest rank, as hostmond computes it. */
+static int mode_latency(const char *addr, const char *port, unsigned long n)
+{
+	uint64_t *v = calloc(n, sizeof(*v)), t0;
+	int fd;
+
+	if (!v)
+		return 1;
+	for (unsigned long i = 0; i < n; i++) {
+		t0 = now_ns();
+		fd = dial(addr, port, SOCK_STREAM);
+		v[i] = now_ns() - t0;
+		if (fd < 0) {
+			fprintf(stderr, "netpeer: connect %lu: %s\n", i, strerror(-fd));
+			return 1;
+		}
+		close(fd);
+	}
+	result((long long)p95_u64(v, n));
+	free(v);
+	return 0;
+}
+
+static int mode_unreach(unsigned long n)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(80) };
+	long long errors = 0;
+	int fd;
+
+	for (unsigned long i = 0; i < n; i++) {
+		sa.sin_addr.s_addr = htonl(0x0a000000 | (uint32_t)(i + 1));
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0)
+			return 1;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) && errno == ENETUNREACH)
+			errors++;
+		close(fd);
+	}
+	result(errors);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+	uint64_t n = 0;
+	int fd;
+
+	if (!strcmp(mode, "connect") && argc == 4) {
+		fd = dial(argv[2], argv[3], SOCK_STREAM);
+		result(fd < 0 ? -fd : 0);
+		return 0;
+	}
+	if (!strcmp(mode, "udp") && argc == 4)
+		return mode_udp(argv[2], argv[3]);
+	if (!strcmp(mode, "reset-client") && argc == 4) {
+		fd = dial(argv[2], argv[3], SOCK_STREAM);
+		result(fd < 0 ? -fd : -drain(fd));
+		return 0;
+	}
+	if (!strcmp(mode, "reset-server") && argc == 3)
+		return mode_reset_server(argv[2]);
+	if (!strcmp(mode, "accept-loop") && argc == 4 && !parse_u64(argv[3], 10000000, &n))
+		return mode_accept_loop(argv[2], n);
+	if (!strcmp(mode, "sink") && argc == 3) {
+		result(drain(accept_one(listen_on(argv[2]))));
+		return 0;
+	}
+	if (!strcmp(mode, "send") && argc == 5 && !parse_u64(argv[4], 1UL << 40, &n))
+		return mode_send(argv[2], argv[3], n);
+	if (!strcmp(mode, "latency") && argc == 5 && !parse_u64(argv[4], 1000000, &n) && n)
+		return mode_latency(argv[2], argv[3], n);
+	if (!strcmp(mode, "unreach") && argc == 3 && !parse_u64(argv[2], 16000000, &n))
+		return mode_unreach(n);
+	fprintf(stderr, "usage: see the comment at the top of netpeer.c\n");
+	return 2;
+}
