@@ -132,8 +132,8 @@ static __always_inline void read_tuple(struct net_event *e, const struct sock *s
 	}
 }
 
-/* Adds 1 to one counter of e's endpoint: the remote one, or the local one if accepted. */
-static __always_inline void ep_add(const struct net_event *e, bool in, __u32 stat)
+/* Adds n to one counter of e's endpoint: the remote one, or the local one if accepted. */
+static __always_inline void ep_add(const struct net_event *e, bool in, __u32 stat, __u64 n)
 {
 	struct net_ep_key k = {
 		.port = in ? e->sport : e->dport,
@@ -142,31 +142,39 @@ static __always_inline void ep_add(const struct net_event *e, bool in, __u32 sta
 		.dir = in ? NET_DIR_IN : NET_DIR_OUT,
 		.stat = stat,
 	};
-	__u64 one = 1, *n;
+	__u64 *v;
 
 	__builtin_memcpy(k.addr, in ? e->saddr : e->daddr, sizeof(k.addr));
-	n = bpf_map_lookup_elem(&endpoints, &k);
-	if (n) {
-		__sync_fetch_and_add(n, 1);
+	v = bpf_map_lookup_elem(&endpoints, &k);
+	if (v) {
+		__sync_fetch_and_add(v, n);
 		return;
 	}
-	if (bpf_map_update_elem(&endpoints, &k, &one, BPF_NOEXIST) == 0) {
+	if (bpf_map_update_elem(&endpoints, &k, &n, BPF_NOEXIST) == 0) {
 		bump(&totals, NET_TOTAL_EP_INSERTS);
 		return;
 	}
 	/* -EEXIST: another CPU created it first. */
-	n = bpf_map_lookup_elem(&endpoints, &k);
-	if (n)
-		__sync_fetch_and_add(n, 1);
+	v = bpf_map_lookup_elem(&endpoints, &k);
+	if (v)
+		__sync_fetch_and_add(v, n);
 	else
 		count_drop(NET_DROP_EP_MAP);
 }
 
-/* Exact total and per-endpoint count of one counter. */
+/* Adds n to the exact total and to the endpoint's count of one counter. */
+static __always_inline void count_n(const struct net_event *e, bool in, __u32 stat, __u64 n)
+{
+	__u64 *total = bpf_map_lookup_elem(&totals, &stat);
+
+	if (total)
+		*total += n;
+	ep_add(e, in, stat, n);
+}
+
 static __always_inline void count(const struct net_event *e, bool in, __u32 stat)
 {
-	bump(&totals, stat);
-	ep_add(e, in, stat);
+	count_n(e, in, stat, 1);
 }
 
 /* True while this second's detail budget lasts. Two CPUs may both reset it at a second's turn. */
@@ -248,7 +256,7 @@ static __always_inline void on_established(const struct sock *sk)
 	lat = bpf_ktime_get_ns() - o->syn_ns;
 	read_tuple(&e, sk);
 	count(&e, false, NET_STAT_ESTABLISHED);
-	ep_add(&e, false, NET_STAT_LATENCY + hist_bucket(lat) % HIST_BUCKETS);
+	ep_add(&e, false, NET_STAT_LATENCY + hist_bucket(lat) % HIST_BUCKETS, 1);
 }
 
 /* An accepted socket: inbound until accept() names its owner. */
@@ -359,18 +367,23 @@ int BPF_PROG(net_send_reset, const struct sock *sk, const struct sk_buff *skb)
 	return 0;
 }
 
+/* Counts retransmitted segments, as the kernel's TcpRetransSegs does: an skb may carry several. */
 SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(net_retransmit, const struct sock *sk)
+int BPF_PROG(net_retransmit, const struct sock *sk, const struct sk_buff *skb, int err)
 {
+	const struct tcp_skb_cb *cb = (const void *)skb + bpf_core_field_offset(struct sk_buff, cb);
+	__u16 segs = BPF_CORE_READ(cb, tcp_gso_segs);
 	struct net_event e = {};
 	__u64 key = (__u64)sk;
 	struct net_sock *o;
 
+	if (err)
+		return 0;
 	o = bpf_map_lookup_elem(&socks, &key);
 	if (o && !o->sport)
 		o->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	read_tuple(&e, sk);
-	count(&e, o && (o->flags & NET_SOCK_IN), NET_STAT_RETRANSMITS);
+	count_n(&e, o && (o->flags & NET_SOCK_IN), NET_STAT_RETRANSMITS, segs ? segs : 1);
 	return 0;
 }
 
