@@ -127,6 +127,11 @@ static void test_defaults_match_the_documented_values(void **state)
 	assert_int_equal(cfg.slow_threshold_us, 10000);
 	assert_true(cfg.slow_events);
 	assert_true(cfg.proc_enabled);
+	assert_true(cfg.net_enabled);
+	assert_int_equal(cfg.net_events_per_sec, 1000);
+	assert_int_equal(cfg.net_top_endpoints, 20);
+	assert_int_equal(cfg.net_endpoint_entries, 16384);
+	assert_int_equal(cfg.net_sock_entries, 65536);
 }
 
 static void test_default_blocking_names_are_all_known_syscalls(void **state)
@@ -498,6 +503,26 @@ static void test_file_slow_threshold_above_range(void **state)
 			  "[syscalls] slow_threshold_us", "'60000001'", "0..60000000", NULL);
 }
 
+static void test_file_net_endpoint_entries_below_range(void **state)
+{
+	(void)state;
+	expect_file_error("[net]\nendpoint_entries = 63\n", 2,
+			  "[net] endpoint_entries", "'63'", "64..4194304", NULL);
+}
+
+static void test_file_net_keys(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	load_ok(&cfg, "[net]\nenabled = no\nevents_per_sec = 0\ntop_endpoints = 5\n"
+		"sock_entries = 64\n");
+	assert_false(cfg.net_enabled);
+	assert_int_equal(cfg.net_events_per_sec, 0);
+	assert_int_equal(cfg.net_top_endpoints, 5);
+	assert_int_equal(cfg.net_sock_entries, 64);
+}
+
 static void test_file_negative_integer(void **state)
 {
 	(void)state;
@@ -672,6 +697,8 @@ int main(void)
 		cmocka_unit_test(test_file_integer_below_range),
 		cmocka_unit_test(test_file_integer_above_range),
 		cmocka_unit_test(test_file_slow_threshold_above_range),
+		cmocka_unit_test(test_file_net_endpoint_entries_below_range),
+		cmocka_unit_test(test_file_net_keys),
 		cmocka_unit_test(test_file_negative_integer),
 		cmocka_unit_test(test_file_integer_with_trailing_garbage),
 		cmocka_unit_test(test_file_integer_overflowing_64_bits),
