@@ -26,6 +26,10 @@
 #define S_IFMT		00170000
 #define S_IFSOCK	0140000
 #define NS_PER_SEC	1000000000ULL
+/* x86_64 syscall numbers (the only architecture built) */
+#define NR_connect	42
+#define NR_accept	43
+#define NR_accept4	288
 
 /* Set by hostmond between open and load; 0 means no limit. */
 const volatile __u32 events_per_sec = 1000;
@@ -436,17 +440,24 @@ static __always_inline struct sock *sock_of_fd(int fd)
 	return sock ? BPF_CORE_READ(sock, sk) : NULL;
 }
 
-SEC("tracepoint/syscalls/sys_enter_connect")
-int net_connect_enter(struct trace_event_raw_sys_enter *ctx)
+/*
+ * connect() and accept() through the raw syscall tracepoints (BTF-typed):
+ * the syscalls:sys_*_connect ones need tracefs mounted to attach.
+ */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(net_sys_enter, struct pt_regs *regs, long id)
 {
+	const void *uaddr;
 	struct net_connect *c;
-	const void *uaddr = (const void *)ctx->args[1];
 
+	if (id != NR_connect)
+		return 0;
 	c = bpf_task_storage_get(&connects, bpf_get_current_task_btf(), 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!c)
 		return 0;
-	c->fd = ctx->args[0];
+	c->fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	uaddr = (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
 	if (bpf_probe_read_user(c->addr, sizeof(c->addr), uaddr) &&
 	    bpf_probe_read_user(c->addr, sizeof(struct sockaddr_in), uaddr))
 		c->fd = -1;
@@ -502,16 +513,14 @@ static __always_inline void on_connect_failed(const struct net_connect *c, struc
 	report(&e, &self, false);
 }
 
-SEC("tracepoint/syscalls/sys_exit_connect")
-int net_connect_exit(struct trace_event_raw_sys_exit *ctx)
+static __always_inline void on_connect_exit(long ret)
 {
 	struct net_connect *c;
-	long ret = ctx->ret;
 	struct sock *sk;
 
 	c = bpf_task_storage_get(&connects, bpf_get_current_task_btf(), 0, 0);
 	if (!c || c->fd < 0)
-		return 0;
+		return;
 	sk = sock_of_fd(c->fd);
 	if (sk && (ret == 0 || ret == -EINPROGRESS)) {
 		/* TCP sockets got their owner at SYN_SENT; UDP ones get it here. */
@@ -521,7 +530,6 @@ int net_connect_exit(struct trace_event_raw_sys_exit *ctx)
 		on_connect_failed(c, sk, -ret);
 	}
 	c->fd = -1;
-	return 0;
 }
 
 static __always_inline void on_accept_exit(long ret)
@@ -535,17 +543,15 @@ static __always_inline void on_accept_exit(long ret)
 		remember(sk, 0, NET_SOCK_IN);
 }
 
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int net_accept4_exit(struct trace_event_raw_sys_exit *ctx)
+SEC("tp_btf/sys_exit")
+int BPF_PROG(net_sys_exit, struct pt_regs *regs, long ret)
 {
-	on_accept_exit(ctx->ret);
-	return 0;
-}
+	long id = BPF_CORE_READ(regs, orig_ax);
 
-SEC("tracepoint/syscalls/sys_exit_accept")
-int net_accept_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	on_accept_exit(ctx->ret);
+	if (id == NR_connect)
+		on_connect_exit(ret);
+	else if (id == NR_accept || id == NR_accept4)
+		on_accept_exit(ret);
 	return 0;
 }
 
