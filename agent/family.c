@@ -2,7 +2,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
 #include <bpf/libbpf.h>
+#include "log.h"
 #include "family.h"
 
 const char *family_state_name(enum family_state state)
@@ -45,4 +48,23 @@ int family_start(struct bpf_object_skeleton *skel, struct bpf_map *events, uint3
 		snprintf(err, errlen, "ring buffer: %s", strerror(-ret));
 	}
 	return ret;
+}
+
+#define TRACEFS "/sys/kernel/tracing"
+
+int family_need_tracefs(char *err, size_t errlen)
+{
+	int ret;
+
+	if (access(TRACEFS "/events", F_OK) == 0 ||
+	    access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+		return 0;
+	if (mount("nodev", TRACEFS, "tracefs", 0, NULL)) {
+		ret = -errno;
+		snprintf(err, errlen, "tracefs is not mounted and mounting it at %s failed: %s",
+			 TRACEFS, strerror(-ret));
+		return ret;
+	}
+	log_info("hostmond", "mounted tracefs at %s for tracepoint programs", TRACEFS);
+	return 0;
 }

@@ -18,6 +18,12 @@ struct family_status {
 
 const char *family_state_name(enum family_state state);
 
+/*
+ * Makes sure tracefs is mounted (tracepoint programs attach through it),
+ * mounting it at /sys/kernel/tracing if needed. Returns 0 or -errno with err set.
+ */
+int family_need_tracefs(char *err, size_t errlen);
+
 struct bpf_object_skeleton;
 struct bpf_map;
 struct ring_buffer;

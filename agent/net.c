@@ -125,6 +125,9 @@ static int load_and_attach(struct net *nt, const struct config *cfg, char *err, 
 		snprintf(err, errlen, "map sizes: %s", strerror(-ret));
 		return ret;
 	}
+	ret = family_need_tracefs(err, errlen);
+	if (ret)
+		return ret;
 	return family_start(nt->skel->skeleton, nt->skel->maps.events, cfg->ringbuf_bytes,
 			    handle_event, nt, &nt->rb, err, errlen);
 }

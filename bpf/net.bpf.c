@@ -27,9 +27,6 @@
 #define S_IFSOCK	0140000
 #define NS_PER_SEC	1000000000ULL
 /* x86_64 syscall numbers (the only architecture built) */
-#define NR_connect	42
-#define NR_accept	43
-#define NR_accept4	288
 
 /* Set by hostmond between open and load; 0 means no limit. */
 const volatile __u32 events_per_sec = 1000;
@@ -444,20 +441,21 @@ static __always_inline struct sock *sock_of_fd(int fd)
  * connect() and accept() through the raw syscall tracepoints (BTF-typed):
  * the syscalls:sys_*_connect ones need tracefs mounted to attach.
  */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(net_sys_enter, struct pt_regs *regs, long id)
+/*
+ * The syscalls: tracepoints fire for connect and accept only, so other
+ * syscalls pay nothing for the net family (hostmond mounts tracefs for them).
+ */
+SEC("tracepoint/syscalls/sys_enter_connect")
+int net_connect_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	const void *uaddr;
+	const void *uaddr = (const void *)ctx->args[1];
 	struct net_connect *c;
 
-	if (id != NR_connect)
-		return 0;
 	c = bpf_task_storage_get(&connects, bpf_get_current_task_btf(), 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!c)
 		return 0;
-	c->fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	uaddr = (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	c->fd = ctx->args[0];
 	if (bpf_probe_read_user(c->addr, sizeof(c->addr), uaddr) &&
 	    bpf_probe_read_user(c->addr, sizeof(struct sockaddr_in), uaddr))
 		c->fd = -1;
@@ -543,15 +541,24 @@ static __always_inline void on_accept_exit(long ret)
 		remember(sk, 0, NET_SOCK_IN);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(net_sys_exit, struct pt_regs *regs, long ret)
+SEC("tracepoint/syscalls/sys_exit_connect")
+int net_connect_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	long id = BPF_CORE_READ(regs, orig_ax);
+	on_connect_exit(ctx->ret);
+	return 0;
+}
 
-	if (id == NR_connect)
-		on_connect_exit(ret);
-	else if (id == NR_accept || id == NR_accept4)
-		on_accept_exit(ret);
+SEC("tracepoint/syscalls/sys_exit_accept")
+int net_accept_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	on_accept_exit(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int net_accept4_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	on_accept_exit(ctx->ret);
 	return 0;
 }
 
