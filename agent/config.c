@@ -60,6 +60,8 @@ static const struct config_key config_keys[] = {
 	  .def = "jsonl:-" },
 	{ "agent", "socket", "socket", "PATH", CONFIG_STR, FIELD(socket_path),
 	  .min = 1, .def = "/run/hostmon/hostmon.sock" },
+	{ "agent", "metrics_listen", "metrics-listen", "HOST:PORT", CONFIG_STR,
+	  FIELD(metrics_listen), .def = "" },
 	{ "agent", "spool_dir", "spool-dir", "DIR", CONFIG_STR, FIELD(spool_dir),
 	  .min = 1, .def = "/var/lib/hostmon/spool" },
 	{ "agent", "log_level", "log-level", "LEVEL", CONFIG_LEVEL, FIELD(log_level),
@@ -358,6 +360,26 @@ void config_defaults(struct config *cfg)
 		ret = config_apply(cfg, &config_keys[i], &c);
 		assert(ret == 0);
 		(void)ret;
+	}
+}
+
+void config_diff(const struct config *a, const struct config *b,
+		 void (*fn)(void *ctx, const char *section, const char *key), void *ctx)
+{
+	const struct config_key *k;
+	const char *fa, *fb;
+	bool same;
+
+	for (k = config_keys; k < config_keys + CONFIG_NKEYS; k++) {
+		fa = (const char *)a + k->offset;
+		fb = (const char *)b + k->offset;
+		/* Strings are compared as strings: bytes after the NUL do not count. */
+		if (k->type == CONFIG_STR || k->type == CONFIG_OUTPUT || k->type == CONFIG_SYSCALLS)
+			same = !strcmp(fa, fb);
+		else
+			same = !memcmp(fa, fb, k->size);
+		if (!same)
+			fn(ctx, k->section, k->key);
 	}
 }
 
