@@ -64,16 +64,18 @@ int evring__push(struct evring *r, uint64_t seq, const char *line)
 	return 0;
 }
 
-size_t evring__read(struct evring *r, uint64_t since, size_t limit,
+size_t evring__read(struct evring *r, uint64_t since, size_t limit, bool tail,
 		    void (*fn)(void *ctx, uint64_t seq, const char *line), void *ctx,
 		    uint64_t *oldest)
 {
-	size_t n = 0, first;
+	size_t n = 0, first, skip = 0;
 
 	pthread_mutex_lock(&r->lock);
 	first = (r->head + r->capacity - r->count) % r->capacity;
 	*oldest = r->count ? r->slots[first].seq : 0;
-	for (size_t i = 0; i < r->count && n < limit; i++) {
+	if (tail && r->count > limit)
+		skip = r->count - limit;
+	for (size_t i = skip; i < r->count && n < limit; i++) {
 		const struct evring_slot *s = &r->slots[(first + i) % r->capacity];
 
 		if (s->seq <= since)

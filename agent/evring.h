@@ -2,6 +2,7 @@
 #ifndef HOSTMON_EVRING_H
 #define HOSTMON_EVRING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,10 +17,11 @@ int evring__push(struct evring *r, uint64_t seq, const char *line);
 
 /*
  * Calls fn for the events with seq > since, oldest first, at most limit of
- * them, under the ring's lock (fn must not block). Returns how many; *oldest
- * gets the oldest seq still held (0 when empty), so a reader sees a gap.
+ * them (with tail, the newest limit of them), under the ring's lock (fn must
+ * not block). Returns how many; *oldest gets the oldest seq still held (0
+ * when empty), so a reader sees a gap.
  */
-size_t evring__read(struct evring *r, uint64_t since, size_t limit,
+size_t evring__read(struct evring *r, uint64_t since, size_t limit, bool tail,
 		    void (*fn)(void *ctx, uint64_t seq, const char *line), void *ctx,
 		    uint64_t *oldest);
 

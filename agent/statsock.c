@@ -203,7 +203,9 @@ static enum MHD_Result serve_events(struct statsock_req *r)
 	if (!o.f)
 		return MHD_NO;
 	fputs("{\"events\":[", o.f);
-	evring__read(r->ss->events, r->q.since, r->q.limit, events_add, &o, &oldest);
+	/* Without since: the newest events; with it, the next ones after since. */
+	evring__read(r->ss->events, r->q.since, r->q.limit, !(r->q.given & QUERY_SINCE),
+		     events_add, &o, &oldest);
 	fprintf(o.f, "],\"next_since\":%llu,\"oldest_seq\":%llu}",
 		(unsigned long long)(o.last ? o.last : r->q.since), (unsigned long long)oldest);
 	if (fclose(o.f)) {

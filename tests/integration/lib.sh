@@ -89,6 +89,16 @@ write_config() {
 	cat >"$CONF"
 }
 
+# one_second_windows: the test config with 1 s windows, for tests that read
+# windows from the stats socket.
+one_second_windows() {
+	write_config <<-EOF
+		[agent]
+		interval = 1
+		host_id = hostmon-test
+	EOF
+}
+
 # agent_start FAMILY...: starts hostmond on $CONF (a default config when the
 # test wrote none) writing to $OUT, waits for its first agent_status record
 # (state running or degraded) and requires the probe families the test relies

@@ -6,11 +6,7 @@
 require_file "$HELPERS/getppid_loop"
 require_file "$HELPERS/crasher"
 
-write_config <<-EOF
-	[agent]
-	interval = 1
-	host_id = hostmon-test
-EOF
+one_second_windows
 agent_start syscalls proc
 expect_eq "socket mode" "srw-rw----" "$(stat -c %A "$SOCK")"
 
