@@ -178,17 +178,17 @@ static void render_buckets(struct prom *p, const char *name, struct json_object 
 			prom_seconds(le, sizeof(le), syscalls_le_ns[i]);
 		else
 			strcpy(le, "+Inf");
-		prom_u64(p, "hostmon_syscall_latency_histogram_seconds_bucket", cum,
+		prom_u64(p, "hostmon_syscall_duration_seconds_bucket", cum,
 			 "syscall", name, "le", le, NULL);
 	}
-	prom_sec(p, "hostmon_syscall_latency_histogram_seconds_sum", get_u64(total, "sum_ns"),
+	prom_sec(p, "hostmon_syscall_duration_seconds_sum", get_u64(total, "sum_ns"),
 		 "syscall", name, NULL);
-	prom_u64(p, "hostmon_syscall_latency_histogram_seconds_count", cum, "syscall", name, NULL);
+	prom_u64(p, "hostmon_syscall_duration_seconds_count", cum, "syscall", name, NULL);
 }
 
 static void render_histogram(struct prom *p, struct json_object *syscalls)
 {
-	prom_family(p, "hostmon_syscall_latency_histogram_seconds", "histogram",
+	prom_family(p, "hostmon_syscall_duration_seconds", "histogram",
 		    "Syscall latency since the agent started, cumulative buckets.");
 	json_object_object_foreach(syscalls, name, total)
 		render_buckets(p, name, total);
