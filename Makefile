@@ -9,7 +9,7 @@ CC         ?= cc
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
 
-PKGS       := libbpf libelf zlib inih json-c
+PKGS       := libbpf libelf zlib inih json-c libmicrohttpd
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Werror
 CPPFLAGS   += -I$(BUILD) -I. -Iagent -D_GNU_SOURCE
@@ -41,13 +41,13 @@ HELPER_BINS:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 
 .PHONY: all deps run test unit integration bench vmlinux clean
 
-all: $(BUILD)/hostmond
+all: $(BUILD)/hostmond $(BUILD)/hostmonctl
 
 # Installs the Debian packages the build and the tests need, only when missing.
 deps:
 	$(Q)tools/install-deps
 
-$(BUILD) $(BUILD)/agent $(BUILD)/tests $(BUILD)/deps $(BUILD)/helpers $(BUILD)/bench:
+$(BUILD) $(BUILD)/agent $(BUILD)/ctl $(BUILD)/tests $(BUILD)/deps $(BUILD)/helpers $(BUILD)/bench:
 	$(Q)mkdir -p $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)
@@ -70,6 +70,17 @@ $(BUILD)/agent/%.o: agent/%.c $(SKELS) $(BUILD)/syscall_table.h | $(BUILD)/agent
 $(BUILD)/hostmond: $(AGENT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+CTL_SRCS   := $(wildcard tools/hostmonctl/*.c)
+CTL_OBJS   := $(CTL_SRCS:tools/hostmonctl/%.c=$(BUILD)/ctl/%.o)
+
+$(BUILD)/ctl/%.o: tools/hostmonctl/%.c | $(BUILD)/ctl
+	$(call msg,CC,$@)
+	$(Q)$(CC) -D_GNU_SOURCE $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+$(BUILD)/hostmonctl: $(CTL_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(shell pkg-config --libs libcurl json-c 2>/dev/null) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) | $(BUILD)/tests $(BUILD)/deps
 	$(call msg,CC,$@)
@@ -100,5 +111,5 @@ vmlinux:
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/agent/*.d $(BUILD)/deps/*.d)
+-include $(wildcard $(BUILD)/agent/*.d $(BUILD)/ctl/*.d $(BUILD)/deps/*.d)
 include tests/bench/bench.mk

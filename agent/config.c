@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <ini.h>
 #include "config.h"
 #include "names.h"
@@ -27,6 +28,7 @@ enum config_type {
 	CONFIG_STR,		/* min = shortest length allowed */
 	CONFIG_OUTPUT,		/* "jsonl:-" or "jsonl:PATH" */
 	CONFIG_SYSCALLS,	/* comma list of syscall names, stored without blanks */
+	CONFIG_LISTEN,		/* empty, or NUMERIC_HOST:PORT ("[V6]:PORT" for IPv6) */
 };
 
 struct config_key {
@@ -60,6 +62,8 @@ static const struct config_key config_keys[] = {
 	  .def = "jsonl:-" },
 	{ "agent", "socket", "socket", "PATH", CONFIG_STR, FIELD(socket_path),
 	  .min = 1, .def = "/run/hostmon/hostmon.sock" },
+	{ "agent", "metrics_listen", "metrics-listen", "HOST:PORT", CONFIG_LISTEN,
+	  FIELD(metrics_listen), .def = "" },
 	{ "agent", "spool_dir", "spool-dir", "DIR", CONFIG_STR, FIELD(spool_dir),
 	  .min = 1, .def = "/var/lib/hostmon/spool" },
 	{ "agent", "log_level", "log-level", "LEVEL", CONFIG_LEVEL, FIELD(log_level),
@@ -312,6 +316,31 @@ static int config_parse_syscalls(const struct config *cfg, const struct config_c
 
 /* Strings that do not fit are errors: a truncated path or list would be
  * silently wrong. */
+/* "127.0.0.1:9464" or "[::1]:9464": a numeric address and a port in 1..65535. */
+static bool config_listen_ok(const char *value)
+{
+	const char *colon = strrchr(value, ':');
+	char host[64], *end;
+	size_t n = colon ? (size_t)(colon - value) : 0;
+	unsigned char addr[16];
+	long port;
+
+	if (!n || n >= sizeof(host))
+		return false;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (!isdigit((unsigned char)colon[1]) || *end || errno || port < 1 || port > 65535)
+		return false;
+	if (value[0] == '[' && value[n - 1] == ']') {
+		memcpy(host, value + 1, n - 2);
+		host[n - 2] = '\0';
+		return inet_pton(AF_INET6, host, addr) == 1;
+	}
+	memcpy(host, value, n);
+	host[n] = '\0';
+	return inet_pton(AF_INET, host, addr) == 1;
+}
+
 static int config_parse_string(const struct config *cfg, const struct config_ctx *c,
 			       const struct config_key *k, char *field)
 {
@@ -325,6 +354,8 @@ static int config_parse_string(const struct config *cfg, const struct config_ctx
 		return config_bad(c, "must not be empty");
 	if (k->type == CONFIG_OUTPUT && (strncmp(c->value, "jsonl:", 6) || !c->value[6]))
 		return config_bad(c, "is not jsonl:- or jsonl:PATH");
+	if (k->type == CONFIG_LISTEN && len && !config_listen_ok(c->value))
+		return config_bad(c, "is not ADDRESS:PORT (127.0.0.1:9464, [::1]:9464)");
 	strcpy(out, c->value);
 	if (k->type == CONFIG_SYSCALLS) {
 		ret = config_parse_syscalls(cfg, c, k, out);
@@ -367,6 +398,27 @@ void config_defaults(struct config *cfg)
 		ret = config_apply(cfg, &config_keys[i], &c);
 		assert(ret == 0);
 		(void)ret;
+	}
+}
+
+void config_diff(const struct config *a, const struct config *b,
+		 void (*fn)(void *ctx, const char *section, const char *key), void *ctx)
+{
+	const struct config_key *k;
+	const char *fa, *fb;
+	bool same;
+
+	for (k = config_keys; k < config_keys + CONFIG_NKEYS; k++) {
+		fa = (const char *)a + k->offset;
+		fb = (const char *)b + k->offset;
+		/* Strings are compared as strings: bytes after the NUL do not count. */
+		if (k->type == CONFIG_STR || k->type == CONFIG_OUTPUT || k->type == CONFIG_SYSCALLS ||
+		    k->type == CONFIG_LISTEN)
+			same = !strcmp(fa, fb);
+		else
+			same = !memcmp(fa, fb, k->size);
+		if (!same)
+			fn(ctx, k->section, k->key);
 	}
 }
 

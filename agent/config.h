@@ -21,6 +21,7 @@ struct config {
 	unsigned int interval_s;		/* interval, 1..3600, default 10 */
 	char output[CONFIG_STR_MAX];		/* output, "jsonl:-" or "jsonl:PATH" */
 	char socket_path[CONFIG_STR_MAX];	/* socket, default /run/hostmon/hostmon.sock */
+	char metrics_listen[CONFIG_STR_MAX];	/* metrics_listen: HOST:PORT for /metrics, default off */
 	char spool_dir[CONFIG_STR_MAX];		/* spool_dir, default /var/lib/hostmon/spool */
 	enum log_level log_level;		/* log_level: error|warn|info|debug */
 	char host_id[CONFIG_STR_MAX];		/* host_id, default empty: /etc/machine-id */
@@ -76,5 +77,9 @@ int config_parse_args(struct config *cfg, int argc, char **argv, bool *check_onl
 		      bool *show_version, char *err, size_t errlen);
 
 const char *config_log_level_name(enum log_level level);
+
+/* Calls fn with the section and name of every key whose value differs in a and b. */
+void config_diff(const struct config *a, const struct config *b,
+		 void (*fn)(void *ctx, const char *section, const char *key), void *ctx);
 
 #endif /* HOSTMON_CONFIG_H */

@@ -7,7 +7,10 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
+#include "admin.h"
 #include "daemon.h"
+#include "encode.h"
+#include "evring.h"
 #include "family.h"
 #include "hostinfo.h"
 #include "jsonl_sink.h"
@@ -15,14 +18,21 @@
 #include "net.h"
 #include "pipeline.h"
 #include "proc.h"
+#include "snapshot.h"
+#include "statsock.h"
 #include "syscalls.h"
 
-enum { SRC_SYSCALLS = 1, SRC_PROC, SRC_NET, SRC_TIMER };
+enum { SRC_SYSCALLS = 1, SRC_PROC, SRC_NET, SRC_TIMER, SRC_ADMIN };
 
 struct daemon {
 	struct config cfg;
+	int argc;			/* the command line, read again by a reload */
+	char **argv;
 	struct jsonl_sink *jsonl;
 	struct pipeline *out;
+	struct evring *events;		/* recent events, for the stats socket */
+	struct snapshot_builder *snap;
+	struct statsock *sock;
 	struct syscalls *syscalls;
 	struct proc *proc;
 	struct net *net;
@@ -69,6 +79,13 @@ static struct json_object *family_json(const struct family_status *st)
 	return o;
 }
 
+static void add_probes(const struct daemon *d, struct json_object *probes)
+{
+	json_object_object_add(probes, "syscalls", family_json(&d->sc_status));
+	json_object_object_add(probes, "proc", family_json(&d->proc_status));
+	json_object_object_add(probes, "net", family_json(&d->net_status));
+}
+
 static void emit_status(struct daemon *d, const char *state, const char *reason)
 {
 	struct json_object *rec = pipeline__record(d->out, "agent_status");
@@ -78,12 +95,39 @@ static void emit_status(struct daemon *d, const char *state, const char *reason)
 		return;
 	record_str(rec, "state", state);
 	record_str(rec, "reason", reason);
-	json_object_object_add(probes, "syscalls", family_json(&d->sc_status));
-	json_object_object_add(probes, "proc", family_json(&d->proc_status));
-	json_object_object_add(probes, "net", family_json(&d->net_status));
+	add_probes(d, probes);
 	json_object_object_add(rec, "probes", probes);
 	pipeline__emit(d->out, rec);
 	pipeline__flush(d->out);
+}
+
+static struct json_object *config_json(const struct config *cfg)
+{
+	struct json_object *o = json_object_new_object();
+
+	record_u64(o, "interval_s", cfg->interval_s);
+	record_str(o, "log_level", config_log_level_name(cfg->log_level));
+	record_u64(o, "slow_threshold_us", cfg->slow_threshold_us);
+	record_str(o, "socket", cfg->socket_path);
+	return o;
+}
+
+/* Hands the stats socket a new snapshot: state, probe families, running config, windows. */
+static void publish(struct daemon *d, const char *state)
+{
+	struct json_object *details = json_object_new_object();
+	struct json_object *probes = json_object_new_object();
+
+	add_probes(d, probes);
+	json_object_object_add(details, "probes", probes);
+	json_object_object_add(details, "config", config_json(&d->cfg));
+	snapshot_builder__health(d->snap, state, details);
+	statsock__publish(d->sock, snapshot_builder__build(d->snap));
+}
+
+static const char *run_state(const struct daemon *d)
+{
+	return degraded(d) ? "degraded" : "running";
 }
 
 static void emit_window(struct daemon *d)
@@ -113,6 +157,7 @@ static void emit_window(struct daemon *d)
 	json_object_object_add(rec, "drops", drops);
 	d->window_start_mono = now;
 	d->window_start_wall = clock_ns(CLOCK_REALTIME);
+	snapshot_builder__window(d->snap, rec);
 	pipeline__emit(d->out, rec);
 	pipeline__flush(d->out);
 }
@@ -124,15 +169,20 @@ static int epoll_add(int epfd, int fd, uint32_t src)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
-static int start_timer(struct daemon *d)
+static int set_timer(struct daemon *d)
 {
 	struct itimerspec its = {
 		.it_interval = { .tv_sec = d->cfg.interval_s },
 		.it_value = { .tv_sec = d->cfg.interval_s },
 	};
 
+	return timerfd_settime(d->timerfd, 0, &its, NULL) ? -errno : 0;
+}
+
+static int start_timer(struct daemon *d)
+{
 	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (d->timerfd < 0 || timerfd_settime(d->timerfd, 0, &its, NULL))
+	if (d->timerfd < 0 || set_timer(d))
 		return -errno;
 	d->window_start_mono = clock_ns(CLOCK_MONOTONIC);
 	d->window_start_wall = clock_ns(CLOCK_REALTIME);
@@ -181,9 +231,29 @@ static int open_outputs(struct daemon *d)
 		return ret;
 	}
 	d->out = pipeline__new(&hi);
-	if (!d->out)
+	d->events = evring__new(EVRING_CAPACITY);
+	d->snap = snapshot_builder__new();
+	if (!d->out || !d->events || !d->snap)
 		return -ENOMEM;
 	pipeline__set_jsonl(d->out, d->jsonl);
+	pipeline__set_events(d->out, d->events);
+	return 0;
+}
+
+/* Serving starts before the probes load, so "starting" can be seen. */
+static int open_socket(struct daemon *d)
+{
+	char err[256];
+	int ret;
+
+	d->sock = statsock__new(d->cfg.socket_path, d->cfg.metrics_listen, d->events, err,
+				sizeof(err));
+	if (!d->sock) {
+		ret = -errno;
+		log_error("statsock", "%s", err);
+		return ret;
+	}
+	publish(d, "starting");
 	return 0;
 }
 
@@ -200,6 +270,8 @@ static int add_sources(struct daemon *d)
 		ret = epoll_add(d->epfd, proc__epoll_fd(d->proc), SRC_PROC);
 	if (!ret && d->net)
 		ret = epoll_add(d->epfd, net__epoll_fd(d->net), SRC_NET);
+	if (!ret)
+		ret = epoll_add(d->epfd, statsock__admin_fd(d->sock), SRC_ADMIN);
 	if (!ret)
 		ret = start_timer(d);
 	return ret;
@@ -223,7 +295,7 @@ static int install_signals(sigset_t *wait_mask)
 	return 0;
 }
 
-struct daemon *daemon__new(const struct config *cfg)
+struct daemon *daemon__new(const struct config *cfg, int argc, char **argv)
 {
 	struct daemon *d = calloc(1, sizeof(*d));
 	int ret = -ENOMEM;
@@ -231,11 +303,15 @@ struct daemon *daemon__new(const struct config *cfg)
 	if (!d)
 		goto fail;
 	d->cfg = *cfg;
+	d->argc = argc;
+	d->argv = argv;
 	d->epfd = d->timerfd = -1;
 	/* Before the slow part (loading probes), so a stop request then is kept, not lost. */
 	ret = install_signals(&d->wait_mask);
 	if (!ret)
 		ret = open_outputs(d);
+	if (!ret)
+		ret = open_socket(d);
 	if (ret)
 		goto fail;
 	open_families(d);
@@ -269,7 +345,10 @@ void daemon__free(struct daemon *d)
 		close(d->timerfd);
 	if (d->epfd >= 0)
 		close(d->epfd);
+	statsock__free(d->sock);
+	snapshot_builder__free(d->snap);
 	pipeline__free(d->out);
+	evring__free(d->events);
 	jsonl_sink__free(d->jsonl);
 	free(d);
 }
@@ -294,6 +373,27 @@ static void on_timer(struct daemon *d)
 		return;
 	drain(d);
 	emit_window(d);
+	publish(d, run_state(d));
+}
+
+/* An admin request from the stats socket, applied here where the state lives. */
+static void on_admin(struct daemon *d)
+{
+	unsigned int old_interval = d->cfg.interval_s, status;
+	struct statsock_admin req;
+	struct json_object *body;
+
+	if (!statsock__admin_take(d->sock, &req))
+		return;
+	if (req.op == STATSOCK_ADMIN_LOG_LEVEL)
+		status = admin_log_level(&d->cfg, req.level, &body);
+	else
+		status = admin_reload(&d->cfg, d->argc, d->argv, &body);
+	if (d->cfg.interval_s != old_interval && set_timer(d))
+		log_error("hostmond", "cannot change the window timer: %s", strerror(errno));
+	statsock__admin_answer(d->sock, status, encode_line(body));
+	json_object_put(body);
+	publish(d, run_state(d));
 }
 
 int daemon__run(struct daemon *d)
@@ -301,7 +401,8 @@ int daemon__run(struct daemon *d)
 	struct epoll_event evs[8];
 	int n, ret = 0;
 
-	emit_status(d, degraded(d) ? "degraded" : "running", "probes attached");
+	publish(d, run_state(d));
+	emit_status(d, run_state(d), "probes attached");
 	log_info("hostmond", "running (%s), window %us, output %s",
 		 degraded(d) ? "degraded" : "all probes attached", d->cfg.interval_s, d->cfg.output);
 	while (!stop_requested) {
@@ -314,12 +415,15 @@ int daemon__run(struct daemon *d)
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == SRC_TIMER)
 				on_timer(d);
+			else if (evs[i].data.u32 == SRC_ADMIN)
+				on_admin(d);
 		}
 		if (n > 0)
 			drain(d);
 		pipeline__flush(d->out);
 	}
 	log_info("hostmond", "stopping: draining events and closing the last window");
+	publish(d, "draining");
 	drain(d);
 	emit_window(d);
 	emit_status(d, "stopped", stop_requested ? "signal" : "event loop error");

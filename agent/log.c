@@ -11,7 +11,7 @@ enum log_level log_current_level = LOG_LEVEL_INFO;
 
 void log_set_level(enum log_level level)
 {
-	log_current_level = level;
+	__atomic_store_n(&log_current_level, level, __ATOMIC_RELAXED);
 }
 
 static void log_vwrite(enum log_level level, const char *component, const char *fmt,
@@ -54,7 +54,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	enum log_level ours = level == LIBBPF_WARN ? LOG_LEVEL_WARN :
 			      level == LIBBPF_INFO ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG;
 
-	if (ours > log_current_level)
+	if (ours > log_level_now())
 		return 0;
 	/* libbpf prefixes most of its messages with its own name already. */
 	if (strncmp(fmt, "libbpf: ", 8) == 0)

@@ -4,7 +4,13 @@
 
 #include "config.h"
 
+/* Written by the event loop, read by every thread: only through __atomic builtins. */
 extern enum log_level log_current_level;
+
+static inline enum log_level log_level_now(void)
+{
+	return __atomic_load_n(&log_current_level, __ATOMIC_RELAXED);
+}
 
 void log_set_level(enum log_level level);
 /* Routes libbpf's messages into the logger (its debug output only at debug level). */
@@ -15,7 +21,7 @@ void log_write(enum log_level level, const char *component, const char *fmt, ...
 /* No formatting happens when the level is off. */
 #define log_at(level, comp, ...) \
 	do { \
-		if ((level) <= log_current_level) \
+		if ((level) <= log_level_now()) \
 			log_write((level), (comp), __VA_ARGS__); \
 	} while (0)
 #define log_error(comp, ...)	log_at(LOG_LEVEL_ERROR, comp, __VA_ARGS__)

@@ -36,9 +36,9 @@ int main(int argc, char **argv)
 	}
 	log_set_level(cfg.log_level);
 	log_route_libbpf();
-	d = daemon__new(&cfg);
+	d = daemon__new(&cfg, argc, argv);
 	if (!d)
-		return 1;
+		return errno == EADDRINUSE ? 2 : 1;
 	ret = daemon__run(d);
 	daemon__free(d);
 	return ret ? 1 : 0;

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "encode.h"
+#include "evring.h"
 #include "jsonl_sink.h"
 #include "log.h"
 #include "pipeline.h"
@@ -10,6 +12,7 @@
 struct pipeline {
 	struct hostinfo hi;
 	struct jsonl_sink *jsonl;
+	struct evring *events;
 	uint64_t next_seq;
 	uint64_t emitted;
 	uint64_t failures;
@@ -87,6 +90,24 @@ static void sink_failed(struct pipeline *p, const char *what, int err)
 		  (unsigned long long)p->failures);
 }
 
+void pipeline__set_events(struct pipeline *p, struct evring *ring)
+{
+	p->events = ring;
+}
+
+/* Every record but the metrics windows (the socket serves the latest one itself). */
+static void keep_event(struct pipeline *p, struct json_object *rec)
+{
+	struct json_object *type, *seq;
+
+	if (!json_object_object_get_ex(rec, "type", &type) ||
+	    !strcmp(json_object_get_string(type), "metrics") ||
+	    !json_object_object_get_ex(rec, "seq", &seq))
+		return;
+	if (evring__push(p->events, json_object_get_uint64(seq), encode_line(rec)))
+		p->failures++;
+}
+
 void pipeline__emit(struct pipeline *p, struct json_object *rec)
 {
 	int err;
@@ -95,6 +116,8 @@ void pipeline__emit(struct pipeline *p, struct json_object *rec)
 		return;
 	if (p->jsonl && (err = jsonl_sink__write(p->jsonl, rec)))
 		sink_failed(p, "write to", err);
+	if (p->events)
+		keep_event(p, rec);
 	p->emitted++;
 	json_object_put(rec);
 }

@@ -8,11 +8,14 @@
 
 struct pipeline;
 struct jsonl_sink;
+struct evring;
 
 struct pipeline *pipeline__new(const struct hostinfo *hi);
 void pipeline__free(struct pipeline *p);
 /* The pipeline does not own the sink. */
 void pipeline__set_jsonl(struct pipeline *p, struct jsonl_sink *sink);
+/* Keeps every record but metrics windows in ring too, for GET /events (not owned). */
+void pipeline__set_events(struct pipeline *p, struct evring *ring);
 
 /*
  * A new record of the given type with "type", "seq", "ts_ns", "host_id" and

@@ -41,6 +41,12 @@ static const char *const drop_names[SC_DROP_MAX] = {
 	[SC_DROP_TASK_STORAGE] = "task_storage",
 };
 
+const uint64_t syscalls_le_ns[SYSCALLS_LE_COUNT] = {
+	1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
+	1000000, 2500000, 5000000, 10000000, 25000000, 50000000, 100000000,
+	250000000, 500000000, 1000000000, 2500000000, 5000000000, 10000000000,
+};
+
 static int set_bitmaps(struct syscalls_bpf *skel, const struct config *cfg, char *err,
 		       size_t errlen)
 {
@@ -218,14 +224,40 @@ static uint64_t window_read_one(struct syscalls *sc, uint32_t nr, uint64_t epoch
 	return calls;
 }
 
+/*
+ * Coarsens the window's histogram into the fixed le= buckets, each fine
+ * bucket going where its midpoint falls (as the percentiles read it), and
+ * estimates the latency sum from the same midpoints.
+ */
+static struct json_object *window_buckets(struct syscalls *sc, uint64_t *total, uint64_t *sum)
+{
+	uint64_t coarse[SYSCALLS_LE_COUNT + 1] = {}, mid;
+	struct json_object *arr = json_object_new_array();
+	unsigned int le = 0;
+
+	*total = *sum = 0;
+	for (uint32_t b = 0; b < HIST_BUCKETS; b++) {
+		if (!sc->counts[b])
+			continue;
+		mid = hist_bucket_low(b) + hist_bucket_width(b) / 2;
+		while (le < SYSCALLS_LE_COUNT && mid > syscalls_le_ns[le])
+			le++;
+		coarse[le] += sc->counts[b];
+		*sum += sc->counts[b] * mid;
+		*total += sc->counts[b];
+	}
+	for (unsigned int i = 0; i <= SYSCALLS_LE_COUNT; i++)
+		json_object_array_add(arr, json_object_new_uint64(coarse[i]));
+	return arr;
+}
+
 static struct json_object *window_syscall(struct syscalls *sc, uint32_t nr, uint64_t calls,
 					  uint64_t errors, uint64_t max_ns)
 {
-	struct json_object *o = json_object_new_object();
-	uint64_t total = 0;
+	struct json_object *o = json_object_new_object(), *buckets;
+	uint64_t total, sum;
 
-	for (unsigned int b = 0; b < HIST_BUCKETS; b++)
-		total += sc->counts[b];
+	buckets = window_buckets(sc, &total, &sum);
 	record_str(o, "syscall", names_syscall(nr));
 	record_u64(o, "nr", nr);
 	record_u64(o, "calls", calls);
@@ -234,6 +266,8 @@ static struct json_object *window_syscall(struct syscalls *sc, uint32_t nr, uint
 	record_u64(o, "p95_ns", hist_quantile(sc->counts, total, 9500, max_ns));
 	record_u64(o, "p99_ns", hist_quantile(sc->counts, total, 9900, max_ns));
 	record_u64(o, "max_ns", max_ns);
+	record_u64(o, "sum_ns", sum);
+	json_object_object_add(o, "buckets", buckets);
 	return o;
 }
 

@@ -10,6 +10,14 @@ struct syscalls;
 struct pipeline;
 
 /*
+ * Upper bounds of the coarse latency buckets (Prometheus le=) of each
+ * metrics row's "buckets": SYSCALLS_LE_COUNT counts, one per bound (calls
+ * above the previous bound and at most this one), then one for the rest.
+ */
+#define SYSCALLS_LE_COUNT	22
+extern const uint64_t syscalls_le_ns[SYSCALLS_LE_COUNT];
+
+/*
  * Opens, configures, loads and attaches the probe. NULL with status->error
  * set (the kernel's reason) when any step fails; the agent runs on without it.
  */
@@ -20,8 +28,9 @@ void syscalls__free(struct syscalls *sc);
 int syscalls__epoll_fd(const struct syscalls *sc);
 int syscalls__poll(struct syscalls *sc);
 /*
- * Closes the window: adds the "syscalls" array (the window's own counts and
- * percentiles) to metrics and the family's drop counters to drops.
+ * Closes the window: adds the "syscalls" array (the window's own counts,
+ * percentiles, coarse "buckets" and "sum_ns" estimated from the histogram) to
+ * metrics and the family's drop counters to drops.
  */
 int syscalls__window(struct syscalls *sc, struct json_object *metrics, struct json_object *drops);
 

@@ -1,5 +1,6 @@
 # Benchmarks (make bench): the syscall probe's per-call overhead against no
-# tracing and against empty programs on the same tracepoints.
+# tracing and against empty programs on the same tracepoints; the stats
+# socket's scrape rate and CPU cost under a syscall storm.
 BENCH      := $(BUILD)/bench
 BENCH_LIBS := $(shell pkg-config --libs libbpf libelf zlib 2>/dev/null)
 # Only the skeletons and bpf/'s shared headers: agent/ has headers of the same names.
@@ -7,7 +8,11 @@ BENCH_CPPFLAGS := -I$(BUILD) -I$(BENCH) -Ibpf -D_GNU_SOURCE
 
 .PHONY: bench-build
 
-bench-build: $(BENCH)/syscall_overhead
+bench-build: $(BENCH)/syscall_overhead $(BENCH)/scrape_client $(BUILD)/hostmond $(BUILD)/helpers/getppid_loop
+
+$(BENCH)/scrape_client: tests/bench/scrape_client.c | $(BENCH)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -MMD -MP $< $(shell pkg-config --libs libcurl 2>/dev/null) -o $@
 
 $(BENCH)/floor.bpf.o: tests/bench/floor.bpf.c vmlinux/$(ARCH)/vmlinux.h | $(BENCH)
 	$(call msg,BPF,$@)

@@ -89,6 +89,16 @@ write_config() {
 	cat >"$CONF"
 }
 
+# one_second_windows: the test config with 1 s windows, for tests that read
+# windows from the stats socket.
+one_second_windows() {
+	write_config <<-EOF
+		[agent]
+		interval = 1
+		host_id = hostmon-test
+	EOF
+}
+
 # agent_start FAMILY...: starts hostmond on $CONF (a default config when the
 # test wrote none) writing to $OUT, waits for its first agent_status record
 # (state running or degraded) and requires the probe families the test relies
@@ -99,8 +109,8 @@ agent_start() {
 		interval = 60
 		host_id = hostmon-test
 	EOF
-	"$HOSTMOND" --config "$CONF" --output "jsonl:$OUT" --log-level debug \
-		2>"$AGENT_LOG" &
+	"$HOSTMOND" --config "$CONF" --output "jsonl:$OUT" --socket "$SOCK" --log-level debug \
+		"${AGENT_ARGS[@]}" 2>"$AGENT_LOG" &
 	AGENT_PID=$!
 	local i status=
 	for ((i = 0; i < 300; i++)); do
@@ -132,6 +142,35 @@ agent_stop() {
 	expect_eq "hostmond exit status after SIGTERM" 0 "$CHILD_RC"
 	jq -e 'type == "object"' "$OUT" >/dev/null ||
 		fail "output $OUT has a line that is not a JSON object"
+}
+
+# api [CURL OPTIONS...] PATH: the body of a request to the agent's stats
+# socket; the HTTP status goes to $T/status.
+api() {
+	local path=${*: -1}
+	curl -sS --max-time 10 --unix-socket "$SOCK" -o "$T/body" -w '%{http_code}' \
+		"${@:1:$#-1}" "http://hostmon$path" >"$T/status" || fail "curl $path failed"
+	cat "$T/body"
+}
+
+# wait_window: waits (at most 10 s) until GET /stats has a window newer than
+# any seen before; WINDOW gets it.
+wait_window() {
+	local i seq
+	for ((i = 0; i < 100; i++)); do
+		WINDOW=$(api /stats)
+		if [[ $(cat "$T/status") == 200 ]]; then
+			seq=$(field "$WINDOW" .seq)
+			((seq > ${LAST_WINDOW_SEQ:-0})) && LAST_WINDOW_SEQ=$seq && return 0
+		fi
+		nap 0.1
+	done
+	fail "no new window on GET /stats within 10 s (last status $(cat "$T/status"))"
+}
+
+# expect_status WHAT CODE: the HTTP status of the last api call.
+expect_status() {
+	expect_eq "HTTP status of $1" "$2" "$(cat "$T/status")"
 }
 
 # q [JQ OPTIONS...] FILTER: runs FILTER over the array of all output records.
@@ -289,6 +328,8 @@ T=$(mktemp -d /tmp/hostmon-test.XXXXXX)
 CONF=$T/hostmon.ini
 OUT=$T/out.jsonl
 AGENT_LOG=$T/hostmond.log
+SOCK=$T/hostmon.sock
+AGENT_ARGS=()
 trap cleanup EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT

@@ -1,0 +1,28 @@
+/* The recent detail events, serialized, for GET /events: written by the event loop, read by the socket. */
+#ifndef HOSTMON_EVRING_H
+#define HOSTMON_EVRING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EVRING_CAPACITY	4096
+
+struct evring;
+
+struct evring *evring__new(size_t capacity);
+void evring__free(struct evring *r);
+/* Keeps a copy of line (one JSON object) under seq, dropping the oldest when full. */
+int evring__push(struct evring *r, uint64_t seq, const char *line);
+
+/*
+ * Calls fn for the events with seq > since, oldest first, at most limit of
+ * them (with tail, the newest limit of them), under the ring's lock (fn must
+ * not block). Returns how many; *oldest gets the oldest seq still held (0
+ * when empty), so a reader sees a gap.
+ */
+size_t evring__read(struct evring *r, uint64_t since, size_t limit, bool tail,
+		    void (*fn)(void *ctx, uint64_t seq, const char *line), void *ctx,
+		    uint64_t *oldest);
+
+#endif /* HOSTMON_EVRING_H */

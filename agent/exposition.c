@@ -1,0 +1,283 @@
+/* Prometheus exposition of hostmon: what is summed since start, and how each family is written. */
+#include <errno.h>
+#include <string.h>
+#include "exposition.h"
+#include "prom.h"
+#include "syscalls.h"
+
+#define NS_PER_S	1000000000ULL
+
+/* Window fields that are not additive: never summed into the totals. */
+static const char *const not_additive[] = {
+	"syscall", "nr", "p50_ns", "p95_ns", "p99_ns", "max_ns", NULL,
+};
+/* Top-level parts of a metrics record that have totals. */
+static const char *const totalled[] = { "crashes", "oom_kills", "drops", NULL };
+
+static bool listed(const char *const *list, const char *key)
+{
+	for (; *list; list++)
+		if (!strcmp(*list, key))
+			return true;
+	return false;
+}
+
+static void add_array(struct json_object *dst, struct json_object *src)
+{
+	size_t n = json_object_array_length(src);
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *d = json_object_array_get_idx(dst, i);
+		uint64_t v = json_object_get_uint64(json_object_array_get_idx(src, i));
+
+		if (d)
+			json_object_set_uint64(d, json_object_get_uint64(d) + v);
+		else
+			json_object_array_add(dst, json_object_new_uint64(v));
+	}
+}
+
+/* dst += src for every integer, object and integer array of src not in skip. */
+static void add_tree(struct json_object *dst, struct json_object *src, const char *const *skip)
+{
+	struct json_object *d;
+	enum json_type t;
+
+	json_object_object_foreach(src, key, val) {
+		t = json_object_get_type(val);
+		if (listed(skip, key) || (t != json_type_int && t != json_type_object &&
+					  t != json_type_array))
+			continue;
+		if (!json_object_object_get_ex(dst, key, &d)) {
+			d = t == json_type_int ? json_object_new_uint64(0) :
+			    t == json_type_array ? json_object_new_array() : json_object_new_object();
+			json_object_object_add(dst, key, d);
+		}
+		if (t == json_type_int)
+			json_object_set_uint64(d, json_object_get_uint64(d) + json_object_get_uint64(val));
+		else if (t == json_type_array)
+			add_array(d, val);
+		else
+			add_tree(d, val, skip);
+	}
+}
+
+/* Returns obj[key], created as an empty object if missing. */
+static struct json_object *child(struct json_object *obj, const char *key)
+{
+	struct json_object *c;
+
+	if (!json_object_object_get_ex(obj, key, &c)) {
+		c = json_object_new_object();
+		json_object_object_add(obj, key, c);
+	}
+	return c;
+}
+
+void exposition_accumulate(struct json_object *totals, struct json_object *window)
+{
+	struct json_object *rows, *row, *name, *by_name = child(totals, "syscalls");
+	struct json_object *conns, *conn_total;
+	static const char *const none[] = { NULL };
+
+	/* Connections: the window's host-wide totals (endpoints come and go). */
+	if (json_object_object_get_ex(window, "connections", &conns) &&
+	    json_object_object_get_ex(conns, "total", &conn_total))
+		add_tree(child(totals, "connections"), conn_total, none);
+
+	if (json_object_object_get_ex(window, "syscalls", &rows)) {
+		for (size_t i = 0; i < json_object_array_length(rows); i++) {
+			row = json_object_array_get_idx(rows, i);
+			if (json_object_object_get_ex(row, "syscall", &name))
+				add_tree(child(by_name, json_object_get_string(name)), row,
+					 not_additive);
+		}
+	}
+	for (const char *const *k = totalled; *k; k++) {
+		struct json_object *part, *wrap = json_object_new_object();
+
+		if (json_object_object_get_ex(window, *k, &part)) {
+			json_object_object_add(wrap, *k, json_object_get(part));
+			add_tree(totals, wrap, none);
+		}
+		json_object_put(wrap);
+	}
+}
+
+static uint64_t get_u64(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(obj, key, &v) ? json_object_get_uint64(v) : 0;
+}
+
+/* The row of the window's syscalls array named name, or NULL. */
+static struct json_object *window_row(struct json_object *window, const char *name)
+{
+	struct json_object *rows, *row, *n;
+
+	if (!window || !json_object_object_get_ex(window, "syscalls", &rows))
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		row = json_object_array_get_idx(rows, i);
+		if (json_object_object_get_ex(row, "syscall", &n) &&
+		    !strcmp(json_object_get_string(n), name))
+			return row;
+	}
+	return NULL;
+}
+
+static void render_calls(struct prom *p, struct json_object *syscalls)
+{
+	struct json_object *errnos;
+
+	prom_family(p, "hostmon_syscall_calls_total", "counter",
+		    "Syscalls completed, since the agent started.");
+	json_object_object_foreach(syscalls, name, row)
+		prom_u64(p, "hostmon_syscall_calls_total", get_u64(row, "calls"),
+			 "syscall", name, NULL);
+	prom_family(p, "hostmon_syscall_errors_total", "counter",
+		    "Syscalls that returned an error, by errno, since the agent started.");
+	json_object_object_foreach(syscalls, name2, row2) {
+		if (!json_object_object_get_ex(row2, "errnos", &errnos))
+			continue;
+		json_object_object_foreach(errnos, err, count)
+			prom_u64(p, "hostmon_syscall_errors_total", json_object_get_uint64(count),
+				 "syscall", name2, "errno", err, NULL);
+	}
+}
+
+static void render_summary(struct prom *p, struct json_object *syscalls,
+			   struct json_object *window)
+{
+	static const char *const qs[][2] = {
+		{ "0.5", "p50_ns" }, { "0.95", "p95_ns" }, { "0.99", "p99_ns" },
+	};
+	const char *m = "hostmon_syscall_latency_seconds";
+	struct json_object *row;
+
+	prom_family(p, m, "summary", "Syscall latency: quantiles of the latest window; "
+		    "sum and count since the agent started.");
+	json_object_object_foreach(syscalls, name, total) {
+		row = window_row(window, name);
+		for (size_t i = 0; row && i < sizeof(qs) / sizeof(qs[0]); i++)
+			prom_sec(p, m, get_u64(row, qs[i][1]), "syscall", name,
+				 "quantile", qs[i][0], NULL);
+		prom_sec(p, "hostmon_syscall_latency_seconds_sum", get_u64(total, "sum_ns"),
+			 "syscall", name, NULL);
+		prom_u64(p, "hostmon_syscall_latency_seconds_count", get_u64(total, "calls"),
+			 "syscall", name, NULL);
+	}
+}
+
+static void render_buckets(struct prom *p, const char *name, struct json_object *total)
+{
+	struct json_object *buckets;
+	uint64_t cum = 0;
+	char le[32];
+
+	if (!json_object_object_get_ex(total, "buckets", &buckets))
+		return;
+	for (size_t i = 0; i < json_object_array_length(buckets); i++) {
+		cum += json_object_get_uint64(json_object_array_get_idx(buckets, i));
+		if (i < SYSCALLS_LE_COUNT)
+			prom_seconds(le, sizeof(le), syscalls_le_ns[i]);
+		else
+			strcpy(le, "+Inf");
+		prom_u64(p, "hostmon_syscall_duration_seconds_bucket", cum,
+			 "syscall", name, "le", le, NULL);
+	}
+	prom_sec(p, "hostmon_syscall_duration_seconds_sum", get_u64(total, "sum_ns"),
+		 "syscall", name, NULL);
+	prom_u64(p, "hostmon_syscall_duration_seconds_count", cum, "syscall", name, NULL);
+}
+
+static void render_histogram(struct prom *p, struct json_object *syscalls)
+{
+	prom_family(p, "hostmon_syscall_duration_seconds", "histogram",
+		    "Syscall latency since the agent started, cumulative buckets.");
+	json_object_object_foreach(syscalls, name, total)
+		render_buckets(p, name, total);
+}
+
+/* One counter family labelled by the keys of totals[part][sub] (sub may be NULL). */
+static void render_keyed(struct prom *p, struct json_object *totals, const char *part,
+			 const char *sub, const char *metric, const char *label, const char *help)
+{
+	struct json_object *o = NULL;
+
+	prom_family(p, metric, "counter", help);
+	if (!json_object_object_get_ex(totals, part, &o) ||
+	    (sub && !json_object_object_get_ex(o, sub, &o)))
+		return;
+	json_object_object_foreach(o, key, val)
+		if (json_object_is_type(val, json_type_int))
+			prom_u64(p, metric, json_object_get_uint64(val), label, key, NULL);
+}
+
+static void render_connections(struct prom *p, struct json_object *totals)
+{
+	struct json_object *conns = child(totals, "connections");
+
+	prom_family(p, "hostmon_connect_attempts_total", "counter",
+		    "TCP and UDP connect attempts, since the agent started.");
+	prom_u64(p, "hostmon_connect_attempts_total", get_u64(conns, "attempts"), NULL);
+	prom_family(p, "hostmon_tcp_retransmits_total", "counter",
+		    "Retransmitted TCP segments, since the agent started.");
+	prom_u64(p, "hostmon_tcp_retransmits_total", get_u64(conns, "retransmits"), NULL);
+}
+
+static void render_drops(struct prom *p, struct json_object *totals)
+{
+	struct json_object *drops;
+
+	prom_family(p, "hostmon_drops_total", "counter",
+		    "Events or readings lost, by probe family and reason, since the agent started.");
+	if (!json_object_object_get_ex(totals, "drops", &drops))
+		return;
+	json_object_object_foreach(drops, family, reasons) {
+		json_object_object_foreach(reasons, reason, n)
+			prom_u64(p, "hostmon_drops_total", json_object_get_uint64(n),
+				 "family", family, "reason", reason, NULL);
+	}
+}
+
+static void render_agent(struct prom *p, struct json_object *totals,
+			 struct json_object *window, const char *state)
+{
+	prom_family(p, "hostmon_oom_kills_total", "counter",
+		    "Processes the kernel OOM killer chose, since the agent started.");
+	prom_u64(p, "hostmon_oom_kills_total", get_u64(totals, "oom_kills"), NULL);
+	prom_family(p, "hostmon_agent_state", "gauge",
+		    "1 for the agent's current state (starting, running, degraded, draining).");
+	prom_u64(p, "hostmon_agent_state", 1, "state", state, NULL);
+	if (!window)
+		return;
+	prom_family(p, "hostmon_window_end_timestamp_seconds", "gauge",
+		    "Wall-clock end of the latest metrics window.");
+	prom_sec(p, "hostmon_window_end_timestamp_seconds",
+		 get_u64(window, "window_start_ns") + get_u64(window, "window_ns"), NULL);
+	prom_family(p, "hostmon_window_duration_seconds", "gauge",
+		    "Length of the latest metrics window.");
+	prom_sec(p, "hostmon_window_duration_seconds", get_u64(window, "window_ns"), NULL);
+}
+
+char *exposition_render(struct json_object *totals, struct json_object *window,
+			const char *state, size_t *len)
+{
+	struct json_object *syscalls = child(totals, "syscalls");
+	struct prom p;
+
+	prom_init(&p);
+	render_calls(&p, syscalls);
+	render_summary(&p, syscalls, window);
+	render_histogram(&p, syscalls);
+	render_keyed(&p, totals, "crashes", "by_signal", "hostmon_process_crashes_total",
+		     "signal", "Processes that died of a signal, since the agent started.");
+	render_keyed(&p, totals, "connections", "failures", "hostmon_connection_errors_total",
+		     "kind", "Connection errors by kind, since the agent started.");
+	render_connections(&p, totals);
+	render_drops(&p, totals);
+	render_agent(&p, totals, window, state);
+	return prom_take(&p, len);
+}

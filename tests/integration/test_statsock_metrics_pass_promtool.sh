@@ -1,0 +1,55 @@
+#!/bin/bash
+# GET /metrics is valid Prometheus text (promtool check metrics), every name
+# starts with hostmon_, counters are cumulative across windows, and the
+# histogram's +Inf bucket equals its count, and refused connects in two
+# windows add up in the connection error counter.
+. "$(dirname "$0")/lib.sh"
+require_file "$HELPERS/getppid_loop"
+require_file "$HELPERS/crasher"
+require_file "$HELPERS/netpeer"
+command -v promtool >/dev/null || fail "promtool not installed (Debian package prometheus; tools/install-deps)"
+
+one_second_windows
+agent_start syscalls proc net
+refuse() {	# one refused connect to the closed port 127.0.0.1:9
+	local err
+	read -r _ err < <("$HELPERS/netpeer" connect 127.0.0.1 9)
+	expect_eq "connect errno to 127.0.0.1:9" 111 "$err"
+}
+"$HELPERS/crasher" segv &
+pid=$!
+track "$pid"
+wait_child "$pid" 10
+"$HELPERS/getppid_loop" 30000
+refuse
+wait_window
+"$HELPERS/getppid_loop" 30000
+refuse
+refuse
+wait_window
+wait_window
+
+api /metrics >"$T/metrics"
+expect_status /metrics 200
+promtool check metrics <"$T/metrics" >"$T/promtool" 2>&1 ||
+	fail "promtool check metrics: $(cat "$T/promtool")"
+expect_eq "metric names not starting with hostmon_" "" \
+	"$(grep -v '^#' "$T/metrics" | grep -v '^hostmon_' | head -3)"
+sample() {    # sample NAME{LABELS}: its value
+	awk -v n="$1" '$1 == n { print $2 }' "$T/metrics"
+}
+expect_cmp "getppid calls since start (two loops in different windows)" \
+	"$(sample 'hostmon_syscall_calls_total{syscall="getppid"}')" -ge 60000
+expect_eq "+Inf bucket of getppid = count" \
+	"$(sample 'hostmon_syscall_duration_seconds_count{syscall="getppid"}')" \
+	"$(sample 'hostmon_syscall_duration_seconds_bucket{syscall="getppid",le="+Inf"}')"
+expect_cmp "SIGSEGV crashes since start" \
+	"$(sample 'hostmon_process_crashes_total{signal="SIGSEGV"}')" -ge 1
+expect_eq "refused connects since start (three, over two windows)" 3 \
+	"$(sample 'hostmon_connection_errors_total{kind="refused"}')"
+expect_cmp "connect attempts since start" "$(sample 'hostmon_connect_attempts_total')" -ge 3
+expect_eq "drops of slow_syscall events" 0 \
+	"$(sample 'hostmon_drops_total{family="syscalls",reason="slow_syscall"}')"
+grep -q '^hostmon_syscall_latency_seconds{syscall="[a-z0-9_]*",quantile="0.99"} [0-9.]*$' "$T/metrics" ||
+	fail "no p99 summary sample in /metrics"
+agent_stop

@@ -1,0 +1,205 @@
+/* Prometheus text: the builder's escaping and numbers, and hostmon's exposition of windows. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <json-c/json.h>
+#include "exposition.h"
+#include "prom.h"
+#include "syscalls.h"
+
+static void contains(const char *text, const char *line)
+{
+	if (!strstr(text, line))
+		fail_msg("expected the line\n%s\nin\n%s", line, text);
+}
+
+static void lacks(const char *text, const char *part)
+{
+	if (strstr(text, part))
+		fail_msg("did not expect '%s' in\n%s", part, text);
+}
+
+static void seconds_exact(void **state)
+{
+	static const struct { uint64_t ns; const char *s; } cases[] = {
+		{ 0, "0" }, { 1, "0.000000001" }, { 1500, "0.0000015" }, { 1000000000, "1" },
+		{ 2500000000ULL, "2.5" }, { 18446744073709551615ULL, "18446744073.709551615" },
+	};
+	char out[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		prom_seconds(out, sizeof(out), cases[i].ns);
+		assert_string_equal(out, cases[i].s);
+	}
+}
+
+static void families_labels_escaping(void **state)
+{
+	struct prom p;
+	size_t len;
+	char *text;
+
+	(void)state;
+	prom_init(&p);
+	prom_family(&p, "hostmon_x_total", "counter", "Things.");
+	prom_u64(&p, "hostmon_x_total", 18446744073709551615ULL, NULL);
+	prom_u64(&p, "hostmon_x_total", 7, "a", "q\"uo\\te\nnl", "b", "", NULL);
+	prom_sec(&p, "hostmon_y_seconds", 1500, "syscall", "read", NULL);
+	text = prom_take(&p, &len);
+	assert_non_null(text);
+	assert_int_equal(len, strlen(text));
+	assert_string_equal(text,
+		"# HELP hostmon_x_total Things.\n"
+		"# TYPE hostmon_x_total counter\n"
+		"hostmon_x_total 18446744073709551615\n"
+		"hostmon_x_total{a=\"q\\\"uo\\\\te\\nnl\",b=\"\"} 7\n"
+		"hostmon_y_seconds{syscall=\"read\"} 0.0000015\n");
+	free(text);
+}
+
+static void grows_past_first_buffer(void **state)
+{
+	struct prom p;
+	size_t len;
+	char *text;
+
+	(void)state;
+	prom_init(&p);
+	for (int i = 0; i < 5000; i++)
+		prom_u64(&p, "hostmon_many_total", (uint64_t)i, "i", "x", NULL);
+	text = prom_take(&p, &len);
+	assert_non_null(text);
+	assert_int_equal(len, 5000 * strlen("hostmon_many_total{i=\"x\"} ") + 10 * 1 +
+			 90 * 2 + 900 * 3 + 4000 * 4 + 5000);
+	free(text);
+}
+
+/* A metrics record as syscalls.c and proc.c write it, for one syscall. */
+static struct json_object *window(const char *name, uint64_t calls, uint64_t p99_ns,
+				  unsigned int bucket, const char *signal)
+{
+	char text[1024], buckets[256] = "";
+	size_t n = 0;
+
+	for (unsigned int i = 0; i <= SYSCALLS_LE_COUNT; i++)
+		n += snprintf(buckets + n, sizeof(buckets) - n, "%s%llu", i ? "," : "",
+			      (unsigned long long)(i == bucket ? calls : 0));
+	snprintf(text, sizeof(text),
+		 "{\"type\":\"metrics\",\"seq\":9,\"window_start_ns\":1000000000,\"window_ns\":2000000000,"
+		 "\"syscalls\":[{\"syscall\":\"%s\",\"nr\":0,\"calls\":%llu,\"errors\":1,"
+		 "\"p50_ns\":100,\"p95_ns\":200,\"p99_ns\":%llu,\"max_ns\":999,\"sum_ns\":%llu,"
+		 "\"buckets\":[%s],\"errnos\":{\"EBADF\":1}}],"
+		 "\"crashes\":{\"total\":1,\"by_signal\":{\"%s\":1}},\"oom_kills\":1,"
+		 "\"exits_nonzero\":{\"sh\":3},"
+		 "\"drops\":{\"syscalls\":{\"slow_syscall\":2},\"agent\":{\"jsonl_lost\":0}}}",
+		 name, (unsigned long long)calls, (unsigned long long)p99_ns,
+		 (unsigned long long)calls * 1000, buckets, signal);
+	return json_tokener_parse(text);
+}
+
+static char *render_two_windows(void)
+{
+	struct json_object *totals = json_object_new_object();
+	struct json_object *w1 = window("read", 10, 5000, 0, "SIGSEGV");
+	struct json_object *w2 = window("read", 30, 7000, 2, "SIGKILL");
+	struct json_object *w3 = window("write", 5, 100, SYSCALLS_LE_COUNT, "SIGSEGV");
+	size_t len;
+	char *text;
+
+	exposition_accumulate(totals, w1);
+	exposition_accumulate(totals, w3);
+	exposition_accumulate(totals, w2);
+	text = exposition_render(totals, w2, "running", &len);
+	json_object_put(totals);
+	json_object_put(w1);
+	json_object_put(w2);
+	json_object_put(w3);
+	return text;
+}
+
+static void counters_are_cumulative(void **state)
+{
+	char *text = render_two_windows();
+
+	(void)state;
+	contains(text, "\nhostmon_syscall_calls_total{syscall=\"read\"} 40\n");
+	contains(text, "\nhostmon_syscall_calls_total{syscall=\"write\"} 5\n");
+	contains(text, "\nhostmon_syscall_errors_total{syscall=\"read\",errno=\"EBADF\"} 2\n");
+	contains(text, "\nhostmon_process_crashes_total{signal=\"SIGSEGV\"} 2\n");
+	contains(text, "\nhostmon_process_crashes_total{signal=\"SIGKILL\"} 1\n");
+	contains(text, "\nhostmon_oom_kills_total 3\n");
+	contains(text, "\nhostmon_drops_total{family=\"syscalls\",reason=\"slow_syscall\"} 6\n");
+	contains(text, "\nhostmon_agent_state{state=\"running\"} 1\n");
+	contains(text, "\nhostmon_window_end_timestamp_seconds 3\n");
+	lacks(text, "exits_nonzero");
+	lacks(text, "\"sh\"");
+	free(text);
+}
+
+static void summary_quantiles_from_latest_window(void **state)
+{
+	char *text = render_two_windows();
+
+	(void)state;
+	contains(text, "# TYPE hostmon_syscall_latency_seconds summary\n");
+	contains(text, "\nhostmon_syscall_latency_seconds{syscall=\"read\",quantile=\"0.99\"} 0.000007\n");
+	contains(text, "\nhostmon_syscall_latency_seconds_sum{syscall=\"read\"} 0.00004\n");
+	contains(text, "\nhostmon_syscall_latency_seconds_count{syscall=\"read\"} 40\n");
+	/* write is not in the latest window: totals only, no stale quantiles. */
+	lacks(text, "hostmon_syscall_latency_seconds{syscall=\"write\"");
+	contains(text, "\nhostmon_syscall_latency_seconds_count{syscall=\"write\"} 5\n");
+	free(text);
+}
+
+static void histogram_buckets_cumulative(void **state)
+{
+	char *text = render_two_windows();
+
+	(void)state;
+	contains(text, "# TYPE hostmon_syscall_duration_seconds histogram\n");
+	contains(text, "\nhostmon_syscall_duration_seconds_bucket{syscall=\"read\",le=\"0.000001\"} 10\n");
+	contains(text, "\nhostmon_syscall_duration_seconds_bucket{syscall=\"read\",le=\"0.0000025\"} 10\n");
+	contains(text, "\nhostmon_syscall_duration_seconds_bucket{syscall=\"read\",le=\"0.000005\"} 40\n");
+	contains(text, "\nhostmon_syscall_duration_seconds_bucket{syscall=\"read\",le=\"10\"} 40\n");
+	contains(text, "\nhostmon_syscall_duration_seconds_bucket{syscall=\"read\",le=\"+Inf\"} 40\n");
+	contains(text, "\nhostmon_syscall_duration_seconds_count{syscall=\"read\"} 40\n");
+	contains(text, "\nhostmon_syscall_duration_seconds_bucket{syscall=\"write\",le=\"10\"} 0\n");
+	contains(text, "\nhostmon_syscall_duration_seconds_bucket{syscall=\"write\",le=\"+Inf\"} 5\n");
+	free(text);
+}
+
+static void before_first_window(void **state)
+{
+	struct json_object *totals = json_object_new_object();
+	size_t len;
+	char *text = exposition_render(totals, NULL, "starting", &len);
+
+	(void)state;
+	assert_non_null(text);
+	contains(text, "hostmon_agent_state{state=\"starting\"} 1\n");
+	contains(text, "hostmon_oom_kills_total 0\n");
+	lacks(text, "hostmon_window_end_timestamp_seconds ");
+	free(text);
+	json_object_put(totals);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(seconds_exact),
+		cmocka_unit_test(families_labels_escaping),
+		cmocka_unit_test(grows_past_first_buffer),
+		cmocka_unit_test(counters_are_cumulative),
+		cmocka_unit_test(summary_quantiles_from_latest_window),
+		cmocka_unit_test(histogram_buckets_cumulative),
+		cmocka_unit_test(before_first_window),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,164 @@
+/* Tables of the latest window and recent crashes, sorted, never wider than 80 columns. */
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+#include "table.h"
+
+static uint64_t u64(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
+}
+
+static const char *str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+void ctl_table_ns(char *out, size_t len, uint64_t ns)
+{
+	if (ns < 1000)
+		snprintf(out, len, "%" PRIu64 "ns", ns);
+	else if (ns < 1000000)
+		snprintf(out, len, "%.1fus", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(out, len, "%.2fms", ns / 1e6);
+	else
+		snprintf(out, len, "%.2fs", ns / 1e9);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint64_t drops_total(struct json_object *drops)
+{
+	uint64_t n = 0;
+
+	json_object_object_foreach(drops, family, reasons) {
+		(void)family;
+		json_object_object_foreach(reasons, reason, v) {
+			(void)reason;
+			n += json_object_get_uint64(v);
+		}
+	}
+	return n;
+}
+
+void ctl_table_status(FILE *f, struct json_object *health, struct json_object *window)
+{
+	struct json_object *drops;
+	uint64_t ndrops = 0;
+
+	if (json_object_object_get_ex(health, "drops", &drops))
+		ndrops = drops_total(drops);
+	fprintf(f, "hostmond %-9s", str(health, "state"));
+	if (window)
+		fprintf(f, " window %5.1fs,", u64(window, "window_ns") / 1e9);
+	if (u64(health, "last_window_ns"))
+		fprintf(f, " last closed %4.1fs ago", now_s() - u64(health, "last_window_ns") / 1e9);
+	else
+		fprintf(f, " no window closed yet");
+	fprintf(f, ", drops %" PRIu64 "\n", ndrops);
+}
+
+static int by_calls(const void *a, const void *b)
+{
+	uint64_t x = u64(*(struct json_object *const *)a, "calls");
+	uint64_t y = u64(*(struct json_object *const *)b, "calls");
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static void syscall_row(FILE *f, struct json_object *row, double window_s)
+{
+	char p50[16], p95[16], p99[16];
+	uint64_t calls = u64(row, "calls"), errors = u64(row, "errors");
+
+	ctl_table_ns(p50, sizeof(p50), u64(row, "p50_ns"));
+	ctl_table_ns(p95, sizeof(p95), u64(row, "p95_ns"));
+	ctl_table_ns(p99, sizeof(p99), u64(row, "p99_ns"));
+	fprintf(f, "%-19.19s %11.1f %10.1f %6.1f %9s %9s %9s\n", str(row, "syscall"),
+		calls / window_s, errors / window_s, calls ? 100.0 * errors / calls : 0.0, p50,
+		p95, p99);
+}
+
+void ctl_table_syscalls(FILE *f, struct json_object *window, int max_rows)
+{
+	struct json_object *rows;
+	double window_s = u64(window, "window_ns") / 1e9;
+	size_t n;
+
+	fprintf(f, "%-19s %11s %10s %6s %9s %9s %9s\n", "SYSCALL", "CALLS/S", "ERRORS/S", "ERR%",
+		"P50", "P95", "P99");
+	if (!json_object_object_get_ex(window, "syscalls", &rows) || window_s <= 0)
+		return;
+	json_object_array_sort(rows, by_calls);
+	n = json_object_array_length(rows);
+	for (size_t i = 0; i < n && (int)i < max_rows; i++)
+		syscall_row(f, json_object_array_get_idx(rows, i), window_s);
+}
+
+static int by_errors(const void *a, const void *b)
+{
+	uint64_t x = u64(*(struct json_object *const *)a, "errors");
+	uint64_t y = u64(*(struct json_object *const *)b, "errors");
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+void ctl_table_endpoints(FILE *f, struct json_object *window, int max_rows)
+{
+	struct json_object *conns, *rows, *row;
+	int shown = 0;
+
+	fprintf(f, "%-47s %10s %10s\n", "FAILING ENDPOINT", "ATTEMPTS", "ERRORS");
+	if (!json_object_object_get_ex(window, "connections", &conns) ||
+	    !json_object_object_get_ex(conns, "endpoints", &rows) ||
+	    !json_object_is_type(rows, json_type_array))
+		return;
+	json_object_array_sort(rows, by_errors);
+	for (size_t i = 0; i < json_object_array_length(rows) && shown < max_rows; i++) {
+		row = json_object_array_get_idx(rows, i);
+		if (!u64(row, "errors"))
+			break;
+		fprintf(f, "%-47.47s %10" PRIu64 " %10" PRIu64 "\n", str(row, "endpoint"),
+			u64(row, "attempts"),
+			u64(row, "errors"));
+		shown++;
+	}
+}
+
+static void crash_row(FILE *f, struct json_object *ev)
+{
+	time_t t = (time_t)(u64(ev, "ts_ns") / 1000000000ULL);
+	char when[16], what[32];
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	if (!strcmp(str(ev, "type"), "oom_kill"))
+		snprintf(what, sizeof(what), "OOM kill");
+	else
+		snprintf(what, sizeof(what), "%s%s", str(ev, "signal_name"),
+			 json_object_get_boolean(json_object_object_get(ev, "core_dumped")) ?
+			 " (core)" : "");
+	fprintf(f, "%-8s %8" PRIu64 " %-16.16s %-18.18s %-25.25s\n", when, u64(ev, "pid"),
+		str(ev, "comm"), what, str(ev, "cgroup"));
+}
+
+void ctl_table_crashes(FILE *f, struct json_object *events, int max_rows)
+{
+	size_t n = json_object_array_length(events);
+
+	fprintf(f, "%-8s %8s %-16s %-18s %-25s\n", "TIME", "PID", "COMMAND", "CRASH", "CGROUP");
+	for (size_t i = n; i-- > 0 && (int)(n - 1 - i) < max_rows;)
+		crash_row(f, json_object_array_get_idx(events, i));
+}
