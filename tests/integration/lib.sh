@@ -109,8 +109,8 @@ agent_start() {
 		interval = 60
 		host_id = hostmon-test
 	EOF
-	"$HOSTMOND" --config "$CONF" --output "jsonl:$OUT" --socket "$SOCK" --log-level debug \
-		"${AGENT_ARGS[@]}" 2>"$AGENT_LOG" &
+	"${AGENT_WRAP[@]}" "$HOSTMOND" --config "$CONF" --output "jsonl:$OUT" --socket "$SOCK" \
+		--log-level debug "${AGENT_ARGS[@]}" 2>"$AGENT_LOG" &
 	AGENT_PID=$!
 	local i status=
 	for ((i = 0; i < 300; i++)); do
@@ -330,6 +330,7 @@ OUT=$T/out.jsonl
 AGENT_LOG=$T/hostmond.log
 SOCK=$T/hostmon.sock
 AGENT_ARGS=()
+AGENT_WRAP=()	# a command hostmond runs under (it must exec its arguments)
 trap cleanup EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT

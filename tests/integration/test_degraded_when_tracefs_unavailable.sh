@@ -1,0 +1,39 @@
+#!/bin/bash
+# Where tracefs cannot be mounted (here: /sys/kernel hidden in a private mount
+# namespace, with only the kernel's BTF put back), the net family fails with
+# the reason, the agent reports "degraded", and the other families keep
+# working: syscalls are counted, crashes reported, and it stops cleanly.
+. "$(dirname "$0")/lib.sh"
+require_file "$HELPERS/getppid_loop"
+require_file "$HELPERS/crasher"
+
+cp /sys/kernel/btf/vmlinux "$T/vmlinux.btf"
+cat >"$T/no-tracefs" <<EOF_WRAP
+#!/bin/bash
+set -e
+mount --make-rprivate /
+mount -t tmpfs hostmon-test /sys/kernel
+mkdir /sys/kernel/btf
+cp "$T/vmlinux.btf" /sys/kernel/btf/vmlinux
+exec "\$@"
+EOF_WRAP
+chmod +x "$T/no-tracefs"
+AGENT_WRAP=(unshare -m "$T/no-tracefs")
+
+agent_start syscalls proc
+status=$(q -c 'first(.[] | select(.type == "agent_status"))')
+expect_field "$status" .state degraded
+expect_field "$status" .probes.net.state failed
+[[ $(field "$status" .probes.net.error) == *tracefs* ]] ||
+	fail "net failure reason does not mention tracefs: $status"
+"$HELPERS/getppid_loop" 5000
+"$HELPERS/crasher" segv &
+pid=$!
+track "$pid"
+wait_child "$pid" 10
+agent_stop
+
+expect_cmp "getppid calls while degraded" "$(sum_calls getppid)" -ge 5000
+expect_field "$(one_event process_crash ".pid == $pid")" .signal 11
+expect_eq "state of the metrics windows" degraded \
+	"$(q -r '[.[] | select(.type == "metrics") | .state] | unique | join(",")')"
