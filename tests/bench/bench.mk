@@ -1,5 +1,6 @@
 # Benchmarks (make bench): the syscall probe's per-call overhead against no
-# tracing and against empty programs on the same tracepoints; the stats
+# tracing and against empty programs on the same tracepoints; the net probes'
+# per-connection overhead on a loopback connect/accept/close loop; the stats
 # socket's scrape rate and CPU cost under a syscall storm.
 BENCH      := $(BUILD)/bench
 BENCH_LIBS := $(shell pkg-config --libs libbpf libelf zlib 2>/dev/null)
@@ -8,7 +9,8 @@ BENCH_CPPFLAGS := -I$(BUILD) -I$(BENCH) -Ibpf -D_GNU_SOURCE
 
 .PHONY: bench-build
 
-bench-build: $(BENCH)/syscall_overhead $(BENCH)/scrape_client $(BUILD)/hostmond $(BUILD)/helpers/getppid_loop
+bench-build: $(BENCH)/syscall_overhead $(BENCH)/net_overhead $(BENCH)/scrape_client \
+	     $(BUILD)/hostmond $(BUILD)/helpers/getppid_loop
 
 $(BENCH)/scrape_client: tests/bench/scrape_client.c | $(BENCH)
 	$(call msg,CC,$@)
@@ -25,6 +27,10 @@ $(BENCH)/floor.skel.h: $(BENCH)/floor.bpf.o
 
 $(BENCH)/syscall_overhead: tests/bench/syscall_overhead.c $(BENCH)/floor.skel.h \
 			   $(BUILD)/syscalls.skel.h | $(BENCH)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BENCH_CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP $< $(BENCH_LIBS) -o $@
+
+$(BENCH)/net_overhead: tests/bench/net_overhead.c $(BUILD)/net.skel.h | $(BENCH)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(BENCH_CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP $< $(BENCH_LIBS) -o $@
 

@@ -1,0 +1,617 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Benchmark: µs the net probes add per TCP connection over loopback (socket,
+ * connect, accept, close both ends), against no tracing. */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "net.h"
+#include "net.skel.h"
+
+#define MAX_ROUNDS	1001
+#define MAX_CONNS	10000000L
+/* hostmond's defaults (agent/config.c): [net] events_per_sec and [agent]
+ * ringbuf_size; its [net] map sizes default to net.h's NET_*_ENTRIES. */
+#define DEF_EVENTS_PER_SEC	1000
+#define DEF_RINGBUF_BYTES	(256 * 1024)
+#define TRACEFS		"/sys/kernel/tracing"
+
+enum mode { MODE_NONE, MODE_PROBE, MODE_MAX };
+
+static const char *const mode_names[MODE_MAX] = { "none", "probe" };
+
+/*
+ * The hooks of the net probes, and the raw syscall tracepoints a running
+ * hostmond's syscall probe uses (they fire on every syscall of the loop).
+ */
+static const char *const hooks[] = {
+	"inet_sock_set_state", "tcp_receive_reset", "tcp_send_reset",
+	"tcp_retransmit_skb", "inet_sk_error_report", "tcp_destroy_sock",
+	"sys_enter_connect", "sys_exit_connect", "sys_exit_accept", "sys_exit_accept4",
+	"sys_enter", "sys_exit",
+};
+
+struct opts {
+	long rounds;
+	long conns;
+	long cpu;
+	bool verbose;
+};
+
+struct bench {
+	struct opts opts;
+	struct net_bpf *probe;
+	int listen_fd;
+	struct sockaddr_in addr;	/* the listener's */
+	double *us[MODE_MAX];	/* µs per connection, per round */
+	double *added;		/* probe - none, per round */
+	double *pct;		/* added / none, per round */
+};
+
+static bool verbose;
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static const char *bpf_err(int err)
+{
+	static char buf[128];
+
+	libbpf_strerror(err, buf, sizeof(buf));
+	return buf;
+}
+
+static int parse_long(const char *name, const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		fprintf(stderr, "bench: --%s: '%s' is not an integer in [%ld, %ld]\n",
+			name, s, min, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s [--rounds R] [--conns M] [--cpu N] [--verbose]\n"
+		"  --rounds R  interleaved rounds of none/probe (default 11)\n"
+		"  --conns M   loopback connections per phase (default 20000)\n"
+		"  --cpu N     CPU the loop is pinned to (default: last online)\n",
+		prog);
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "conns", required_argument, NULL, 'n' },
+		{ "cpu", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c, err = 0;
+
+	o->rounds = 11;
+	o->conns = 20000;
+	o->cpu = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+	o->verbose = false;
+	while (!err && (c = getopt_long(argc, argv, "r:n:c:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': err = parse_long("rounds", optarg, 1, MAX_ROUNDS, &o->rounds); break;
+		case 'n': err = parse_long("conns", optarg, 1, MAX_CONNS, &o->conns); break;
+		case 'c': err = parse_long("cpu", optarg, 0, CPU_SETSIZE - 1, &o->cpu); break;
+		case 'v': o->verbose = true; break;
+		default: err = -EINVAL; break;
+		}
+	}
+	if (!err && optind < argc) {
+		fprintf(stderr, "bench: unexpected argument '%s'\n", argv[optind]);
+		err = -EINVAL;
+	}
+	if (err)
+		usage(argv[0]);
+	return err;
+}
+
+static int pin_cpu(long cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		fprintf(stderr, "bench: pin to CPU %ld failed: %s\n", cpu, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* The syscalls: tracepoint programs attach through tracefs; hostmond mounts it too. */
+static int need_tracefs(void)
+{
+	if (access(TRACEFS "/events", F_OK) == 0 ||
+	    access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+		return 0;
+	if (mount("nodev", TRACEFS, "tracefs", 0, NULL)) {
+		fprintf(stderr, "bench: tracefs is not mounted and mounting it at %s failed: %s\n",
+			TRACEFS, strerror(errno));
+		return -errno;
+	}
+	printf("mounted tracefs at %s for the syscalls: tracepoints\n", TRACEFS);
+	return 0;
+}
+
+/* Configured like hostmond's defaults: rate limit, ring buffer and map sizes. */
+static int probe_open(struct bench *b)
+{
+	struct net_bpf *s;
+	int err;
+
+	s = b->probe = net_bpf__open();
+	if (!s) {
+		err = -errno;
+		fprintf(stderr, "bench: open net probes failed: %s\n", bpf_err(err));
+		return err;
+	}
+	s->rodata->events_per_sec = DEF_EVENTS_PER_SEC;
+	err = bpf_map__set_max_entries(s->maps.socks, NET_SOCK_ENTRIES);
+	if (!err)
+		err = bpf_map__set_max_entries(s->maps.endpoints, NET_EP_ENTRIES);
+	if (!err)
+		err = bpf_map__set_max_entries(s->maps.events, DEF_RINGBUF_BYTES);
+	if (err) {
+		fprintf(stderr, "bench: size net probe maps failed: %s\n", bpf_err(err));
+		return err;
+	}
+	err = net_bpf__load(s);
+	if (err)
+		fprintf(stderr, "bench: load net probes failed: %s\n", bpf_err(err));
+	return err;
+}
+
+/* A listener on 127.0.0.1, on a port the kernel picks. */
+static int server_open(struct bench *b)
+{
+	socklen_t len = sizeof(b->addr);
+	int err;
+
+	b->addr.sin_family = AF_INET;
+	b->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	b->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (b->listen_fd < 0 ||
+	    bind(b->listen_fd, (struct sockaddr *)&b->addr, sizeof(b->addr)) ||
+	    listen(b->listen_fd, 128) ||
+	    getsockname(b->listen_fd, (struct sockaddr *)&b->addr, &len)) {
+		err = -errno;
+		fprintf(stderr, "bench: listen on 127.0.0.1 failed: %s\n", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/*
+ * One connection, client and server in this thread: on loopback the
+ * handshake completes inside connect(), so accept() finds it queued.
+ *
+ * The server end closes first, so TIME_WAIT lands on the accepted socket
+ * (keyed by the server's port) and the client's ephemeral port is free
+ * again once its LAST_ACK is answered. When the port comes round again the
+ * kernel takes the new SYN over the old TIME_WAIT (newer timestamp and
+ * sequence), so the loop never runs out of ports. No SO_LINGER reset (the
+ * probe would count it as a reset sent), no sysctl changed.
+ */
+static int one_connection(const struct bench *b)
+{
+	int c, s = -1, err = 0;
+
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0)
+		return -errno;
+	if (connect(c, (const struct sockaddr *)&b->addr, sizeof(b->addr)) ||
+	    (s = accept(b->listen_fd, NULL, NULL)) < 0)
+		err = -errno;
+	if (s >= 0)
+		close(s);
+	close(c);
+	return err;
+}
+
+static double elapsed_us(const struct timespec *t0, const struct timespec *t1)
+{
+	return (t1->tv_sec - t0->tv_sec) * 1e6 + (t1->tv_nsec - t0->tv_nsec) / 1e3;
+}
+
+/* The timed loop: n connections, and nothing else, between the two clock reads. */
+static int time_connections(const struct bench *b, long n, double *us_per_conn)
+{
+	struct timespec t0, t1;
+	long i;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n; i++) {
+		err = one_connection(b);
+		if (err) {
+			fprintf(stderr, "bench: connection %ld to 127.0.0.1:%u failed: %s\n",
+				i + 1, ntohs(b->addr.sin_port), strerror(-err));
+			return err;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	*us_per_conn = elapsed_us(&t0, &t1) / n;
+	return 0;
+}
+
+static int run_phase(struct bench *b, enum mode m, double *us_per_conn)
+{
+	int err = 0;
+
+	if (m == MODE_PROBE)
+		err = net_bpf__attach(b->probe);
+	if (err) {
+		fprintf(stderr, "bench: attach net probes failed: %s\n", bpf_err(err));
+		return err;
+	}
+	err = time_connections(b, b->opts.conns, us_per_conn);
+	if (m == MODE_PROBE)
+		net_bpf__detach(b->probe);
+	return err;
+}
+
+/* Round r runs the modes rotated by r, so drift lands on both modes alike. */
+static int run_round(struct bench *b, int r)
+{
+	enum mode order[MODE_MAX];
+	double none, probe;
+	char ord[16];
+	int k, err;
+
+	for (k = 0; k < MODE_MAX; k++) {
+		order[k] = (enum mode)((r + k) % MODE_MAX);
+		err = run_phase(b, order[k], &b->us[order[k]][r]);
+		if (err)
+			return err;
+	}
+	none = b->us[MODE_NONE][r];
+	probe = b->us[MODE_PROBE][r];
+	b->added[r] = probe - none;
+	b->pct[r] = 100 * (probe - none) / none;
+	snprintf(ord, sizeof(ord), "%s,%s", mode_names[order[0]], mode_names[order[1]]);
+	printf("%5d  %-11s %9.2f %9.2f %9.2f %8.1f%%\n", r + 1, ord, none, probe,
+	       b->added[r], b->pct[r]);
+	return 0;
+}
+
+/* The probes' exact totals (enum net_stat) since load, summed over possible CPUs. */
+static int probe_totals(struct bench *b, __u64 *total)
+{
+	struct bpf_map *map = b->probe->maps.totals;
+	int ncpu, err = 0, i;
+	__u32 key;
+	__u64 *buf;
+
+	ncpu = libbpf_num_possible_cpus();
+	if (ncpu < 0) {
+		fprintf(stderr, "bench: count possible CPUs failed: %s\n", bpf_err(ncpu));
+		return ncpu;
+	}
+	buf = calloc(ncpu, sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
+	for (key = 0; key < NET_STAT_MAX && !err; key++) {
+		err = bpf_map__lookup_elem(map, &key, sizeof(key), buf,
+					   ncpu * sizeof(*buf), 0);
+		if (err) {
+			fprintf(stderr, "bench: read totals[%u] failed: %s\n", key, bpf_err(err));
+			break;
+		}
+		total[key] = 0;
+		for (i = 0; i < ncpu; i++)
+			total[key] += buf[i];
+	}
+	free(buf);
+	return err;
+}
+
+/* One counter of the listener's endpoint, outgoing (connects) or incoming (accepts); 0 if absent. */
+static __u64 listener_count(struct bench *b, __u8 dir, __u32 stat)
+{
+	struct net_ep_key key = {
+		.port = ntohs(b->addr.sin_port),
+		.family = AF_INET,
+		.protocol = IPPROTO_TCP,
+		.dir = dir,
+		.stat = stat,
+	};
+	__u64 n = 0;
+
+	memcpy(key.addr, &b->addr.sin_addr, sizeof(b->addr.sin_addr));
+	if (bpf_map__lookup_elem(b->probe->maps.endpoints, &key, sizeof(key), &n, sizeof(n), 0))
+		return 0;
+	return n;
+}
+
+/* The loop's own share of the totals (other tasks may connect meanwhile). */
+static void print_listener_counts(struct bench *b)
+{
+	__u64 out_fail = 0, in_fail = 0;
+	int k;
+
+	for (k = 0; k < NET_KIND_MAX; k++) {
+		out_fail += listener_count(b, NET_DIR_OUT, NET_STAT_FAILURES + k);
+		in_fail += listener_count(b, NET_DIR_IN, NET_STAT_FAILURES + k);
+	}
+	printf("  of which to the loop's listener: %llu attempts, %llu established, "
+	       "%llu failures out, %llu in\n",
+	       (unsigned long long)listener_count(b, NET_DIR_OUT, NET_STAT_ATTEMPTS),
+	       (unsigned long long)listener_count(b, NET_DIR_OUT, NET_STAT_ESTABLISHED),
+	       (unsigned long long)out_fail, (unsigned long long)in_fail);
+}
+
+/*
+ * bpf_link_info's perf_event member for a tracepoint (uapi of kernel 6.6;
+ * the installed 6.1 headers predate it). Older kernels leave it zero.
+ */
+struct perf_tp_link_info {
+	__u32 type;
+	__u32 id;
+	__u32 prog_id;
+	__u32 :32;
+	__u32 perf_event_type;	/* enum bpf_perf_event_type */
+	__u32 :32;
+	__u64 tp_name;
+	__u32 name_len;
+	__u32 :32;
+	__u64 cookie;
+};
+
+#define PERF_EVENT_TRACEPOINT	5	/* BPF_PERF_EVENT_TRACEPOINT */
+
+/* The tracepoint name of a raw (tp_btf included) or perf-event tracepoint link; "" else. */
+static int link_tp_name(__u32 link_id, char *name, __u32 len, __u32 *prog_id)
+{
+	struct perf_tp_link_info pi = {};
+	struct bpf_link_info info = {};
+	__u32 info_len = sizeof(info);
+	int fd, err;
+
+	name[0] = '\0';
+	fd = bpf_link_get_fd_by_id(link_id);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;	/* gone meanwhile */
+	/* Ask for the type first: other types read their own buffer fields. */
+	err = bpf_obj_get_info_by_fd(fd, &info, &info_len);
+	*prog_id = info.prog_id;
+	if (!err && info.type == BPF_LINK_TYPE_RAW_TRACEPOINT) {
+		memset(&info, 0, sizeof(info));
+		info.raw_tracepoint.tp_name = (__u64)(unsigned long)name;
+		info.raw_tracepoint.tp_name_len = len;
+		err = bpf_obj_get_info_by_fd(fd, &info, &info_len);
+	} else if (!err && info.type == BPF_LINK_TYPE_PERF_EVENT) {
+		info_len = sizeof(pi);
+		err = bpf_obj_get_info_by_fd(fd, &pi, &info_len);
+		if (!err && pi.perf_event_type == PERF_EVENT_TRACEPOINT) {
+			pi.tp_name = (__u64)(unsigned long)name;
+			pi.name_len = len;
+			err = bpf_obj_get_info_by_fd(fd, &pi, &info_len);
+		}
+	}
+	close(fd);
+	if (err == -ENOSPC) {	/* a longer name than any of ours */
+		name[0] = '\0';
+		err = 0;
+	}
+	return err;
+}
+
+static bool is_hook(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+		if (!strcmp(name, hooks[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Programs already on these hooks (a running hostmond, another tracer) run
+ * in both modes, "none" included, and would skew every number. Attachments
+ * made without a BPF link (perf ioctl, as bcc does) are not seen.
+ */
+static int check_no_foreign(const char *when)
+{
+	__u32 id = 0, prog_id = 0;
+	char name[64];
+	int n = 0, err;
+
+	while (!bpf_link_get_next_id(id, &id)) {
+		err = link_tp_name(id, name, sizeof(name), &prog_id);
+		if (err) {
+			fprintf(stderr, "bench: read BPF link %u failed: %s\n", id, bpf_err(err));
+			return err;
+		}
+		if (!is_hook(name))
+			continue;
+		fprintf(stderr, "bench: %s: link %u (prog %u) is attached to %s\n",
+			when, id, prog_id, name);
+		n++;
+	}
+	if (n) {
+		fprintf(stderr, "bench: %d foreign program(s) on the net probes' hooks would "
+			"skew every mode (stop them; see bpftool link show)\n", n);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(const double *v, int n)
+{
+	double s[MAX_ROUNDS];
+
+	memcpy(s, v, n * sizeof(s[0]));
+	qsort(s, n, sizeof(s[0]), cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static void report(const struct bench *b)
+{
+	int n = b->opts.rounds;
+
+	printf("\nmedians over %d rounds (µs per connection):\n", n);
+	printf("  none          %9.2f\n", median(b->us[MODE_NONE], n));
+	printf("  probe         %9.2f\n", median(b->us[MODE_PROBE], n));
+	printf("  added         %9.2f  (median of per-round probe - none)\n",
+	       median(b->added, n));
+	printf("  overhead      %8.1f%%  (median of per-round added / none)\n",
+	       median(b->pct, n));
+}
+
+/* The probes must have seen every connect of their phases, or we measured nothing. */
+static int check_counted(struct bench *b, const __u64 *before)
+{
+	__u64 after[NET_STAT_MAX], d[NET_STAT_MAX], failures = 0;
+	__u64 want = (__u64)b->opts.rounds * b->opts.conns;
+	int err, k;
+
+	err = probe_totals(b, after);
+	if (err)
+		return err;
+	for (k = 0; k < NET_STAT_MAX; k++)
+		d[k] = after[k] - before[k];
+	for (k = 0; k < NET_KIND_MAX; k++)
+		failures += d[NET_STAT_FAILURES + k];
+	printf("probes counted %llu attempts, %llu established, %llu failures, "
+	       "%llu retransmits in their phases (loop made %llu connections)\n",
+	       (unsigned long long)d[NET_STAT_ATTEMPTS],
+	       (unsigned long long)d[NET_STAT_ESTABLISHED], (unsigned long long)failures,
+	       (unsigned long long)d[NET_STAT_RETRANSMITS], (unsigned long long)want);
+	print_listener_counts(b);
+	if (d[NET_STAT_ATTEMPTS] < want) {
+		fprintf(stderr, "bench: probes counted only %llu of %llu connection attempts\n",
+			(unsigned long long)d[NET_STAT_ATTEMPTS], (unsigned long long)want);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int run(struct bench *b)
+{
+	__u64 before[NET_STAT_MAX];
+	double warm;
+	int r, err;
+
+	err = probe_totals(b, before);
+	if (err)
+		return err;
+	printf("net_overhead: %ld loopback connections per phase, %ld rounds, CPU %ld, "
+	       "127.0.0.1:%u\n", b->opts.conns, b->opts.rounds, b->opts.cpu,
+	       ntohs(b->addr.sin_port));
+	/* Untimed: fills the TIME_WAIT table the rounds then run against. */
+	err = time_connections(b, b->opts.conns, &warm);
+	if (err)
+		return err;
+	printf("warm-up (untimed in the results): %.2f µs per connection\n", warm);
+	printf("%5s  %-11s %9s %9s %9s %9s\n", "round", "order", "none", "probe",
+	       "added", "overhead");
+	for (r = 0; r < b->opts.rounds; r++) {
+		err = check_no_foreign(r ? "between rounds" : "before the rounds");
+		if (!err)
+			err = run_round(b, r);
+		if (err)
+			return err;
+	}
+	err = check_counted(b, before);
+	if (!err)
+		err = check_no_foreign("after the rounds");
+	if (err)
+		return err;
+	report(b);
+	return 0;
+}
+
+static int bench_setup(struct bench *b)
+{
+	int m, err;
+
+	for (m = 0; m < MODE_MAX; m++) {
+		b->us[m] = calloc(b->opts.rounds, sizeof(double));
+		if (!b->us[m])
+			return -ENOMEM;
+	}
+	b->added = calloc(b->opts.rounds, sizeof(double));
+	b->pct = calloc(b->opts.rounds, sizeof(double));
+	if (!b->added || !b->pct)
+		return -ENOMEM;
+	err = pin_cpu(b->opts.cpu);
+	if (!err)
+		err = need_tracefs();
+	if (!err)
+		err = probe_open(b);
+	if (!err)
+		err = server_open(b);
+	return err;
+}
+
+static void bench_free(struct bench *b)
+{
+	int m;
+
+	if (b->listen_fd >= 0)
+		close(b->listen_fd);
+	net_bpf__destroy(b->probe);
+	for (m = 0; m < MODE_MAX; m++)
+		free(b->us[m]);
+	free(b->added);
+	free(b->pct);
+}
+
+int main(int argc, char **argv)
+{
+	struct bench b = { .listen_fd = -1 };
+	int err;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* rounds show up as they finish */
+	if (parse_opts(argc, argv, &b.opts))
+		return 2;
+	verbose = b.opts.verbose;
+	libbpf_set_print(print_libbpf);
+	err = bench_setup(&b);
+	if (err == -ENOMEM)
+		fprintf(stderr, "bench: out of memory\n");
+	if (!err)
+		err = run(&b);
+	bench_free(&b);
+	return err ? 1 : 0;
+}
