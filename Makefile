@@ -9,7 +9,7 @@ CC         ?= cc
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
 
-PKGS       := libbpf libelf zlib inih json-c libmicrohttpd libprotobuf-c
+PKGS       := libbpf libelf zlib inih json-c libmicrohttpd libprotobuf-c rdkafka
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Werror
 CPPFLAGS   += -I$(BUILD) -I. -Iagent -D_GNU_SOURCE
