@@ -9,7 +9,7 @@ CC         ?= cc
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
 
-PKGS       := libbpf libelf zlib inih json-c libmicrohttpd
+PKGS       := libbpf libelf zlib inih json-c libmicrohttpd libprotobuf-c rdkafka
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Werror
 CPPFLAGS   += -I$(BUILD) -I. -Iagent -D_GNU_SOURCE
@@ -29,8 +29,13 @@ FAMILIES   := syscalls proc net
 BPF_OBJS   := $(FAMILIES:%=$(BUILD)/%.bpf.o)
 SKELS      := $(FAMILIES:%=$(BUILD)/%.skel.h)
 
+# proto/*.proto -> build/proto/*.pb-c.[ch] (protoc-c), included as "proto/NAME.pb-c.h".
+PROTOS     := $(wildcard proto/*.proto)
+PROTO_HDRS := $(PROTOS:proto/%.proto=$(BUILD)/proto/%.pb-c.h)
+PROTO_OBJS := $(PROTOS:proto/%.proto=$(BUILD)/proto/%.pb-c.o)
+
 AGENT_SRCS := $(wildcard agent/*.c)
-AGENT_OBJS := $(AGENT_SRCS:agent/%.c=$(BUILD)/agent/%.o)
+AGENT_OBJS := $(AGENT_SRCS:agent/%.c=$(BUILD)/agent/%.o) $(PROTO_OBJS)
 # Everything but main(): linked into hostmond and into the unit tests.
 AGENT_LIB  := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJS))
 
@@ -47,7 +52,7 @@ all: $(BUILD)/hostmond $(BUILD)/hostmonctl
 deps:
 	$(Q)tools/install-deps
 
-$(BUILD) $(BUILD)/agent $(BUILD)/ctl $(BUILD)/tests $(BUILD)/deps $(BUILD)/helpers $(BUILD)/bench:
+$(BUILD) $(BUILD)/agent $(BUILD)/proto $(BUILD)/ctl $(BUILD)/tests $(BUILD)/deps $(BUILD)/helpers $(BUILD)/bench:
 	$(Q)mkdir -p $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)
@@ -63,7 +68,17 @@ $(BUILD)/syscall_table.h: tools/gen-syscall-table /usr/include/x86_64-linux-gnu/
 	$(call msg,GEN,$@)
 	$(Q)tools/gen-syscall-table /usr/include/x86_64-linux-gnu/asm/unistd_64.h > $@
 
-$(BUILD)/agent/%.o: agent/%.c $(SKELS) $(BUILD)/syscall_table.h | $(BUILD)/agent
+# Both files come from one protoc-c run (a pattern rule's targets are grouped).
+$(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: proto/%.proto | $(BUILD)/proto
+	$(call msg,PROTOC-C,$@)
+	$(Q)protoc-c --proto_path=proto --c_out=$(BUILD)/proto $<
+
+$(BUILD)/proto/%.pb-c.o: $(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+# Generated headers first (order-only: the -MMD files name the ones each object uses).
+$(BUILD)/agent/%.o: agent/%.c $(SKELS) $(BUILD)/syscall_table.h | $(PROTO_HDRS) $(BUILD)/agent
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
@@ -82,7 +97,7 @@ $(BUILD)/hostmonctl: $(CTL_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(shell pkg-config --libs libcurl json-c 2>/dev/null) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) | $(BUILD)/tests $(BUILD)/deps
+$(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) | $(PROTO_HDRS) $(BUILD)/tests $(BUILD)/deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/$*.d $< $(AGENT_LIB) \
 		$(LDLIBS) -lcmocka -lm -o $@
@@ -111,5 +126,5 @@ vmlinux:
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/agent/*.d $(BUILD)/ctl/*.d $(BUILD)/deps/*.d)
+-include $(wildcard $(BUILD)/agent/*.d $(BUILD)/proto/*.d $(BUILD)/ctl/*.d $(BUILD)/deps/*.d)
 include tests/bench/bench.mk

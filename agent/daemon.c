@@ -14,6 +14,7 @@
 #include "family.h"
 #include "hostinfo.h"
 #include "jsonl_sink.h"
+#include "kafka_sink.h"
 #include "log.h"
 #include "net.h"
 #include "pipeline.h"
@@ -21,6 +22,7 @@
 #include "snapshot.h"
 #include "statsock.h"
 #include "syscalls.h"
+#include "version.h"
 
 enum { SRC_SYSCALLS = 1, SRC_PROC, SRC_NET, SRC_TIMER, SRC_ADMIN };
 
@@ -29,6 +31,7 @@ struct daemon {
 	int argc;			/* the command line, read again by a reload */
 	char **argv;
 	struct jsonl_sink *jsonl;
+	struct kafka_sink *kafka;	/* NULL without [kafka] brokers */
 	struct pipeline *out;
 	struct evring *events;		/* recent events, for the stats socket */
 	struct snapshot_builder *snap;
@@ -45,6 +48,7 @@ struct daemon {
 	uint64_t window_start_wall;
 	uint64_t window_start_mono;
 	uint64_t lost_prev;		/* records the sinks lost, at the last window */
+	uint64_t kafka_lost_prev;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -153,6 +157,11 @@ static void emit_window(struct daemon *d)
 	lost = pipeline__lost(d->out);
 	record_u64(agent, "jsonl_lost", lost - d->lost_prev);
 	d->lost_prev = lost;
+	if (d->kafka) {
+		lost = kafka_sink__lost(d->kafka);
+		record_u64(agent, "kafka_lost", lost - d->kafka_lost_prev);
+		d->kafka_lost_prev = lost;
+	}
 	json_object_object_add(drops, "agent", agent);
 	json_object_object_add(rec, "drops", drops);
 	d->window_start_mono = now;
@@ -213,6 +222,34 @@ static void open_families(struct daemon *d)
 	}
 }
 
+/* The Kafka sink when [kafka] brokers is set; its envelopes carry a fresh instance id. */
+static int open_kafka(struct daemon *d, const struct hostinfo *hi)
+{
+	struct envelope_ids ids = { .agent_version = HOSTMON_VERSION };
+	char instance[37], err[512];
+	int ret;
+
+	if (!d->cfg.kafka_brokers[0])
+		return 0;
+	ret = envelope_instance_id(instance);
+	if (ret) {
+		log_error("kafka", "cannot make an instance id: %s", strerror(-ret));
+		return ret;
+	}
+	ids.instance_id = instance;
+	d->kafka = kafka_sink__new(d->cfg.kafka_brokers, d->cfg.kafka_topic, hi->host_id, &ids,
+				   err, sizeof(err));
+	if (!d->kafka) {
+		ret = -errno;
+		log_error("kafka", "producer for %s: %s", d->cfg.kafka_brokers, err);
+		return ret;
+	}
+	pipeline__set_kafka(d->out, d->kafka);
+	log_info("kafka", "sending to topic %s on %s as instance %s", d->cfg.kafka_topic,
+		 d->cfg.kafka_brokers, instance);
+	return 0;
+}
+
 static int open_outputs(struct daemon *d)
 {
 	struct hostinfo hi;
@@ -237,7 +274,7 @@ static int open_outputs(struct daemon *d)
 		return -ENOMEM;
 	pipeline__set_jsonl(d->out, d->jsonl);
 	pipeline__set_events(d->out, d->events);
-	return 0;
+	return open_kafka(d, &hi);
 }
 
 /* Serving starts before the probes load, so "starting" can be seen. */
@@ -347,6 +384,9 @@ void daemon__free(struct daemon *d)
 		close(d->epfd);
 	statsock__free(d->sock);
 	snapshot_builder__free(d->snap);
+	/* The last records (final window, "stopped") get 10 s to reach the broker. */
+	kafka_sink__close(d->kafka, 10000);
+	kafka_sink__free(d->kafka);
 	pipeline__free(d->out);
 	evring__free(d->events);
 	jsonl_sink__free(d->jsonl);

@@ -5,10 +5,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
-
-#ifndef HOSTMON_VERSION
-#define HOSTMON_VERSION "0.1.0"
-#endif
+#include "version.h"
 
 int main(int argc, char **argv)
 {

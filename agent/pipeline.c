@@ -6,12 +6,14 @@
 #include "encode.h"
 #include "evring.h"
 #include "jsonl_sink.h"
+#include "kafka_sink.h"
 #include "log.h"
 #include "pipeline.h"
 
 struct pipeline {
 	struct hostinfo hi;
 	struct jsonl_sink *jsonl;
+	struct kafka_sink *kafka;
 	struct evring *events;
 	uint64_t next_seq;
 	uint64_t emitted;
@@ -90,6 +92,11 @@ static void sink_failed(struct pipeline *p, const char *what, int err)
 		  (unsigned long long)p->failures);
 }
 
+void pipeline__set_kafka(struct pipeline *p, struct kafka_sink *sink)
+{
+	p->kafka = sink;
+}
+
 void pipeline__set_events(struct pipeline *p, struct evring *ring)
 {
 	p->events = ring;
@@ -116,6 +123,8 @@ void pipeline__emit(struct pipeline *p, struct json_object *rec)
 		return;
 	if (p->jsonl && (err = jsonl_sink__write(p->jsonl, rec)))
 		sink_failed(p, "write to", err);
+	if (p->kafka)
+		kafka_sink__write(p->kafka, rec);
 	if (p->events)
 		keep_event(p, rec);
 	p->emitted++;
@@ -128,6 +137,7 @@ void pipeline__flush(struct pipeline *p)
 
 	if (p->jsonl && (err = jsonl_sink__flush(p->jsonl)))
 		sink_failed(p, "flush of", err);
+	kafka_sink__poll(p->kafka);
 }
 
 uint64_t pipeline__emitted(const struct pipeline *p)

@@ -8,12 +8,15 @@
 
 struct pipeline;
 struct jsonl_sink;
+struct kafka_sink;
 struct evring;
 
 struct pipeline *pipeline__new(const struct hostinfo *hi);
 void pipeline__free(struct pipeline *p);
 /* The pipeline does not own the sink. */
 void pipeline__set_jsonl(struct pipeline *p, struct jsonl_sink *sink);
+/* Also sends every record to Kafka (not owned; the sink counts its own losses). */
+void pipeline__set_kafka(struct pipeline *p, struct kafka_sink *sink);
 /* Keeps every record but metrics windows in ring too, for GET /events (not owned). */
 void pipeline__set_events(struct pipeline *p, struct evring *ring);
 

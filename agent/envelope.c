@@ -1,0 +1,480 @@
+/* JSON records to hostmon.v1.Envelope: one converter per event kind; every allocation sits in one arena freed after packing. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include "envelope.h"
+#include "syscalls.h"
+#include "proto/hostmon.pb-c.h"
+
+struct arena {
+	void **ptrs;
+	size_t n, cap;
+	bool failed;
+};
+
+static void *arena_alloc(struct arena *a, size_t size)
+{
+	void **grown, *p;
+
+	if (a->failed)
+		return NULL;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 64;
+
+		grown = realloc(a->ptrs, cap * sizeof(*grown));
+		if (!grown)
+			goto fail;
+		a->ptrs = grown;
+		a->cap = cap;
+	}
+	p = calloc(1, size ? size : 1);
+	if (!p)
+		goto fail;
+	a->ptrs[a->n++] = p;
+	return p;
+fail:
+	a->failed = true;
+	return NULL;
+}
+
+static void arena_free(struct arena *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->ptrs[i]);
+	free(a->ptrs);
+}
+
+/* An initialized message of desc's type; NULL (and the arena failed) when out of memory. */
+static void *arena_msg(struct arena *a, const ProtobufCMessageDescriptor *desc)
+{
+	void *m = arena_alloc(a, desc->sizeof_message);
+
+	if (m)
+		protobuf_c_message_init(desc, m);
+	return m;
+}
+
+static struct json_object *jget(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static uint64_t ju64(struct json_object *o, const char *key)
+{
+	return json_object_get_uint64(jget(o, key));
+}
+
+static int64_t ji64(struct json_object *o, const char *key)
+{
+	return json_object_get_int64(jget(o, key));
+}
+
+static bool jbool(struct json_object *o, const char *key)
+{
+	return json_object_get_boolean(jget(o, key));
+}
+
+/* The record's string (it outlives the packing); "" when missing or null. */
+static char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v = jget(o, key);
+
+	return json_object_is_type(v, json_type_string) ? (char *)json_object_get_string(v) : "";
+}
+
+/* The index of s in names (the enum value), 0 (UNSPECIFIED) when not there. */
+static int jenum(struct json_object *o, const char *key, const char *const *names, int n)
+{
+	const char *s = jstr(o, key);
+
+	for (int i = 1; i < n; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return 0;
+}
+
+#define JENUM(o, key, names) jenum(o, key, names, (int)(sizeof(names) / sizeof(names[0])))
+
+/* Indexed by the enums' values in hostmon.proto. */
+static const char *const state_names[] = { "", "starting", "running", "degraded", "draining",
+					   "stopped" };
+static const char *const protocol_names[] = { "", "tcp", "udp" };
+static const char *const family_names[] = { "", "ipv4", "ipv6" };
+static const char *const kind_names[] = { "", "refused", "timeout", "unreachable",
+					  "reset_received", "reset_sent", "error" };
+static const char *const direction_names[] = { "", "out", "in" };
+
+/* Every map<string, uint64> entry type protoc-c generates has this layout. */
+struct u64_entry {
+	ProtobufCMessage base;
+	char *key;
+	uint64_t value;
+};
+
+/* A JSON object of counts as an array of desc's map entries; *n gets its length. */
+static void *u64_map(struct arena *a, struct json_object *obj,
+		     const ProtobufCMessageDescriptor *desc, size_t *n)
+{
+	struct u64_entry **entries;
+	size_t i = 0;
+
+	*n = 0;
+	if (!json_object_is_type(obj, json_type_object) || !json_object_object_length(obj))
+		return NULL;
+	entries = arena_alloc(a, json_object_object_length(obj) * sizeof(*entries));
+	if (!entries)
+		return NULL;
+	json_object_object_foreach(obj, key, val) {
+		struct u64_entry *e = arena_msg(a, desc);
+
+		if (!e)
+			break;
+		e->key = key;
+		e->value = json_object_get_uint64(val);
+		entries[i++] = e;
+	}
+	*n = i;
+	return entries;
+}
+
+static int slow_syscall(struct arena *a, struct json_object *r, Hostmon__V1__Envelope *env)
+{
+	Hostmon__V1__SlowSyscall *m = arena_msg(a, &hostmon__v1__slow_syscall__descriptor);
+
+	if (!m)
+		return -ENOMEM;
+	m->pid = ju64(r, "pid");
+	m->tid = ju64(r, "tid");
+	m->comm = jstr(r, "comm");
+	m->syscall = jstr(r, "syscall");
+	m->nr = ju64(r, "nr");
+	m->latency_ns = ju64(r, "latency_ns");
+	m->ret = ji64(r, "ret");
+	m->error = jstr(r, "error");
+	env->event_case = HOSTMON__V1__ENVELOPE__EVENT_SLOW_SYSCALL;
+	env->slow_syscall = m;
+	return 0;
+}
+
+static int conn_error(struct arena *a, struct json_object *r, Hostmon__V1__Envelope *env)
+{
+	Hostmon__V1__ConnError *m = arena_msg(a, &hostmon__v1__conn_error__descriptor);
+
+	if (!m)
+		return -ENOMEM;
+	m->pid = ju64(r, "pid");
+	m->comm = jstr(r, "comm");
+	m->protocol = JENUM(r, "protocol", protocol_names);
+	m->family = JENUM(r, "family", family_names);
+	m->saddr = jstr(r, "saddr");
+	m->sport = ju64(r, "sport");
+	m->daddr = jstr(r, "daddr");
+	m->dport = ju64(r, "dport");
+	m->errnum = ji64(r, "errno");
+	m->error = jstr(r, "error");
+	m->kind = JENUM(r, "kind", kind_names);
+	m->connect = jbool(r, "connect");
+	m->duration_ns = ju64(r, "duration_ns");
+	env->event_case = HOSTMON__V1__ENVELOPE__EVENT_CONN_ERROR;
+	env->conn_error = m;
+	return 0;
+}
+
+static int process_crash(struct arena *a, struct json_object *r, Hostmon__V1__Envelope *env)
+{
+	Hostmon__V1__ProcessCrash *m = arena_msg(a, &hostmon__v1__process_crash__descriptor);
+
+	if (!m)
+		return -ENOMEM;
+	m->pid = ju64(r, "pid");
+	m->ppid = ju64(r, "ppid");
+	m->comm = jstr(r, "comm");
+	m->exe = jstr(r, "exe");
+	m->signal = ju64(r, "signal");
+	m->signal_name = jstr(r, "signal_name");
+	m->core_dumped = jbool(r, "core_dumped");
+	m->exit_code = ju64(r, "exit_code");
+	m->wait_status = ju64(r, "wait_status");
+	m->cgroup = jstr(r, "cgroup");
+	m->memcg = jstr(r, "memcg");
+	m->age_ns = ju64(r, "age_ns");
+	m->oom_killed = jbool(r, "oom_killed");
+	m->sender_pid = ju64(r, "sender_pid");
+	m->sender_comm = jstr(r, "sender_comm");
+	env->event_case = HOSTMON__V1__ENVELOPE__EVENT_PROCESS_CRASH;
+	env->process_crash = m;
+	return 0;
+}
+
+static int oom_kill(struct arena *a, struct json_object *r, Hostmon__V1__Envelope *env)
+{
+	Hostmon__V1__OomKill *m = arena_msg(a, &hostmon__v1__oom_kill__descriptor);
+
+	if (!m)
+		return -ENOMEM;
+	m->pid = ju64(r, "pid");
+	m->comm = jstr(r, "comm");
+	m->uid = ju64(r, "uid");
+	m->memcg = jstr(r, "memcg");
+	m->total_vm_kb = ju64(r, "total_vm_kb");
+	m->anon_rss_kb = ju64(r, "anon_rss_kb");
+	m->file_rss_kb = ju64(r, "file_rss_kb");
+	m->shmem_rss_kb = ju64(r, "shmem_rss_kb");
+	m->pgtables_kb = ju64(r, "pgtables_kb");
+	m->oom_score_adj = ji64(r, "oom_score_adj");
+	env->event_case = HOSTMON__V1__ENVELOPE__EVENT_OOM_KILL;
+	env->oom_kill = m;
+	return 0;
+}
+
+static int agent_status(struct arena *a, struct json_object *r, Hostmon__V1__Envelope *env)
+{
+	Hostmon__V1__AgentStatus *m = arena_msg(a, &hostmon__v1__agent_status__descriptor);
+	struct json_object *probes = jget(r, "probes");
+	size_t i = 0;
+
+	if (!m)
+		return -ENOMEM;
+	m->state = JENUM(r, "state", state_names);
+	m->reason = jstr(r, "reason");
+	if (json_object_is_type(probes, json_type_object) && json_object_object_length(probes)) {
+		m->probes = arena_alloc(a, json_object_object_length(probes) * sizeof(*m->probes));
+		if (!m->probes)
+			return -ENOMEM;
+		json_object_object_foreach(probes, family, st) {
+			Hostmon__V1__AgentStatus__ProbesEntry *e =
+				arena_msg(a, &hostmon__v1__agent_status__probes_entry__descriptor);
+			Hostmon__V1__ProbeStatus *ps = arena_msg(a, &hostmon__v1__probe_status__descriptor);
+
+			if (!e || !ps)
+				return -ENOMEM;
+			ps->state = jstr(st, "state");
+			ps->error = jstr(st, "error");
+			e->key = family;
+			e->value = ps;
+			m->probes[i++] = e;
+		}
+		m->n_probes = i;
+	}
+	env->event_case = HOSTMON__V1__ENVELOPE__EVENT_AGENT_STATUS;
+	env->agent_status = m;
+	return 0;
+}
+
+static Hostmon__V1__SyscallWindow *syscall_window(struct arena *a, struct json_object *o)
+{
+	Hostmon__V1__SyscallWindow *m = arena_msg(a, &hostmon__v1__syscall_window__descriptor);
+	struct json_object *buckets = jget(o, "buckets");
+
+	if (!m)
+		return NULL;
+	m->syscall = jstr(o, "syscall");
+	m->nr = ju64(o, "nr");
+	m->calls = ju64(o, "calls");
+	m->errors = ju64(o, "errors");
+	m->p50_ns = ju64(o, "p50_ns");
+	m->p95_ns = ju64(o, "p95_ns");
+	m->p99_ns = ju64(o, "p99_ns");
+	m->max_ns = ju64(o, "max_ns");
+	m->sum_ns = ju64(o, "sum_ns");
+	m->errnos = u64_map(a, jget(o, "errnos"),
+			    &hostmon__v1__syscall_window__errnos_entry__descriptor, &m->n_errnos);
+	if (json_object_is_type(buckets, json_type_array) && json_object_array_length(buckets)) {
+		m->n_buckets = json_object_array_length(buckets);
+		m->buckets = arena_alloc(a, m->n_buckets * sizeof(*m->buckets));
+		for (size_t i = 0; m->buckets && i < m->n_buckets; i++)
+			m->buckets[i] = json_object_get_uint64(json_object_array_get_idx(buckets, i));
+	}
+	return m;
+}
+
+static Hostmon__V1__ConnStats *conn_stats(struct arena *a, struct json_object *o)
+{
+	Hostmon__V1__ConnStats *m = arena_msg(a, &hostmon__v1__conn_stats__descriptor);
+	Hostmon__V1__ConnFailures *f = arena_msg(a, &hostmon__v1__conn_failures__descriptor);
+	struct json_object *fo = jget(o, "failures");
+
+	if (!m || !f)
+		return NULL;
+	m->attempts = ju64(o, "attempts");
+	m->established = ju64(o, "established");
+	m->retransmits = ju64(o, "retransmits");
+	m->resets = ju64(o, "resets");
+	m->errors = ju64(o, "errors");
+	f->refused = ju64(fo, "refused");
+	f->timeout = ju64(fo, "timeout");
+	f->unreachable = ju64(fo, "unreachable");
+	f->reset_received = ju64(fo, "reset_received");
+	f->reset_sent = ju64(fo, "reset_sent");
+	f->error = ju64(fo, "error");
+	m->failures = f;
+	return m;
+}
+
+static Hostmon__V1__Endpoint *endpoint(struct arena *a, struct json_object *o)
+{
+	Hostmon__V1__Endpoint *m = arena_msg(a, &hostmon__v1__endpoint__descriptor);
+
+	if (!m)
+		return NULL;
+	m->endpoint = jstr(o, "endpoint");
+	m->address = jstr(o, "address");
+	m->port = ju64(o, "port");
+	m->protocol = JENUM(o, "protocol", protocol_names);
+	m->direction = JENUM(o, "direction", direction_names);
+	m->stats = conn_stats(a, o);
+	m->connect_p50_ns = ju64(o, "connect_p50_ns");
+	m->connect_p95_ns = ju64(o, "connect_p95_ns");
+	m->connect_p99_ns = ju64(o, "connect_p99_ns");
+	return m;
+}
+
+static Hostmon__V1__Connections *connections(struct arena *a, struct json_object *o)
+{
+	Hostmon__V1__Connections *m;
+	struct json_object *eps = jget(o, "endpoints");
+
+	if (!o)
+		return NULL;
+	m = arena_msg(a, &hostmon__v1__connections__descriptor);
+	if (!m)
+		return NULL;
+	if (json_object_is_type(eps, json_type_array) && json_object_array_length(eps)) {
+		m->n_endpoints = json_object_array_length(eps);
+		m->endpoints = arena_alloc(a, m->n_endpoints * sizeof(*m->endpoints));
+		for (size_t i = 0; m->endpoints && i < m->n_endpoints; i++)
+			m->endpoints[i] = endpoint(a, json_object_array_get_idx(eps, i));
+	}
+	m->other_endpoints = ju64(jget(o, "other"), "endpoints");
+	m->other = conn_stats(a, jget(o, "other"));
+	m->total = conn_stats(a, jget(o, "total"));
+	return m;
+}
+
+static void window_drops(struct arena *a, struct json_object *drops, Hostmon__V1__MetricsWindow *m)
+{
+	size_t i = 0;
+
+	if (!json_object_is_type(drops, json_type_object) || !json_object_object_length(drops))
+		return;
+	m->drops = arena_alloc(a, json_object_object_length(drops) * sizeof(*m->drops));
+	if (!m->drops)
+		return;
+	json_object_object_foreach(drops, family, reasons) {
+		Hostmon__V1__MetricsWindow__DropsEntry *e =
+			arena_msg(a, &hostmon__v1__metrics_window__drops_entry__descriptor);
+		Hostmon__V1__DropCounters *dc = arena_msg(a, &hostmon__v1__drop_counters__descriptor);
+
+		if (!e || !dc)
+			return;
+		dc->reasons = u64_map(a, reasons, &hostmon__v1__drop_counters__reasons_entry__descriptor,
+				      &dc->n_reasons);
+		e->key = family;
+		e->value = dc;
+		m->drops[i++] = e;
+	}
+	m->n_drops = i;
+}
+
+static int metrics(struct arena *a, struct json_object *r, Hostmon__V1__Envelope *env)
+{
+	Hostmon__V1__MetricsWindow *m = arena_msg(a, &hostmon__v1__metrics_window__descriptor);
+	Hostmon__V1__Crashes *c = arena_msg(a, &hostmon__v1__crashes__descriptor);
+	struct json_object *scs = jget(r, "syscalls"), *co = jget(r, "crashes");
+
+	if (!m || !c)
+		return -ENOMEM;
+	m->window_start_ns = ju64(r, "window_start_ns");
+	m->window_ns = ju64(r, "window_ns");
+	m->state = JENUM(r, "state", state_names);
+	if (json_object_is_type(scs, json_type_array) && json_object_array_length(scs)) {
+		m->n_syscalls = json_object_array_length(scs);
+		m->syscalls = arena_alloc(a, m->n_syscalls * sizeof(*m->syscalls));
+		for (size_t i = 0; m->syscalls && i < m->n_syscalls; i++)
+			m->syscalls[i] = syscall_window(a, json_object_array_get_idx(scs, i));
+	}
+	m->connections = connections(a, jget(r, "connections"));
+	c->total = ju64(co, "total");
+	c->by_signal = u64_map(a, jget(co, "by_signal"),
+			       &hostmon__v1__crashes__by_signal_entry__descriptor, &c->n_by_signal);
+	m->crashes = co ? c : NULL;
+	m->oom_kills = ju64(r, "oom_kills");
+	m->exits_nonzero = u64_map(a, jget(r, "exits_nonzero"),
+				   &hostmon__v1__metrics_window__exits_nonzero_entry__descriptor,
+				   &m->n_exits_nonzero);
+	window_drops(a, jget(r, "drops"), m);
+	m->n_bucket_le_ns = SYSCALLS_LE_COUNT;
+	m->bucket_le_ns = (uint64_t *)syscalls_le_ns;
+	env->event_case = HOSTMON__V1__ENVELOPE__EVENT_METRICS;
+	env->metrics = m;
+	return 0;
+}
+
+static const struct {
+	const char *type;
+	int (*fill)(struct arena *a, struct json_object *r, Hostmon__V1__Envelope *env);
+} kinds[] = {
+	{ "metrics", metrics },
+	{ "slow_syscall", slow_syscall },
+	{ "conn_error", conn_error },
+	{ "process_crash", process_crash },
+	{ "oom_kill", oom_kill },
+	{ "agent_status", agent_status },
+};
+
+int envelope_pack(struct json_object *rec, const struct envelope_ids *ids, uint8_t **out,
+		  size_t *len)
+{
+	Hostmon__V1__Envelope env = HOSTMON__V1__ENVELOPE__INIT;
+	const char *type = jstr(rec, "type");
+	struct arena a = {};
+	size_t k;
+	int err;
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		if (!strcmp(type, kinds[k].type))
+			break;
+	if (k == sizeof(kinds) / sizeof(kinds[0]))
+		return -EINVAL;
+	env.host_id = jstr(rec, "host_id");
+	env.boot_id = jstr(rec, "boot_id");
+	env.instance_id = (char *)ids->instance_id;
+	env.seq = ju64(rec, "seq");
+	env.ts_ns = ju64(rec, "ts_ns");
+	env.agent_version = (char *)ids->agent_version;
+	err = kinds[k].fill(&a, rec, &env);
+	if (!err && a.failed)
+		err = -ENOMEM;
+	if (!err) {
+		*len = hostmon__v1__envelope__get_packed_size(&env);
+		*out = malloc(*len ? *len : 1);
+		if (*out)
+			hostmon__v1__envelope__pack(&env, *out);
+		else
+			err = -ENOMEM;
+	}
+	arena_free(&a);
+	return err;
+}
+
+int envelope_instance_id(char out[37])
+{
+	uint8_t b[16];
+	ssize_t n = getrandom(b, sizeof(b), 0);
+
+	if (n < 0)
+		return -errno;
+	if (n != sizeof(b))
+		return -EIO;
+	b[6] = (b[6] & 0x0f) | 0x40; /* version 4 */
+	b[8] = (b[8] & 0x3f) | 0x80; /* RFC 4122 variant */
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* A record as the pipeline builds it, serialized as a hostmon.v1.Envelope (proto/hostmon.proto). */
+#ifndef HOSTMON_ENVELOPE_H
+#define HOSTMON_ENVELOPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+/* What the Envelope carries that the JSON record does not. */
+struct envelope_ids {
+	const char *instance_id;
+	const char *agent_version;
+};
+
+/*
+ * Packs rec (its "type", "seq", "ts_ns", "host_id", "boot_id" and the type's
+ * fields) into a malloc'd buffer *out of *len bytes. A missing field is zero
+ * or empty. Returns 0, -EINVAL for a record without a known "type" (nothing
+ * allocated), or -ENOMEM.
+ */
+int envelope_pack(struct json_object *rec, const struct envelope_ids *ids, uint8_t **out,
+		  size_t *len);
+
+/* A random RFC 4122 version 4 UUID in out (37 bytes); 0 or -errno from getrandom. */
+int envelope_instance_id(char out[37]);
+
+#endif /* HOSTMON_ENVELOPE_H */

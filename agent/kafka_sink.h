@@ -1,0 +1,31 @@
+/* The Kafka sink: every record as a hostmon.v1.Envelope, keyed by host id, through an idempotent librdkafka producer. */
+#ifndef HOSTMON_KAFKA_SINK_H
+#define HOSTMON_KAFKA_SINK_H
+
+#include <stdint.h>
+#include <json-c/json.h>
+#include "envelope.h"
+
+struct kafka_sink;
+
+/*
+ * A producer for topic on brokers (a comma list), idempotent with acks=all
+ * and lz4 compression; key is the host id. Connecting happens in librdkafka's
+ * threads: an unreachable broker is not an error here. NULL with errno set
+ * and err filled when librdkafka refuses the configuration.
+ */
+struct kafka_sink *kafka_sink__new(const char *brokers, const char *topic, const char *key,
+				   const struct envelope_ids *ids, char *err, size_t errlen);
+/* Waits up to timeout_ms for the queued records; the ones left are counted lost. */
+void kafka_sink__close(struct kafka_sink *ks, int timeout_ms);
+void kafka_sink__free(struct kafka_sink *ks);
+/* Packs rec and queues it; 0 or -errno (the record is counted lost). */
+int kafka_sink__write(struct kafka_sink *ks, struct json_object *rec);
+/* Serves delivery reports (counts) without blocking. */
+void kafka_sink__poll(struct kafka_sink *ks);
+
+/* Cumulative: records acknowledged by the broker, and records lost (never delivered). */
+uint64_t kafka_sink__delivered(const struct kafka_sink *ks);
+uint64_t kafka_sink__lost(const struct kafka_sink *ks);
+
+#endif /* HOSTMON_KAFKA_SINK_H */

@@ -1,0 +1,68 @@
+#!/bin/bash
+# With --kafka-brokers, every record hostmond writes as a JSON line also
+# reaches Kafka as a hostmon.v1.Envelope (decoded with protoc): same seqs in
+# the same order, keyed by host id, one instance id, a crash with the JSON
+# record's fields; the broker stores the batches idempotent and lz4-compressed.
+# Uses tools/kafka-local (stopped again at exit unless it ran before).
+. "$(dirname "$0")/lib.sh"
+require_root
+require_file "$HELPERS/crasher"
+command -v protoc >/dev/null || fail "protoc not found (Debian package protobuf-compiler)"
+
+KAFKA_LOCAL=$ROOT/tools/kafka-local
+"$KAFKA_LOCAL" status >/dev/null 2>&1 || on_exit "'$KAFKA_LOCAL' stop"
+"$KAFKA_LOCAL" start >"$T/start.out" 2>"$T/start.err" ||
+	fail "tools/kafka-local start failed: $(tail -n 20 "$T/start.err")"
+brokers=$(tail -n 1 "$T/start.out")
+topic=hostmon-test-sink-$$-$RANDOM
+
+one_second_windows
+AGENT_ARGS=(--kafka-brokers "$brokers" --kafka-topic "$topic")
+agent_start proc
+"$HELPERS/crasher" segv &
+pid=$!
+track "$pid"
+wait_child "$pid" 10
+nap 2.5
+agent_stop
+grep -q 'kafka: [0-9]* records delivered, 0 lost' "$AGENT_LOG" ||
+	fail "hostmond did not report every record delivered: $(grep 'kafka:' "$AGENT_LOG" | tail -n 5)"
+
+jsonl_seqs=$(q -c '[.[] | [.seq, .type]]')
+n=$(q 'length')
+expect_cmp "JSON lines written" "$n" -ge 4
+
+# Each Kafka message by offset, decoded to protobuf text format.
+timeout 30 kcat -C -b "$brokers" -t "$topic" -o beginning -e -f '%o %k\n' >"$T/index" 2>"$T/kcat.err" ||
+	fail "kcat could not list $topic: $(tail -n 5 "$T/kcat.err")"
+expect_eq "Kafka messages in $topic" "$n" "$(wc -l <"$T/index")"
+kafka_seqs=()
+instances=()
+while read -r offset key; do
+	expect_eq "key of message $offset" hostmon-test "$key"
+	timeout 30 kcat -C -b "$brokers" -t "$topic" -o "$offset" -c 1 -e -f '%s' >"$T/msg.bin" 2>/dev/null
+	protoc --decode=hostmon.v1.Envelope -I "$ROOT/proto" "$ROOT/proto/hostmon.proto" \
+		<"$T/msg.bin" >"$T/msg.$offset.txt" || fail "message $offset is not an Envelope"
+	seq=$(sed -n 's/^seq: //p' "$T/msg.$offset.txt")
+	type=$(grep -m1 -oE '^[a-z_]+ \{' "$T/msg.$offset.txt" | cut -d' ' -f1)
+	kafka_seqs+=("[$seq,\"$type\"]")
+	instances+=("$(sed -n 's/^instance_id: //p' "$T/msg.$offset.txt")")
+	[[ $type == process_crash ]] && cp "$T/msg.$offset.txt" "$T/crash.txt"
+done <"$T/index"
+kafka=$(IFS=,; echo "[${kafka_seqs[*]}]")
+expect_eq "(seq, type) of every record, JSON lines vs Kafka" "$jsonl_seqs" "$(jq -c . <<<"$kafka")"
+expect_eq "distinct instance ids" 1 "$(printf '%s\n' "${instances[@]}" | sort -u | wc -l)"
+[[ ${instances[0]} =~ ^\"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\"$ ]] ||
+	fail "instance id is not a v4 UUID: ${instances[0]}"
+
+[[ -f $T/crash.txt ]] || fail "no process_crash envelope in $topic"
+ev=$(one_event process_crash ".pid == $pid")
+expect_eq "crash pid in Kafka" "$pid" "$(sed -n 's/^  pid: //p' "$T/crash.txt")"
+expect_eq "crash signal_name in Kafka" '"SIGSEGV"' "$(sed -n 's/^  signal_name: //p' "$T/crash.txt")"
+expect_eq "crash exe in Kafka" "$(field "$ev" '.exe | @json')" "$(sed -n 's/^  exe: //p' "$T/crash.txt")"
+
+"$KAFKA_LOCAL" dump-log "$topic" >"$T/dump" 2>"$T/dump.err" || fail "dump-log: $(tail -n 5 "$T/dump.err")"
+batches=$(grep -c '^baseOffset:' "$T/dump")
+expect_cmp "record batches stored" "$batches" -ge 1
+expect_eq "batches without a producer id (not idempotent)" 0 "$(grep -c 'producerId: -1' "$T/dump")"
+expect_eq "batches not lz4-compressed" 0 "$(grep '^baseOffset:' "$T/dump" | grep -vc 'compresscodec: lz4')"

@@ -1,0 +1,29 @@
+#!/bin/bash
+# With no broker listening (there is no spool yet), hostmond keeps running and
+# writing JSON lines, stops within its 10 s delivery wait on SIGTERM, and
+# counts every record it could not deliver: nothing is lost without a number.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+one_second_windows
+# Port 1 on loopback: connection refused, whatever else runs on this host.
+AGENT_ARGS=(--kafka-brokers 127.0.0.1:1 --kafka-topic hostmon-test-unreachable)
+agent_start proc
+nap 2.5
+# Not agent_stop: that allows 5 s, and the delivery wait alone takes 10.
+start=$SECONDS
+kill -TERM "$AGENT_PID"
+wait_child "$AGENT_PID" 20
+AGENT_PID=
+expect_eq "hostmond exit status after SIGTERM" 0 "$CHILD_RC"
+took=$((SECONDS - start))
+expect_cmp "seconds from SIGTERM to exit" "$took" -le 13
+
+n=$(q 'length')
+expect_cmp "JSON lines written while Kafka is unreachable" "$n" -ge 3
+grep -q "kafka: 0 records delivered, $n lost" "$AGENT_LOG" ||
+	fail "expected 'kafka: 0 records delivered, $n lost' in the log, got: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
+grep -q "kafka: $n records not delivered to hostmon-test-unreachable within 10000 ms: lost" "$AGENT_LOG" ||
+	fail "no error naming the $n undelivered records: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
+expect_eq "drops.agent.kafka_lost is in every window" \
+	"$(count_events metrics)" "$(count_events metrics '.drops.agent.kafka_lost != null')"
