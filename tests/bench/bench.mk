@@ -25,13 +25,14 @@ $(BENCH)/floor.skel.h: $(BENCH)/floor.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
 
-$(BENCH)/syscall_overhead: tests/bench/syscall_overhead.c $(BENCH)/floor.skel.h \
-			   $(BUILD)/syscalls.skel.h | $(BENCH)
+$(BENCH)/syscall_overhead: tests/bench/syscall_overhead.c tests/bench/bench_util.c \
+			   $(BENCH)/floor.skel.h $(BUILD)/syscalls.skel.h | $(BENCH)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BENCH_CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP $< $(BENCH_LIBS) -o $@
+	$(Q)$(CC) $(BENCH_CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP $(filter %.c,$^) $(BENCH_LIBS) -lm -o $@
 
-$(BENCH)/net_overhead: tests/bench/net_overhead.c $(BUILD)/net.skel.h | $(BENCH)
+$(BENCH)/net_overhead: tests/bench/net_overhead.c tests/bench/bench_util.c \
+		       $(BUILD)/net.skel.h | $(BENCH)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BENCH_CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP $< $(BENCH_LIBS) -o $@
+	$(Q)$(CC) $(BENCH_CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP $(filter %.c,$^) $(BENCH_LIBS) -lm -o $@
 
 -include $(wildcard $(BENCH)/*.d)

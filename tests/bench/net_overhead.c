@@ -2,7 +2,6 @@
 /* Benchmark: µs the net probes add per TCP connection over loopback (socket,
  * connect, accept, close both ends), against no tracing. */
 #include <errno.h>
-#include <getopt.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,10 +16,10 @@
 #include <linux/types.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bench_util.h"
 #include "net.h"
 #include "net.skel.h"
 
-#define MAX_ROUNDS	1001
 #define MAX_CONNS	10000000L
 /* hostmond's defaults (agent/config.c): [net] events_per_sec and [agent]
  * ringbuf_size; its [net] map sizes default to net.h's NET_*_ENTRIES. */
@@ -40,18 +39,22 @@ static const char *const hooks[] = {
 	"inet_sock_set_state", "tcp_receive_reset", "tcp_send_reset",
 	"tcp_retransmit_skb", "inet_sk_error_report", "tcp_destroy_sock",
 	"sys_enter_connect", "sys_exit_connect", "sys_exit_accept", "sys_exit_accept4",
-	"sys_enter", "sys_exit",
+	"sys_enter", "sys_exit", NULL,
 };
 
-struct opts {
-	long rounds;
-	long conns;
-	long cpu;
-	bool verbose;
+
+/* The options: --rounds, --conns (the loop's length), --cpu, --verbose. */
+static const struct bench_opt_desc opt_desc = {
+	.count_flag = "conns",
+	.count_help = "loopback connections per phase",
+	.count_max = MAX_CONNS,
+	.rounds_help = "interleaved rounds of none/probe",
+	.rounds = 11,
+	.count = 20000,
 };
 
 struct bench {
-	struct opts opts;
+	struct bench_opts opts;
 	struct net_bpf *probe;
 	int listen_fd;
 	struct sockaddr_in addr;	/* the listener's */
@@ -60,97 +63,6 @@ struct bench {
 	double *pct;		/* added / none, per round */
 };
 
-static bool verbose;
-
-static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG && !verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-static const char *bpf_err(int err)
-{
-	static char buf[128];
-
-	libbpf_strerror(err, buf, sizeof(buf));
-	return buf;
-}
-
-static int parse_long(const char *name, const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "bench: --%s: '%s' is not an integer in [%ld, %ld]\n",
-			name, s, min, max);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
-static void usage(const char *prog)
-{
-	fprintf(stderr,
-		"usage: %s [--rounds R] [--conns M] [--cpu N] [--verbose]\n"
-		"  --rounds R  interleaved rounds of none/probe (default 11)\n"
-		"  --conns M   loopback connections per phase (default 20000)\n"
-		"  --cpu N     CPU the loop is pinned to (default: last online)\n",
-		prog);
-}
-
-static int parse_opts(int argc, char **argv, struct opts *o)
-{
-	static const struct option longopts[] = {
-		{ "rounds", required_argument, NULL, 'r' },
-		{ "conns", required_argument, NULL, 'n' },
-		{ "cpu", required_argument, NULL, 'c' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	int c, err = 0;
-
-	o->rounds = 11;
-	o->conns = 20000;
-	o->cpu = sysconf(_SC_NPROCESSORS_ONLN) - 1;
-	o->verbose = false;
-	while (!err && (c = getopt_long(argc, argv, "r:n:c:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r': err = parse_long("rounds", optarg, 1, MAX_ROUNDS, &o->rounds); break;
-		case 'n': err = parse_long("conns", optarg, 1, MAX_CONNS, &o->conns); break;
-		case 'c': err = parse_long("cpu", optarg, 0, CPU_SETSIZE - 1, &o->cpu); break;
-		case 'v': o->verbose = true; break;
-		default: err = -EINVAL; break;
-		}
-	}
-	if (!err && optind < argc) {
-		fprintf(stderr, "bench: unexpected argument '%s'\n", argv[optind]);
-		err = -EINVAL;
-	}
-	if (err)
-		usage(argv[0]);
-	return err;
-}
-
-static int pin_cpu(long cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set)) {
-		fprintf(stderr, "bench: pin to CPU %ld failed: %s\n", cpu, strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
-/* The syscalls: tracepoint programs attach through tracefs; hostmond mounts it too. */
 static int need_tracefs(void)
 {
 	if (access(TRACEFS "/events", F_OK) == 0 ||
@@ -174,7 +86,7 @@ static int probe_open(struct bench *b)
 	s = b->probe = net_bpf__open();
 	if (!s) {
 		err = -errno;
-		fprintf(stderr, "bench: open net probes failed: %s\n", bpf_err(err));
+		fprintf(stderr, "bench: open net probes failed: %s\n", bench_bpf_err(err));
 		return err;
 	}
 	s->rodata->events_per_sec = DEF_EVENTS_PER_SEC;
@@ -184,12 +96,12 @@ static int probe_open(struct bench *b)
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.events, DEF_RINGBUF_BYTES);
 	if (err) {
-		fprintf(stderr, "bench: size net probe maps failed: %s\n", bpf_err(err));
+		fprintf(stderr, "bench: size net probe maps failed: %s\n", bench_bpf_err(err));
 		return err;
 	}
 	err = net_bpf__load(s);
 	if (err)
-		fprintf(stderr, "bench: load net probes failed: %s\n", bpf_err(err));
+		fprintf(stderr, "bench: load net probes failed: %s\n", bench_bpf_err(err));
 	return err;
 }
 
@@ -273,10 +185,10 @@ static int run_phase(struct bench *b, enum mode m, double *us_per_conn)
 	if (m == MODE_PROBE)
 		err = net_bpf__attach(b->probe);
 	if (err) {
-		fprintf(stderr, "bench: attach net probes failed: %s\n", bpf_err(err));
+		fprintf(stderr, "bench: attach net probes failed: %s\n", bench_bpf_err(err));
 		return err;
 	}
-	err = time_connections(b, b->opts.conns, us_per_conn);
+	err = time_connections(b, b->opts.count, us_per_conn);
 	if (m == MODE_PROBE)
 		net_bpf__detach(b->probe);
 	return err;
@@ -316,7 +228,7 @@ static int probe_totals(struct bench *b, __u64 *total)
 
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu < 0) {
-		fprintf(stderr, "bench: count possible CPUs failed: %s\n", bpf_err(ncpu));
+		fprintf(stderr, "bench: count possible CPUs failed: %s\n", bench_bpf_err(ncpu));
 		return ncpu;
 	}
 	buf = calloc(ncpu, sizeof(*buf));
@@ -326,7 +238,7 @@ static int probe_totals(struct bench *b, __u64 *total)
 		err = bpf_map__lookup_elem(map, &key, sizeof(key), buf,
 					   ncpu * sizeof(*buf), 0);
 		if (err) {
-			fprintf(stderr, "bench: read totals[%u] failed: %s\n", key, bpf_err(err));
+			fprintf(stderr, "bench: read totals[%u] failed: %s\n", key, bench_bpf_err(err));
 			break;
 		}
 		total[key] = 0;
@@ -372,137 +284,24 @@ static void print_listener_counts(struct bench *b)
 	       (unsigned long long)out_fail, (unsigned long long)in_fail);
 }
 
-/*
- * bpf_link_info's perf_event member for a tracepoint (uapi of kernel 6.6;
- * the installed 6.1 headers predate it). Older kernels leave it zero.
- */
-struct perf_tp_link_info {
-	__u32 type;
-	__u32 id;
-	__u32 prog_id;
-	__u32 :32;
-	__u32 perf_event_type;	/* enum bpf_perf_event_type */
-	__u32 :32;
-	__u64 tp_name;
-	__u32 name_len;
-	__u32 :32;
-	__u64 cookie;
-};
-
-#define PERF_EVENT_TRACEPOINT	5	/* BPF_PERF_EVENT_TRACEPOINT */
-
-/* The tracepoint name of a raw (tp_btf included) or perf-event tracepoint link; "" else. */
-static int link_tp_name(__u32 link_id, char *name, __u32 len, __u32 *prog_id)
-{
-	struct perf_tp_link_info pi = {};
-	struct bpf_link_info info = {};
-	__u32 info_len = sizeof(info);
-	int fd, err;
-
-	name[0] = '\0';
-	fd = bpf_link_get_fd_by_id(link_id);
-	if (fd < 0)
-		return fd == -ENOENT ? 0 : fd;	/* gone meanwhile */
-	/* Ask for the type first: other types read their own buffer fields. */
-	err = bpf_obj_get_info_by_fd(fd, &info, &info_len);
-	*prog_id = info.prog_id;
-	if (!err && info.type == BPF_LINK_TYPE_RAW_TRACEPOINT) {
-		memset(&info, 0, sizeof(info));
-		info.raw_tracepoint.tp_name = (__u64)(unsigned long)name;
-		info.raw_tracepoint.tp_name_len = len;
-		err = bpf_obj_get_info_by_fd(fd, &info, &info_len);
-	} else if (!err && info.type == BPF_LINK_TYPE_PERF_EVENT) {
-		info_len = sizeof(pi);
-		err = bpf_obj_get_info_by_fd(fd, &pi, &info_len);
-		if (!err && pi.perf_event_type == PERF_EVENT_TRACEPOINT) {
-			pi.tp_name = (__u64)(unsigned long)name;
-			pi.name_len = len;
-			err = bpf_obj_get_info_by_fd(fd, &pi, &info_len);
-		}
-	}
-	close(fd);
-	if (err == -ENOSPC) {	/* a longer name than any of ours */
-		name[0] = '\0';
-		err = 0;
-	}
-	return err;
-}
-
-static bool is_hook(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
-		if (!strcmp(name, hooks[i]))
-			return true;
-	return false;
-}
-
-/*
- * Programs already on these hooks (a running hostmond, another tracer) run
- * in both modes, "none" included, and would skew every number. Attachments
- * made without a BPF link (perf ioctl, as bcc does) are not seen.
- */
-static int check_no_foreign(const char *when)
-{
-	__u32 id = 0, prog_id = 0;
-	char name[64];
-	int n = 0, err;
-
-	while (!bpf_link_get_next_id(id, &id)) {
-		err = link_tp_name(id, name, sizeof(name), &prog_id);
-		if (err) {
-			fprintf(stderr, "bench: read BPF link %u failed: %s\n", id, bpf_err(err));
-			return err;
-		}
-		if (!is_hook(name))
-			continue;
-		fprintf(stderr, "bench: %s: link %u (prog %u) is attached to %s\n",
-			when, id, prog_id, name);
-		n++;
-	}
-	if (n) {
-		fprintf(stderr, "bench: %d foreign program(s) on the net probes' hooks would "
-			"skew every mode (stop them; see bpftool link show)\n", n);
-		return -EBUSY;
-	}
-	return 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-	double s[MAX_ROUNDS];
-
-	memcpy(s, v, n * sizeof(s[0]));
-	qsort(s, n, sizeof(s[0]), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
 static void report(const struct bench *b)
 {
 	int n = b->opts.rounds;
 
 	printf("\nmedians over %d rounds (µs per connection):\n", n);
-	printf("  none          %9.2f\n", median(b->us[MODE_NONE], n));
-	printf("  probe         %9.2f\n", median(b->us[MODE_PROBE], n));
+	printf("  none          %9.2f\n", bench_median(b->us[MODE_NONE], n));
+	printf("  probe         %9.2f\n", bench_median(b->us[MODE_PROBE], n));
 	printf("  added         %9.2f  (median of per-round probe - none)\n",
-	       median(b->added, n));
+	       bench_median(b->added, n));
 	printf("  overhead      %8.1f%%  (median of per-round added / none)\n",
-	       median(b->pct, n));
+	       bench_median(b->pct, n));
 }
 
 /* The probes must have seen every connect of their phases, or we measured nothing. */
 static int check_counted(struct bench *b, const __u64 *before)
 {
 	__u64 after[NET_STAT_MAX], d[NET_STAT_MAX], failures = 0;
-	__u64 want = (__u64)b->opts.rounds * b->opts.conns;
+	__u64 want = (__u64)b->opts.rounds * b->opts.count;
 	int err, k;
 
 	err = probe_totals(b, after);
@@ -536,17 +335,17 @@ static int run(struct bench *b)
 	if (err)
 		return err;
 	printf("net_overhead: %ld loopback connections per phase, %ld rounds, CPU %ld, "
-	       "127.0.0.1:%u\n", b->opts.conns, b->opts.rounds, b->opts.cpu,
+	       "127.0.0.1:%u\n", b->opts.count, b->opts.rounds, b->opts.cpu,
 	       ntohs(b->addr.sin_port));
 	/* Untimed: fills the TIME_WAIT table the rounds then run against. */
-	err = time_connections(b, b->opts.conns, &warm);
+	err = time_connections(b, b->opts.count, &warm);
 	if (err)
 		return err;
 	printf("warm-up (untimed in the results): %.2f µs per connection\n", warm);
 	printf("%5s  %-11s %9s %9s %9s %9s\n", "round", "order", "none", "probe",
 	       "added", "overhead");
 	for (r = 0; r < b->opts.rounds; r++) {
-		err = check_no_foreign(r ? "between rounds" : "before the rounds");
+		err = bench_check_no_foreign(hooks, r ? "between rounds" : "before the rounds");
 		if (!err)
 			err = run_round(b, r);
 		if (err)
@@ -554,7 +353,7 @@ static int run(struct bench *b)
 	}
 	err = check_counted(b, before);
 	if (!err)
-		err = check_no_foreign("after the rounds");
+		err = bench_check_no_foreign(hooks, "after the rounds");
 	if (err)
 		return err;
 	report(b);
@@ -574,7 +373,7 @@ static int bench_setup(struct bench *b)
 	b->pct = calloc(b->opts.rounds, sizeof(double));
 	if (!b->added || !b->pct)
 		return -ENOMEM;
-	err = pin_cpu(b->opts.cpu);
+	err = bench_pin_cpu(b->opts.cpu);
 	if (!err)
 		err = need_tracefs();
 	if (!err)
@@ -603,10 +402,10 @@ int main(int argc, char **argv)
 	int err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* rounds show up as they finish */
-	if (parse_opts(argc, argv, &b.opts))
+	if (bench_parse_opts(argc, argv, &opt_desc, &b.opts))
 		return 2;
-	verbose = b.opts.verbose;
-	libbpf_set_print(print_libbpf);
+	bench_verbose = b.opts.verbose;
+	libbpf_set_print(bench_print_libbpf);
 	err = bench_setup(&b);
 	if (err == -ENOMEM)
 		fprintf(stderr, "bench: out of memory\n");

@@ -2,7 +2,6 @@
 /* Benchmark: ns the syscall probe adds per getppid() call, against no tracing
  * and against the floor (empty programs on the same two tracepoints). */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -15,123 +14,40 @@
 #include <linux/types.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bench_util.h"
 #include "histogram.h"
 #include "syscalls.h"
 #include "floor.skel.h"
 #include "syscalls.skel.h"
 
 #define GOAL_RATIO	1.5
-#define MAX_ROUNDS	1001
 #define MAX_CALLS	1000000000L
 
 enum mode { MODE_NONE, MODE_FLOOR, MODE_PROBE, MODE_MAX };
 
 static const char *const mode_names[MODE_MAX] = { "none", "floor", "probe" };
 
-struct opts {
-	long rounds;
-	long calls;
-	long cpu;
-	bool verbose;
+/* Programs already there (a running hostmond, another tracer) skew every mode. */
+static const char *const hooks[] = { "sys_enter", "sys_exit", NULL };
+
+
+/* The options: --rounds, --calls (the loop's length), --cpu, --verbose. */
+static const struct bench_opt_desc opt_desc = {
+	.count_flag = "calls",
+	.count_help = "getppid() calls per phase",
+	.count_max = MAX_CALLS,
+	.rounds_help = "interleaved rounds of none/floor/probe",
+	.rounds = 21,
+	.count = 2000000,
 };
 
 struct bench {
-	struct opts opts;
+	struct bench_opts opts;
 	struct floor_bpf *floor;
 	struct syscalls_bpf *probe;
 	double *ns[MODE_MAX];	/* ns per call, per round */
 	double *ratio;		/* per round; NAN when the floor added nothing */
 };
-
-static bool verbose;
-
-static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG && !verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-static const char *bpf_err(int err)
-{
-	static char buf[128];
-
-	libbpf_strerror(err, buf, sizeof(buf));
-	return buf;
-}
-
-static int parse_long(const char *name, const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "bench: --%s: '%s' is not an integer in [%ld, %ld]\n",
-			name, s, min, max);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
-static void usage(const char *prog)
-{
-	fprintf(stderr,
-		"usage: %s [--rounds R] [--calls M] [--cpu N] [--verbose]\n"
-		"  --rounds R  interleaved rounds of none/floor/probe (default 21)\n"
-		"  --calls M   getppid() calls per phase (default 2000000)\n"
-		"  --cpu N     CPU the loop is pinned to (default: last online)\n",
-		prog);
-}
-
-static int parse_opts(int argc, char **argv, struct opts *o)
-{
-	static const struct option longopts[] = {
-		{ "rounds", required_argument, NULL, 'r' },
-		{ "calls", required_argument, NULL, 'n' },
-		{ "cpu", required_argument, NULL, 'c' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	int c, err = 0;
-
-	o->rounds = 21;
-	o->calls = 2000000;
-	o->cpu = sysconf(_SC_NPROCESSORS_ONLN) - 1;
-	o->verbose = false;
-	while (!err && (c = getopt_long(argc, argv, "r:n:c:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r': err = parse_long("rounds", optarg, 1, MAX_ROUNDS, &o->rounds); break;
-		case 'n': err = parse_long("calls", optarg, 1, MAX_CALLS, &o->calls); break;
-		case 'c': err = parse_long("cpu", optarg, 0, CPU_SETSIZE - 1, &o->cpu); break;
-		case 'v': o->verbose = true; break;
-		default: err = -EINVAL; break;
-		}
-	}
-	if (!err && optind < argc) {
-		fprintf(stderr, "bench: unexpected argument '%s'\n", argv[optind]);
-		err = -EINVAL;
-	}
-	if (err)
-		usage(argv[0]);
-	return err;
-}
-
-static int pin_cpu(long cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set)) {
-		fprintf(stderr, "bench: pin to CPU %ld failed: %s\n", cpu, strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
 
 static int floor_open(struct bench *b)
 {
@@ -140,7 +56,7 @@ static int floor_open(struct bench *b)
 	b->floor = floor_bpf__open_and_load();
 	if (!b->floor) {
 		err = -errno;
-		fprintf(stderr, "bench: open/load floor programs failed: %s\n", bpf_err(err));
+		fprintf(stderr, "bench: open/load floor programs failed: %s\n", bench_bpf_err(err));
 		return err;
 	}
 	return 0;
@@ -154,14 +70,14 @@ static int probe_open(struct bench *b)
 	b->probe = syscalls_bpf__open();
 	if (!b->probe) {
 		err = -errno;
-		fprintf(stderr, "bench: open syscalls probe failed: %s\n", bpf_err(err));
+		fprintf(stderr, "bench: open syscalls probe failed: %s\n", bench_bpf_err(err));
 		return err;
 	}
 	for (i = 0; i < SC_BITMAP_WORDS; i++)
 		b->probe->rodata->traced[i] = ~0ULL;
 	err = syscalls_bpf__load(b->probe);
 	if (err) {
-		fprintf(stderr, "bench: load syscalls probe failed: %s\n", bpf_err(err));
+		fprintf(stderr, "bench: load syscalls probe failed: %s\n", bench_bpf_err(err));
 		return err;
 	}
 	return 0;
@@ -177,7 +93,7 @@ static int attach(struct bench *b, enum mode m)
 		err = syscalls_bpf__attach(b->probe);
 	if (err)
 		fprintf(stderr, "bench: attach %s programs failed: %s\n",
-			mode_names[m], bpf_err(err));
+			mode_names[m], bench_bpf_err(err));
 	return err;
 }
 
@@ -214,7 +130,7 @@ static int run_phase(struct bench *b, enum mode m, double *ns_per_call)
 	err = attach(b, m);
 	if (err)
 		return err;
-	*ns_per_call = time_getppid(b->opts.calls);
+	*ns_per_call = time_getppid(b->opts.count);
 	detach(b, m);
 	return 0;
 }
@@ -262,7 +178,7 @@ static int probe_getppid_calls(struct bench *b, __u64 *calls)
 
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu < 0) {
-		fprintf(stderr, "bench: count possible CPUs failed: %s\n", bpf_err(ncpu));
+		fprintf(stderr, "bench: count possible CPUs failed: %s\n", bench_bpf_err(ncpu));
 		return ncpu;
 	}
 	buf = calloc(ncpu, vsz);
@@ -270,7 +186,7 @@ static int probe_getppid_calls(struct bench *b, __u64 *calls)
 		return -ENOMEM;
 	err = bpf_map__lookup_elem(map, &key, sizeof(key), buf, ncpu * vsz, 0);
 	if (err) {
-		fprintf(stderr, "bench: read stats[%u] failed: %s\n", key, bpf_err(err));
+		fprintf(stderr, "bench: read stats[%u] failed: %s\n", key, bench_bpf_err(err));
 		goto out;
 	}
 	*calls = 0;
@@ -281,89 +197,13 @@ out:
 	return err;
 }
 
-/* A raw tracepoint link's tracepoint name; "" for links of other types. */
-static int link_tp_name(__u32 link_id, char *name, __u32 len, __u32 *prog_id)
-{
-	struct bpf_link_info info = {};
-	__u32 info_len = sizeof(info);
-	int fd, err;
-
-	name[0] = '\0';
-	fd = bpf_link_get_fd_by_id(link_id);
-	if (fd < 0)
-		return fd == -ENOENT ? 0 : fd;	/* gone meanwhile */
-	/* Ask for the type first: other types read their own buffer fields. */
-	err = bpf_obj_get_info_by_fd(fd, &info, &info_len);
-	if (!err && info.type == BPF_LINK_TYPE_RAW_TRACEPOINT) {
-		*prog_id = info.prog_id;
-		memset(&info, 0, sizeof(info));
-		info.raw_tracepoint.tp_name = (__u64)(unsigned long)name;
-		info.raw_tracepoint.tp_name_len = len;
-		err = bpf_obj_get_info_by_fd(fd, &info, &info_len);
-	}
-	close(fd);
-	return err;
-}
-
-/*
- * Programs already on sys_enter/sys_exit (a running hostmond, another tracer)
- * run in every mode, "none" included, and would skew every number.
- */
-static int check_no_foreign(const char *when)
-{
-	__u32 id = 0, prog_id = 0;
-	char name[64];
-	int n = 0, err;
-
-	while (!bpf_link_get_next_id(id, &id)) {
-		err = link_tp_name(id, name, sizeof(name), &prog_id);
-		if (err) {
-			fprintf(stderr, "bench: read BPF link %u failed: %s\n", id, bpf_err(err));
-			return err;
-		}
-		if (strcmp(name, "sys_enter") && strcmp(name, "sys_exit"))
-			continue;
-		fprintf(stderr, "bench: %s: link %u (prog %u) is attached to %s\n",
-			when, id, prog_id, name);
-		n++;
-	}
-	if (n) {
-		fprintf(stderr, "bench: %d foreign program(s) on the syscall tracepoints would "
-			"skew every mode (stop them; see bpftool link show)\n", n);
-		return -EBUSY;
-	}
-	return 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Median of the non-NAN values of v[0..n); NAN when there are none. */
-static double median(const double *v, int n)
-{
-	double s[MAX_ROUNDS];
-	int i, m = 0;
-
-	for (i = 0; i < n; i++)
-		if (!isnan(v[i]))
-			s[m++] = v[i];
-	if (!m)
-		return NAN;
-	qsort(s, m, sizeof(s[0]), cmp_double);
-	return m % 2 ? s[m / 2] : (s[m / 2 - 1] + s[m / 2]) / 2;
-}
-
 static void report(const struct bench *b)
 {
 	int n = b->opts.rounds;
-	double none = median(b->ns[MODE_NONE], n);
-	double floor_ns = median(b->ns[MODE_FLOOR], n);
-	double probe = median(b->ns[MODE_PROBE], n);
-	double ratio = median(b->ratio, n);
+	double none = bench_median(b->ns[MODE_NONE], n);
+	double floor_ns = bench_median(b->ns[MODE_FLOOR], n);
+	double probe = bench_median(b->ns[MODE_PROBE], n);
+	double ratio = bench_median(b->ratio, n);
 	bool met = !isnan(ratio) && ratio <= GOAL_RATIO;
 
 	printf("\nmedians over %d rounds (ns per getppid call):\n", n);
@@ -380,7 +220,7 @@ static void report(const struct bench *b)
 /* The probe must have timed every call of its phases, or we measured nothing. */
 static int check_counted(struct bench *b, __u64 before)
 {
-	__u64 after, want = (__u64)b->opts.rounds * b->opts.calls;
+	__u64 after, want = (__u64)b->opts.rounds * b->opts.count;
 	int err;
 
 	err = probe_getppid_calls(b, &after);
@@ -405,11 +245,11 @@ static int run(struct bench *b)
 	if (err)
 		return err;
 	printf("syscall_overhead: %ld getppid calls per phase, %ld rounds, CPU %ld\n",
-	       b->opts.calls, b->opts.rounds, b->opts.cpu);
+	       b->opts.count, b->opts.rounds, b->opts.cpu);
 	printf("%5s  %-16s %9s %9s %9s %9s %9s %7s\n", "round", "order", "none",
 	       "floor", "probe", "+floor", "+probe", "ratio");
 	for (r = 0; r < b->opts.rounds; r++) {
-		err = check_no_foreign(r ? "between rounds" : "before the rounds");
+		err = bench_check_no_foreign(hooks, r ? "between rounds" : "before the rounds");
 		if (!err)
 			err = run_round(b, r);
 		if (err)
@@ -417,7 +257,7 @@ static int run(struct bench *b)
 	}
 	err = check_counted(b, before);
 	if (!err)
-		err = check_no_foreign("after the rounds");
+		err = bench_check_no_foreign(hooks, "after the rounds");
 	if (err)
 		return err;
 	report(b);
@@ -436,7 +276,7 @@ static int bench_setup(struct bench *b)
 	b->ratio = calloc(b->opts.rounds, sizeof(double));
 	if (!b->ratio)
 		return -ENOMEM;
-	err = pin_cpu(b->opts.cpu);
+	err = bench_pin_cpu(b->opts.cpu);
 	if (!err)
 		err = floor_open(b);
 	if (!err)
@@ -461,10 +301,10 @@ int main(int argc, char **argv)
 	int err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* rounds show up as they finish */
-	if (parse_opts(argc, argv, &b.opts))
+	if (bench_parse_opts(argc, argv, &opt_desc, &b.opts))
 		return 2;
-	verbose = b.opts.verbose;
-	libbpf_set_print(print_libbpf);
+	bench_verbose = b.opts.verbose;
+	libbpf_set_print(bench_print_libbpf);
 	err = bench_setup(&b);
 	if (err == -ENOMEM)
 		fprintf(stderr, "bench: out of memory\n");
