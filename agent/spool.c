@@ -302,12 +302,15 @@ fail:
 	return NULL;
 }
 
+static void seal(struct spool *sp);
+
+/* The segment being written is sealed: gone if all its records were acknowledged. */
 void spool__free(struct spool *sp)
 {
 	if (!sp)
 		return;
 	if (sp->fd >= 0)
-		close(sp->fd);
+		seal(sp);
 	free(sp->segs);
 	free(sp->dir);
 	free(sp);

@@ -60,6 +60,11 @@ uint64_t spool_parse(const uint8_t *data, size_t len, spool_record_fn on_record,
  * go to a new segment after them. NULL with errno set.
  */
 struct spool *spool__open(const char *dir, uint64_t max_bytes, uint64_t segment_bytes);
+/*
+ * Closes the spool; the segment being written is deleted if all its records
+ * were acknowledged. Segments with a record not acknowledged stay whole,
+ * acknowledged records included: the next start sends those again.
+ */
 void spool__free(struct spool *sp);
 
 /*

@@ -200,7 +200,23 @@ static void test_spool_replay_after_reopen(void **state)
 	assert_int_equal(count_segments(), 1); /* the one being written */
 	spool__stats(sp, &st);
 	assert_int_equal(st.records, 1);
+	s.n = 0;
+	assert_int_equal(spool__append(sp, "newer", 5, &s.pos[0]), 0);
 	spool__free(sp);
+	assert_int_equal(count_segments(), 1); /* "new" and "newer" not acknowledged */
+
+	sp = spool__open(dir, 1 << 20, 40);
+	assert_int_equal(spool__replay(sp, on_replay, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.payload[1], "newer");
+	spool__ack(sp, &s.pos[0]);
+	spool__ack(sp, &s.pos[1]);
+	assert_int_equal(count_segments(), 0);
+	append(sp, "last", &s.pos[2]);
+	spool__ack(sp, &s.pos[2]);
+	assert_int_equal(count_segments(), 1); /* still being written */
+	spool__free(sp);
+	assert_int_equal(count_segments(), 0); /* sealed, all acknowledged: gone */
 }
 
 /* Over max_bytes the oldest segment goes whole; its unacked records are counted. */
