@@ -256,12 +256,12 @@ static void open_families(struct daemon *d)
 	}
 }
 
-/* Segments of 1/16 of the spool, between 64 KiB and 16 MiB: eviction frees little at a time. */
+/* Segments of 1/16 of the spool, at most 16 MiB: eviction frees little at a time. */
 static uint64_t spool_segment_bytes(const struct config *cfg)
 {
 	uint64_t seg = cfg->spool_max_bytes / 16;
 
-	return seg < 65536 ? 65536 : seg > (16u << 20) ? (16u << 20) : seg;
+	return seg > (16u << 20) ? (16u << 20) : seg;
 }
 
 /*
