@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ struct segment {
 	uint64_t records; /* good records in the file */
 	uint64_t acked;
 	uint64_t bytes;
+	bool unordered;	/* acked out of index order: acked records are not a prefix */
 };
 
 struct spool {
@@ -304,13 +306,71 @@ fail:
 
 static void seal(struct spool *sp);
 
-/* The segment being written is sealed: gone if all its records were acknowledged. */
+struct compact_ctx {
+	FILE *out;
+	uint64_t skip;	/* the acknowledged prefix */
+	uint64_t index;
+	bool failed;
+};
+
+static void keep_unacked(void *ctx, const uint8_t *payload, uint32_t len, size_t offset)
+{
+	struct compact_ctx *c = ctx;
+	uint8_t hdr[SPOOL_HDR_LEN];
+
+	(void)offset;
+	if (c->index++ < c->skip)
+		return;
+	spool_record_header(hdr, payload, len);
+	if (fwrite(hdr, SPOOL_HDR_LEN, 1, c->out) != 1 || (len && fwrite(payload, len, 1, c->out) != 1))
+		c->failed = true;
+}
+
+/*
+ * Rewrites a segment without its acknowledged prefix (through a temporary
+ * file renamed over it), so the next start does not send those again. Left
+ * whole on any failure: duplicates rather than losses.
+ */
+static void compact(struct spool *sp, const struct segment *s)
+{
+	struct compact_ctx c = { .skip = s->acked };
+	char *path = seg_path(sp, s->id), *tmp = NULL;
+	uint8_t *data = NULL;
+	size_t len;
+
+	if (!path || asprintf(&tmp, "%s.tmp", path) < 0 || !(data = read_file(path, &len)) ||
+	    !(c.out = fopen(tmp, "we")))
+		goto out;
+	spool_parse(data, len, keep_unacked, ignore_error, &c);
+	/* Synced before the rename: a crash then leaves the old file or the new one whole. */
+	if (fflush(c.out) || fsync(fileno(c.out)))
+		c.failed = true;
+	if (fclose(c.out) || c.failed || rename(tmp, path))
+		unlink(tmp);
+	else
+		log_info("spool", "%s: %" PRIu64 " delivered records dropped, %" PRIu64 " kept",
+			 path, s->acked, s->records - s->acked);
+out:
+	free(data);
+	free(tmp);
+	free(path);
+}
+
+/*
+ * The segment being written is sealed: gone if all its records were
+ * acknowledged. Segments acknowledged in part (in order) lose that part.
+ */
 void spool__free(struct spool *sp)
 {
+	size_t i;
+
 	if (!sp)
 		return;
 	if (sp->fd >= 0)
 		seal(sp);
+	for (i = 0; i < sp->n; i++)
+		if (sp->segs[i].acked && !sp->segs[i].unordered)
+			compact(sp, &sp->segs[i]);
 	free(sp->segs);
 	free(sp->dir);
 	free(sp);
@@ -477,6 +537,7 @@ void spool__ack(struct spool *sp, const struct spool_pos *pos)
 			continue;
 		/* An ack past the count would be a caller bug; never underflow. */
 		if (s->acked < s->records) {
+			s->unordered |= pos->index != s->acked;
 			s->acked++;
 			sp->st.records--;
 		}

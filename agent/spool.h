@@ -62,8 +62,10 @@ uint64_t spool_parse(const uint8_t *data, size_t len, spool_record_fn on_record,
 struct spool *spool__open(const char *dir, uint64_t max_bytes, uint64_t segment_bytes);
 /*
  * Closes the spool; the segment being written is deleted if all its records
- * were acknowledged. Segments with a record not acknowledged stay whole,
- * acknowledged records included: the next start sends those again.
+ * were acknowledged. A segment acknowledged in part is rewritten without its
+ * acknowledged records when they were acknowledged in order (the normal case:
+ * one partition, idempotent producer); otherwise it stays whole and the next
+ * start sends those again. After a crash (no close) they are always sent again.
  */
 void spool__free(struct spool *sp);
 

@@ -287,6 +287,39 @@ static void test_spool_corrupt_segment_on_disk(void **state)
 	spool__free(sp);
 }
 
+/* Closing drops an in-order acknowledged prefix; out-of-order acks leave the segment whole. */
+static void test_spool_close_drops_acked_prefix(void **state)
+{
+	struct spool_pos pos[3];
+	struct spool *sp = spool__open(dir, 1 << 20, 1 << 20);
+	struct seen s = { 0 }, t = { 0 };
+
+	(void)state;
+	append(sp, "one", &pos[0]);
+	append(sp, "two", &pos[1]);
+	append(sp, "three", &pos[2]);
+	spool__ack(sp, &pos[0]);
+	spool__ack(sp, &pos[1]);
+	spool__free(sp);
+
+	sp = spool__open(dir, 1 << 20, 1 << 20);
+	assert_int_equal(spool__replay(sp, on_replay, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.payload[0], "three");
+	append(sp, "four", &pos[0]);
+	append(sp, "five", &pos[1]);
+	spool__ack(sp, &pos[1]); /* "five" before "four": not a prefix */
+	spool__free(sp);
+
+	sp = spool__open(dir, 1 << 20, 1 << 20);
+	assert_int_equal(spool__replay(sp, on_replay, &t), 0);
+	assert_int_equal(t.n, 3);
+	assert_string_equal(t.payload[0], "three");
+	assert_string_equal(t.payload[1], "four");
+	assert_string_equal(t.payload[2], "five");
+	spool__free(sp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +330,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_spool_replay_after_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_overflow_evicts_oldest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_corrupt_segment_on_disk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spool_close_drops_acked_prefix, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
