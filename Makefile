@@ -46,13 +46,13 @@ HELPER_BINS:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 
 .PHONY: all deps run test unit integration bench vmlinux clean
 
-all: $(BUILD)/hostmond $(BUILD)/hostmonctl
+all: $(BUILD)/hostmond $(BUILD)/hostmonctl $(BUILD)/hostmon-consume
 
 # Installs the Debian packages the build and the tests need, only when missing.
 deps:
 	$(Q)tools/install-deps
 
-$(BUILD) $(BUILD)/agent $(BUILD)/proto $(BUILD)/ctl $(BUILD)/tests $(BUILD)/deps $(BUILD)/helpers $(BUILD)/bench:
+$(BUILD) $(BUILD)/agent $(BUILD)/proto $(BUILD)/ctl $(BUILD)/consume $(BUILD)/tests $(BUILD)/deps $(BUILD)/helpers $(BUILD)/bench:
 	$(Q)mkdir -p $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)
@@ -97,10 +97,26 @@ $(BUILD)/hostmonctl: $(CTL_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(shell pkg-config --libs libcurl json-c 2>/dev/null) -o $@
 
+# hostmon-consume: a Kafka consumer and envelope decoder (tools/hostmon-consume).
+CONSUME_SRCS := $(wildcard tools/hostmon-consume/*.c)
+CONSUME_OBJS := $(CONSUME_SRCS:tools/hostmon-consume/%.c=$(BUILD)/consume/%.o)
+
+$(BUILD)/consume/%.o: tools/hostmon-consume/%.c | $(PROTO_HDRS) $(BUILD)/consume
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+$(BUILD)/hostmon-consume: $(CONSUME_OBJS) $(PROTO_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# A unit test may link modules of a tool too: TEST_OBJS, set per test below.
+$(BUILD)/tests/test_consume: TEST_OBJS := $(BUILD)/consume/seqcheck.o $(BUILD)/consume/pbjson.o
+$(BUILD)/tests/test_consume: $(BUILD)/consume/seqcheck.o $(BUILD)/consume/pbjson.o
+
 $(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) | $(PROTO_HDRS) $(BUILD)/tests $(BUILD)/deps
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/$*.d $< $(AGENT_LIB) \
-		$(LDLIBS) -lcmocka -lm -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/$*.d $< $(TEST_OBJS) \
+		$(AGENT_LIB) $(LDLIBS) -lcmocka -lm -o $@
 
 $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
 	$(call msg,CC,$@)
@@ -126,5 +142,5 @@ vmlinux:
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/agent/*.d $(BUILD)/proto/*.d $(BUILD)/ctl/*.d $(BUILD)/deps/*.d)
+-include $(wildcard $(BUILD)/agent/*.d $(BUILD)/proto/*.d $(BUILD)/ctl/*.d $(BUILD)/consume/*.d $(BUILD)/deps/*.d)
 include tests/bench/bench.mk

@@ -66,6 +66,8 @@ static const struct config_key config_keys[] = {
 	  FIELD(metrics_listen), .def = "" },
 	{ "agent", "spool_dir", "spool-dir", "DIR", CONFIG_STR, FIELD(spool_dir),
 	  .min = 1, .def = "/var/lib/hostmon/spool" },
+	{ "agent", "spool_max_bytes", "spool-max-bytes", "BYTES", CONFIG_UINT,
+	  FIELD(spool_max_bytes), .min = 65536, .max = 1099511627776ULL, .def = "268435456" },
 	{ "agent", "log_level", "log-level", "LEVEL", CONFIG_LEVEL, FIELD(log_level),
 	  .def = "info" },
 	{ "agent", "host_id", NULL, NULL, CONFIG_STR, FIELD(host_id), .def = "" },

@@ -23,6 +23,7 @@ struct config {
 	char socket_path[CONFIG_STR_MAX];	/* socket, default /run/hostmon/hostmon.sock */
 	char metrics_listen[CONFIG_STR_MAX];	/* metrics_listen: HOST:PORT for /metrics, default off */
 	char spool_dir[CONFIG_STR_MAX];		/* spool_dir, default /var/lib/hostmon/spool */
+	uint64_t spool_max_bytes;		/* spool_max_bytes, default 256 MiB */
 	enum log_level log_level;		/* log_level: error|warn|info|debug */
 	char host_id[CONFIG_STR_MAX];		/* host_id, default empty: /etc/machine-id */
 	uint32_t ringbuf_bytes;			/* ringbuf_size: power of two, 4096..1073741824 */

@@ -15,6 +15,7 @@
 #include "hostinfo.h"
 #include "jsonl_sink.h"
 #include "kafka_sink.h"
+#include "spool.h"
 #include "log.h"
 #include "net.h"
 #include "pipeline.h"
@@ -32,6 +33,7 @@ struct daemon {
 	char **argv;
 	struct jsonl_sink *jsonl;
 	struct kafka_sink *kafka;	/* NULL without [kafka] brokers */
+	struct spool *spool;		/* the Kafka sink's; NULL without it */
 	struct pipeline *out;
 	struct evring *events;		/* recent events, for the stats socket */
 	struct snapshot_builder *snap;
@@ -49,6 +51,7 @@ struct daemon {
 	uint64_t window_start_mono;
 	uint64_t lost_prev;		/* records the sinks lost, at the last window */
 	uint64_t kafka_lost_prev;
+	struct spool_stats spool_prev;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -134,12 +137,39 @@ static const char *run_state(const struct daemon *d)
 	return degraded(d) ? "degraded" : "running";
 }
 
+/*
+ * The spool's drops since the last window into the window's agent counters
+ * (evicted unsent, corrupt records skipped); an eviction is also announced in
+ * an agent_status record, emitted before the window so seqs stay in order.
+ */
+static void spool_window(struct daemon *d, struct spool_stats *delta)
+{
+	struct spool_stats st;
+	char reason[128];
+
+	memset(delta, 0, sizeof(*delta));
+	if (!d->spool)
+		return;
+	spool__stats(d->spool, &st);
+	delta->evicted = st.evicted - d->spool_prev.evicted;
+	delta->corrupt = st.corrupt - d->spool_prev.corrupt;
+	d->spool_prev = st;
+	if (!delta->evicted)
+		return;
+	snprintf(reason, sizeof(reason), "spool full: %llu records evicted unsent (%llu in all)",
+		 (unsigned long long)delta->evicted, (unsigned long long)st.evicted);
+	emit_status(d, run_state(d), reason);
+}
+
 static void emit_window(struct daemon *d)
 {
-	struct json_object *rec = pipeline__record(d->out, "metrics");
+	struct spool_stats spool_delta;
+	struct json_object *rec;
 	struct json_object *drops = json_object_new_object(), *agent = json_object_new_object();
 	uint64_t now = clock_ns(CLOCK_MONOTONIC), lost;
 
+	spool_window(d, &spool_delta);
+	rec = pipeline__record(d->out, "metrics");
 	if (!rec) {
 		json_object_put(drops);
 		json_object_put(agent);
@@ -161,6 +191,10 @@ static void emit_window(struct daemon *d)
 		lost = kafka_sink__lost(d->kafka);
 		record_u64(agent, "kafka_lost", lost - d->kafka_lost_prev);
 		d->kafka_lost_prev = lost;
+	}
+	if (d->spool) {
+		record_u64(agent, "spool_evicted", spool_delta.evicted);
+		record_u64(agent, "spool_corrupt", spool_delta.corrupt);
 	}
 	json_object_object_add(drops, "agent", agent);
 	json_object_object_add(rec, "drops", drops);
@@ -222,7 +256,19 @@ static void open_families(struct daemon *d)
 	}
 }
 
-/* The Kafka sink when [kafka] brokers is set; its envelopes carry a fresh instance id. */
+/* Segments of 1/16 of the spool, at most 16 MiB: eviction frees little at a time. */
+static uint64_t spool_segment_bytes(const struct config *cfg)
+{
+	uint64_t seg = cfg->spool_max_bytes / 16;
+
+	return seg > (16u << 20) ? (16u << 20) : seg;
+}
+
+/*
+ * The Kafka sink when [kafka] brokers is set, with its spool in spool_dir
+ * (records spooled by an earlier run are sent first); its envelopes carry a
+ * fresh instance id.
+ */
 static int open_kafka(struct daemon *d, const struct hostinfo *hi)
 {
 	struct envelope_ids ids = { .agent_version = HOSTMON_VERSION };
@@ -237,8 +283,14 @@ static int open_kafka(struct daemon *d, const struct hostinfo *hi)
 		return ret;
 	}
 	ids.instance_id = instance;
+	d->spool = spool__open(d->cfg.spool_dir, d->cfg.spool_max_bytes, spool_segment_bytes(&d->cfg));
+	/* A disk that fails must not stop the agent: Kafka without the safety net. */
+	if (!d->spool)
+		log_error("kafka", "cannot open the spool in %s: %s: records not delivered will be "
+			  "lost (counted)", d->cfg.spool_dir, strerror(errno));
+	/* Corrupt records found at open are counted in the first window. */
 	d->kafka = kafka_sink__new(d->cfg.kafka_brokers, d->cfg.kafka_topic, hi->host_id, &ids,
-				   err, sizeof(err));
+				   d->spool, err, sizeof(err));
 	if (!d->kafka) {
 		ret = -errno;
 		log_error("kafka", "producer for %s: %s", d->cfg.kafka_brokers, err);
@@ -387,6 +439,7 @@ void daemon__free(struct daemon *d)
 	/* The last records (final window, "stopped") get 10 s to reach the broker. */
 	kafka_sink__close(d->kafka, 10000);
 	kafka_sink__free(d->kafka);
+	spool__free(d->spool);
 	pipeline__free(d->out);
 	evring__free(d->events);
 	jsonl_sink__free(d->jsonl);

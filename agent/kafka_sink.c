@@ -1,20 +1,24 @@
 /* Kafka sink: packs records as envelopes and hands them to librdkafka; counts what the broker acknowledged and what was lost. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <librdkafka/rdkafka.h>
 #include "kafka_sink.h"
 #include "log.h"
+#include "spool.h"
 
 struct kafka_sink {
 	rd_kafka_t *rk;
 	rd_kafka_topic_t *topic;
 	char *key;
 	struct envelope_ids ids;
+	struct spool *spool;	/* NULL: none */
 	uint64_t delivered;
 	uint64_t lost;
 	uint64_t failures_logged;
+	uint64_t spool_failures;
 };
 
 /* librdkafka's log lines (from its own threads) into the one logger. */
@@ -41,16 +45,49 @@ static void record_lost(struct kafka_sink *ks, const char *what, const char *why
 		  rd_kafka_topic_name(ks->topic), why, (unsigned long long)ks->lost);
 }
 
-/* Runs in kafka_sink__poll, on the event loop's thread. */
+/*
+ * A record's place in the spool rides in the message's opaque pointer, no
+ * allocation: segment ids stay far below 2^40, a segment holds fewer than
+ * 2^24 records. 0 (segment ids start at 1): not spooled.
+ */
+static void *pos_pack(const struct spool_pos *pos)
+{
+	return (void *)(uintptr_t)(pos->segment << 24 | pos->index);
+}
+
+static struct spool_pos pos_unpack(void *opaque)
+{
+	uint64_t v = (uintptr_t)opaque;
+
+	return (struct spool_pos){ .segment = v >> 24, .index = v & 0xffffff };
+}
+
+/* Purged at shutdown: not delivered, not lost either while it stays in the spool. */
+static bool purged(rd_kafka_resp_err_t err)
+{
+	return err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT ||
+	       err == RD_KAFKA_RESP_ERR__DESTROY;
+}
+
+/*
+ * Runs in kafka_sink__poll, on the event loop's thread. With a spool, message
+ * timeouts are off: a failure here is permanent (too large, not authorized),
+ * so the record leaves the spool counted lost rather than being replayed forever.
+ */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 {
 	struct kafka_sink *ks = opaque;
+	struct spool_pos pos = pos_unpack(msg->_private);
 
 	(void)rk;
+	if (msg->_private && purged(msg->err))
+		return;
 	if (msg->err)
 		record_lost(ks, "delivery", rd_kafka_err2str(msg->err));
 	else
 		ks->delivered++;
+	if (msg->_private)
+		spool__ack(ks->spool, &pos);
 }
 
 static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *err,
@@ -62,7 +99,7 @@ static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, 
 /*
  * Idempotent (which implies acks=all and in-order retries); the local queue
  * is bounded so a broker that is away costs at most 64 MiB before records
- * are counted lost.
+ * are counted lost. With a spool, records never time out (0: no limit).
  */
 static rd_kafka_conf_t *producer_conf(struct kafka_sink *ks, const char *brokers, char *err,
 				      size_t errlen)
@@ -77,7 +114,8 @@ static rd_kafka_conf_t *producer_conf(struct kafka_sink *ks, const char *brokers
 	    conf_set(conf, "compression.codec", "lz4", err, errlen) ||
 	    conf_set(conf, "linger.ms", "50", err, errlen) ||
 	    conf_set(conf, "queue.buffering.max.kbytes", "65536", err, errlen) ||
-	    conf_set(conf, "client.id", "hostmond", err, errlen)) {
+	    conf_set(conf, "client.id", "hostmond", err, errlen) ||
+	    (ks->spool && conf_set(conf, "message.timeout.ms", "0", err, errlen))) {
 		rd_kafka_conf_destroy(conf);
 		return NULL;
 	}
@@ -87,12 +125,61 @@ static rd_kafka_conf_t *producer_conf(struct kafka_sink *ks, const char *brokers
 	return conf;
 }
 
+/* Logs the 1st, 2nd, 4th, ... record the spool could not take. */
+static void spool_failed(struct kafka_sink *ks, int err)
+{
+	ks->spool_failures++;
+	if (ks->spool_failures & (ks->spool_failures - 1))
+		return;
+	log_error("kafka", "spooling a record failed: %s (%llu records sent unspooled so far)",
+		  strerror(-err), (unsigned long long)ks->spool_failures);
+}
+
+/*
+ * Hands buf to librdkafka, which frees it (RD_KAFKA_MSG_F_FREE). A record
+ * the queue refuses is counted lost and, if spooled, leaves the spool: it
+ * could only be sent out of order later.
+ */
+static int produce(struct kafka_sink *ks, uint8_t *buf, size_t len, const struct spool_pos *pos)
+{
+	rd_kafka_resp_err_t err;
+
+	if (!rd_kafka_produce(ks->topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_FREE, buf, len,
+			      ks->key, strlen(ks->key), pos ? pos_pack(pos) : NULL))
+		return 0;
+	err = rd_kafka_last_error();
+	free(buf);
+	record_lost(ks, "queueing a record", rd_kafka_err2str(err));
+	if (pos)
+		spool__ack(ks->spool, pos);
+	return err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? -ENOBUFS : -EIO;
+}
+
+static void replay_one(void *ctx, const uint8_t *payload, uint32_t len,
+		       const struct spool_pos *pos)
+{
+	struct kafka_sink *ks = ctx;
+	uint8_t *buf = malloc(len ? len : 1);
+
+	if (!buf) {
+		record_lost(ks, "replaying a spooled record", strerror(ENOMEM));
+		spool__ack(ks->spool, pos);
+		return;
+	}
+	memcpy(buf, payload, len);
+	produce(ks, buf, len, pos);
+	rd_kafka_poll(ks->rk, 0);
+}
+
 struct kafka_sink *kafka_sink__new(const char *brokers, const char *topic, const char *key,
-				   const struct envelope_ids *ids, char *err, size_t errlen)
+				   const struct envelope_ids *ids, struct spool *spool,
+				   char *err, size_t errlen)
 {
 	struct kafka_sink *ks = calloc(1, sizeof(*ks));
 	rd_kafka_conf_t *conf;
 
+	if (ks)
+		ks->spool = spool;
 	if (!ks || !(ks->key = strdup(key)) || !(ks->ids.instance_id = strdup(ids->instance_id)) ||
 	    !(ks->ids.agent_version = strdup(ids->agent_version))) {
 		snprintf(err, errlen, "out of memory");
@@ -112,6 +199,10 @@ struct kafka_sink *kafka_sink__new(const char *brokers, const char *topic, const
 		snprintf(err, errlen, "topic %s: %s", topic, rd_kafka_err2str(rd_kafka_last_error()));
 		goto fail;
 	}
+	if (spool && spool__replay(spool, replay_one, ks)) {
+		snprintf(err, errlen, "replaying the spool: out of memory");
+		goto fail;
+	}
 	return ks;
 fail:
 	kafka_sink__free(ks);
@@ -127,7 +218,10 @@ void kafka_sink__close(struct kafka_sink *ks, int timeout_ms)
 		return;
 	rd_kafka_flush(ks->rk, timeout_ms);
 	left = rd_kafka_outq_len(ks->rk);
-	if (left > 0) {
+	if (left > 0 && ks->spool) {
+		log_warn("kafka", "%d records not delivered to %s within %d ms: kept in the spool "
+			 "for the next start", left, rd_kafka_topic_name(ks->topic), timeout_ms);
+	} else if (left > 0) {
 		ks->lost += (uint64_t)left;
 		log_error("kafka", "%d records not delivered to %s within %d ms: lost", left,
 			  rd_kafka_topic_name(ks->topic), timeout_ms);
@@ -152,6 +246,8 @@ void kafka_sink__free(struct kafka_sink *ks)
 
 int kafka_sink__write(struct kafka_sink *ks, struct json_object *rec)
 {
+	struct spool_pos pos;
+	bool spooled = false;
 	uint8_t *buf;
 	size_t len;
 	int err;
@@ -161,16 +257,16 @@ int kafka_sink__write(struct kafka_sink *ks, struct json_object *rec)
 		record_lost(ks, "encoding a record", strerror(-err));
 		return err;
 	}
-	/* RD_KAFKA_MSG_F_FREE: librdkafka frees buf once it is done with it. */
-	if (rd_kafka_produce(ks->topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_FREE, buf, len,
-			     ks->key, strlen(ks->key), NULL)) {
-		err = rd_kafka_last_error();
-		free(buf);
-		record_lost(ks, "queueing a record", rd_kafka_err2str(err));
-		return err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? -ENOBUFS : -EIO;
+	/* A record the spool cannot take still goes to Kafka, only without the safety net. */
+	if (ks->spool) {
+		err = spool__append(ks->spool, buf, len, &pos);
+		spooled = !err;
+		if (err)
+			spool_failed(ks, err);
 	}
+	err = produce(ks, buf, len, spooled ? &pos : NULL);
 	rd_kafka_poll(ks->rk, 0);
-	return 0;
+	return err;
 }
 
 void kafka_sink__poll(struct kafka_sink *ks)

@@ -7,16 +7,26 @@
 #include "envelope.h"
 
 struct kafka_sink;
+struct spool;
 
 /*
  * A producer for topic on brokers (a comma list), idempotent with acks=all
  * and lz4 compression; key is the host id. Connecting happens in librdkafka's
  * threads: an unreachable broker is not an error here. NULL with errno set
  * and err filled when librdkafka refuses the configuration.
+ *
+ * With a spool (owned by the caller, freed after the sink), every record is
+ * appended to it before it is produced and leaves it on its positive
+ * delivery report; records wait for the broker without a time limit, and the
+ * records the spool held at open are produced first, before any new one.
  */
 struct kafka_sink *kafka_sink__new(const char *brokers, const char *topic, const char *key,
-				   const struct envelope_ids *ids, char *err, size_t errlen);
-/* Waits up to timeout_ms for the queued records; the ones left are counted lost. */
+				   const struct envelope_ids *ids, struct spool *spool,
+				   char *err, size_t errlen);
+/*
+ * Waits up to timeout_ms for the queued records. Without a spool the ones
+ * left are counted lost; with one they stay in it for the next start.
+ */
 void kafka_sink__close(struct kafka_sink *ks, int timeout_ms);
 void kafka_sink__free(struct kafka_sink *ks);
 /* Packs rec and queues it; 0 or -errno (the record is counted lost). */

@@ -102,7 +102,8 @@ one_second_windows() {
 # agent_start FAMILY...: starts hostmond on $CONF (a default config when the
 # test wrote none) writing to $OUT, waits for its first agent_status record
 # (state running or degraded) and requires the probe families the test relies
-# on (syscalls, proc) to be attached.
+# on (syscalls, proc) to be attached. The Kafka spool is $SPOOL, the test's
+# own (AGENT_ARGS may name another).
 agent_start() {
 	[[ -f "$CONF" ]] || write_config <<-EOF
 		[agent]
@@ -110,7 +111,7 @@ agent_start() {
 		host_id = hostmon-test
 	EOF
 	"${AGENT_WRAP[@]}" "$HOSTMOND" --config "$CONF" --output "jsonl:$OUT" --socket "$SOCK" \
-		--log-level debug "${AGENT_ARGS[@]}" 2>"$AGENT_LOG" &
+		--spool-dir "$SPOOL" --log-level debug "${AGENT_ARGS[@]}" 2>"$AGENT_LOG" &
 	AGENT_PID=$!
 	local i status=
 	for ((i = 0; i < 300; i++)); do
@@ -329,6 +330,7 @@ CONF=$T/hostmon.ini
 OUT=$T/out.jsonl
 AGENT_LOG=$T/hostmond.log
 SOCK=$T/hostmon.sock
+SPOOL=$T/spool
 AGENT_ARGS=()
 AGENT_WRAP=()	# a command hostmond runs under (it must exec its arguments)
 trap cleanup EXIT

@@ -3,6 +3,9 @@
 # reaches Kafka as a hostmon.v1.Envelope (decoded with protoc): same seqs in
 # the same order, keyed by host id, one instance id, a crash with the JSON
 # record's fields; the broker stores the batches idempotent and lz4-compressed.
+# build/hostmon-consume decodes the same (seq, type) list with --check finding
+# no gap and no duplicate, and finds the gap and the duplicate in a copy of the
+# messages with one left out and one sent twice.
 # Uses tools/kafka-local (stopped again at exit unless it ran before).
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -40,9 +43,9 @@ kafka_seqs=()
 instances=()
 while read -r offset key; do
 	expect_eq "key of message $offset" hostmon-test "$key"
-	timeout 30 kcat -C -b "$brokers" -t "$topic" -o "$offset" -c 1 -e -f '%s' >"$T/msg.bin" 2>/dev/null
+	timeout 30 kcat -C -b "$brokers" -t "$topic" -o "$offset" -c 1 -e -f '%s' >"$T/msg.$offset.bin" 2>/dev/null
 	protoc --decode=hostmon.v1.Envelope -I "$ROOT/proto" "$ROOT/proto/hostmon.proto" \
-		<"$T/msg.bin" >"$T/msg.$offset.txt" || fail "message $offset is not an Envelope"
+		<"$T/msg.$offset.bin" >"$T/msg.$offset.txt" || fail "message $offset is not an Envelope"
 	seq=$(sed -n 's/^seq: //p' "$T/msg.$offset.txt")
 	type=$(grep -m1 -oE '^[a-z_]+ \{' "$T/msg.$offset.txt" | cut -d' ' -f1)
 	kafka_seqs+=("[$seq,\"$type\"]")
@@ -66,3 +69,30 @@ batches=$(grep -c '^baseOffset:' "$T/dump")
 expect_cmp "record batches stored" "$batches" -ge 1
 expect_eq "batches without a producer id (not idempotent)" 0 "$(grep -c 'producerId: -1' "$T/dump")"
 expect_eq "batches not lz4-compressed" 0 "$(grep '^baseOffset:' "$T/dump" | grep -vc 'compresscodec: lz4')"
+
+CONSUME=$BUILD/hostmon-consume
+require_file "$CONSUME"
+rc=0
+timeout 60 "$CONSUME" -b "$brokers" -t "$topic" --end --check >"$T/consume.jsonl" 2>"$T/consume.err" || rc=$?
+expect_eq "hostmon-consume --check exit status (stderr: $(tail -n 3 "$T/consume.err"))" 0 "$rc"
+expect_eq "(seq, type) of every record, JSON lines vs hostmon-consume" "$jsonl_seqs" \
+	"$(jq -sc '[.[] | [.seq, .type]]' "$T/consume.jsonl")"
+expect_eq "hostmon-consume instance lines" 1 "$(grep -c '^instance ' "$T/consume.err")"
+grep -q "^instance host_id=hostmon-test .* first=1 last=$n count=$n gaps=0 duplicates=0$" "$T/consume.err" ||
+	fail "expected first=1 last=$n count=$n gaps=0 duplicates=0, got: $(grep '^instance ' "$T/consume.err")"
+expect_eq "crash exe, hostmon-consume" "$(field "$ev" '.exe')" \
+	"$(jq -r 'select(.type == "process_crash") | .process_crash.exe' "$T/consume.jsonl")"
+
+# The same envelopes again with offset 1 left out and offset 2 sent twice
+# (kcat -P sends each file as one message): one gap, one duplicate, exit 1.
+copy=$topic-copy
+files=("$T/msg.0.bin" "$T/msg.2.bin" "$T/msg.2.bin")
+for ((o = 3; o < n; o++)); do files+=("$T/msg.$o.bin"); done
+timeout 30 kcat -P -b "$brokers" -t "$copy" "${files[@]}" 2>"$T/copy.err" ||
+	fail "kcat could not produce to $copy: $(tail -n 5 "$T/copy.err")"
+rc=0
+timeout 60 "$CONSUME" -b "$brokers" -t "$copy" --end --check -q >"$T/copy.out" 2>"$T/copy.check" || rc=$?
+expect_eq "hostmon-consume --check exit status with a gap and a duplicate" 1 "$rc"
+grep -q "first=1 last=$n count=$n gaps=1 duplicates=1$" "$T/copy.check" ||
+	fail "expected first=1 last=$n count=$n gaps=1 duplicates=1, got: $(cat "$T/copy.check")"
+expect_eq "JSON lines with --quiet" 0 "$(wc -c <"$T/copy.out")"

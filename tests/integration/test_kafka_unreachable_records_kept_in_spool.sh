@@ -1,0 +1,49 @@
+#!/bin/bash
+# With no broker listening, hostmond keeps running and writing JSON lines,
+# stops within its 10 s delivery wait on SIGTERM, loses nothing (kafka_lost 0
+# in every window) and leaves every undelivered record in its spool for the
+# next start: the segments hold one CRC-checked record per JSON line.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+one_second_windows
+# Port 1 on loopback: connection refused, whatever else runs on this host.
+AGENT_ARGS=(--kafka-brokers 127.0.0.1:1 --kafka-topic hostmon-test-unreachable)
+agent_start proc
+nap 2.5
+# Not agent_stop: that allows 5 s, and the delivery wait alone takes 10.
+start=$SECONDS
+kill -TERM "$AGENT_PID"
+wait_child "$AGENT_PID" 20
+AGENT_PID=
+expect_eq "hostmond exit status after SIGTERM" 0 "$CHILD_RC"
+took=$((SECONDS - start))
+expect_cmp "seconds from SIGTERM to exit" "$took" -le 13
+
+n=$(q 'length')
+expect_cmp "JSON lines written while Kafka is unreachable" "$n" -ge 3
+grep -q "kafka: 0 records delivered, 0 lost" "$AGENT_LOG" ||
+	fail "expected 'kafka: 0 records delivered, 0 lost' in the log, got: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
+grep -q "kafka: $n records not delivered to hostmon-test-unreachable within 10000 ms: kept in the spool for the next start" "$AGENT_LOG" ||
+	fail "no warning naming the $n records kept in the spool: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
+expect_eq "windows with drops.agent.kafka_lost 0" \
+	"$(count_events metrics)" "$(count_events metrics '.drops.agent.kafka_lost == 0')"
+expect_eq "windows with drops.agent.spool_evicted 0" \
+	"$(count_events metrics)" "$(count_events metrics '.drops.agent.spool_evicted == 0')"
+
+# Segment format: "HMS1", u32 LE length, u32 LE CRC32, payload; count records.
+records=0
+for seg in "$SPOOL"/*.seg; do
+	[[ -f $seg ]] || continue
+	size=$(stat -c %s "$seg")
+	off=0
+	while ((off + 12 <= size)); do
+		magic=$(dd if="$seg" bs=1 skip=$off count=4 status=none)
+		expect_eq "magic at offset $off of $seg" HMS1 "$magic"
+		len=$(od -An -tu4 -j $((off + 4)) -N4 "$seg" | tr -d ' ')
+		off=$((off + 12 + len))
+		records=$((records + 1))
+	done
+	expect_eq "end of the last record in $seg" "$size" "$off"
+done
+expect_eq "records in the spool" "$n" "$records"

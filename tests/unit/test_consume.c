@@ -1,0 +1,199 @@
+/* hostmon-consume's pure parts: seq accounting per agent instance (gaps, duplicates) and envelope -> JSON decoding. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <json-c/json.h>
+#include "envelope.h"
+#include "proto/hostmon.pb-c.h"
+#include "tools/hostmon-consume/pbjson.h"
+#include "tools/hostmon-consume/seqcheck.h"
+
+static struct seqcheck *add_all(const char *inst, const uint64_t *seqs, size_t n)
+{
+	struct seqcheck *sc = seqcheck__new();
+	size_t i;
+
+	assert_non_null(sc);
+	for (i = 0; i < n; i++)
+		assert_int_equal(seqcheck__add(sc, "h", "b", inst, seqs[i]), 0);
+	return sc;
+}
+
+static void expect_summary(struct seqcheck *sc, size_t i, uint64_t first, uint64_t last,
+			   uint64_t count, uint64_t gaps, uint64_t dups)
+{
+	struct seqcheck_summary s;
+
+	seqcheck__summary(sc, i, &s);
+	if (s.first != first || s.last != last || s.count != count || s.gaps != gaps ||
+	    s.duplicates != dups)
+		fail_msg("instance %s: expected first %llu last %llu count %llu gaps %llu dups %llu, "
+			 "got %llu %llu %llu %llu %llu", s.instance_id, (unsigned long long)first,
+			 (unsigned long long)last, (unsigned long long)count, (unsigned long long)gaps,
+			 (unsigned long long)dups, (unsigned long long)s.first,
+			 (unsigned long long)s.last, (unsigned long long)s.count,
+			 (unsigned long long)s.gaps, (unsigned long long)s.duplicates);
+}
+
+static void test_contiguous_has_no_gap_or_dup(void **state)
+{
+	const uint64_t seqs[] = { 1, 2, 3, 4, 5 };
+	struct seqcheck *sc = add_all("i", seqs, 5);
+
+	(void)state;
+	assert_int_equal(seqcheck__instances(sc), 1);
+	expect_summary(sc, 0, 1, 5, 5, 0, 0);
+	seqcheck__free(sc);
+}
+
+static void test_missing_middle_and_start_are_gaps(void **state)
+{
+	const uint64_t seqs[] = { 3, 4, 7, 8 }; /* 1, 2, 5, 6 missing */
+	struct seqcheck *sc = add_all("i", seqs, 4);
+
+	(void)state;
+	expect_summary(sc, 0, 3, 8, 4, 4, 0);
+	seqcheck__free(sc);
+}
+
+static void test_duplicates_counted_beyond_first(void **state)
+{
+	const uint64_t seqs[] = { 1, 2, 2, 3, 3, 3, 4 };
+	struct seqcheck *sc = add_all("i", seqs, 7);
+
+	(void)state;
+	expect_summary(sc, 0, 1, 4, 7, 0, 3);
+	seqcheck__free(sc);
+}
+
+/* A replay out of order is neither a gap nor a duplicate. */
+static void test_reordered_is_not_a_gap(void **state)
+{
+	const uint64_t seqs[] = { 4, 1, 3, 2, 6, 5 };
+	struct seqcheck *sc = add_all("i", seqs, 6);
+
+	(void)state;
+	expect_summary(sc, 0, 1, 6, 6, 0, 0);
+	seqcheck__free(sc);
+}
+
+static void test_gap_and_dup_together(void **state)
+{
+	const uint64_t seqs[] = { 1, 2, 4, 4, 5 };
+	struct seqcheck *sc = add_all("i", seqs, 5);
+
+	(void)state;
+	expect_summary(sc, 0, 1, 5, 5, 1, 1);
+	seqcheck__free(sc);
+}
+
+/* Each of host, boot and instance id separates sequences. */
+static void test_instances_kept_apart(void **state)
+{
+	struct seqcheck *sc = seqcheck__new();
+	struct seqcheck_summary s;
+
+	(void)state;
+	assert_int_equal(seqcheck__add(sc, "h", "b", "i1", 1), 0);
+	assert_int_equal(seqcheck__add(sc, "h", "b", "i2", 1), 0);
+	assert_int_equal(seqcheck__add(sc, "h", "b", "i1", 2), 0);
+	assert_int_equal(seqcheck__add(sc, "h", "b2", "i1", 1), 0);
+	assert_int_equal(seqcheck__add(sc, "h2", "b", "i1", 1), 0);
+	assert_int_equal(seqcheck__add(sc, "h", "b", "i2", 2), 0);
+	assert_int_equal(seqcheck__instances(sc), 4);
+	expect_summary(sc, 0, 1, 2, 2, 0, 0);
+	expect_summary(sc, 1, 1, 2, 2, 0, 0);
+	expect_summary(sc, 2, 1, 1, 1, 0, 0);
+	expect_summary(sc, 3, 1, 1, 1, 0, 0);
+	seqcheck__summary(sc, 2, &s);
+	assert_string_equal(s.boot_id, "b2");
+	seqcheck__summary(sc, 3, &s);
+	assert_string_equal(s.host_id, "h2");
+	seqcheck__free(sc);
+}
+
+static void test_huge_seq_does_not_overflow(void **state)
+{
+	const uint64_t seqs[] = { 1, UINT64_MAX };
+	struct seqcheck *sc = add_all("i", seqs, 2);
+
+	(void)state;
+	expect_summary(sc, 0, 1, UINT64_MAX, 2, UINT64_MAX - 2, 0);
+	seqcheck__free(sc);
+}
+
+static void test_many_records(void **state)
+{
+	struct seqcheck *sc = seqcheck__new();
+	uint64_t s;
+
+	(void)state;
+	for (s = 1; s <= 100000; s++)
+		if (s != 500)
+			assert_int_equal(seqcheck__add(sc, "h", "b", "i", s), 0);
+	assert_int_equal(seqcheck__add(sc, "h", "b", "i", 99), 0);
+	expect_summary(sc, 0, 1, 100000, 100000, 1, 1);
+	seqcheck__free(sc);
+}
+
+/* An agent's record packed by envelope_pack, decoded, and rendered: maps, enums, uint64 exact. */
+static void test_pbjson_renders_envelope(void **state)
+{
+	const struct envelope_ids ids = { .instance_id = "iid", .agent_version = "0.1.0" };
+	struct json_object *rec = json_tokener_parse(
+		"{\"type\":\"metrics\",\"seq\":18446744073709551615,\"ts_ns\":1795433268263879146,"
+		"\"host_id\":\"h\",\"boot_id\":\"b\",\"window_start_ns\":1,\"window_ns\":2,"
+		"\"state\":\"running\",\"syscalls\":[{\"syscall\":\"close\",\"nr\":3,\"calls\":5,"
+		"\"errors\":1,\"errnos\":{\"EBADF\":1}}],\"exits_nonzero\":{\"bash\":2}}");
+	Hostmon__V1__Envelope *env;
+	struct json_object *js, *v;
+	uint8_t *buf;
+	size_t len;
+
+	(void)state;
+	assert_non_null(rec);
+	assert_int_equal(envelope_pack(rec, &ids, &buf, &len), 0);
+	env = hostmon__v1__envelope__unpack(NULL, len, buf);
+	assert_non_null(env);
+	js = pbjson_message(&env->base);
+	assert_non_null(js);
+	assert_true(json_object_object_get_ex(js, "seq", &v));
+	assert_true(json_object_get_uint64(v) == UINT64_MAX);
+	assert_true(json_object_object_get_ex(js, "instance_id", &v));
+	assert_string_equal(json_object_get_string(v), "iid");
+	assert_false(json_object_object_get_ex(js, "process_crash", &v));
+	assert_true(json_object_object_get_ex(js, "metrics", &v));
+	assert_string_equal(json_object_get_string(json_object_object_get(v, "state")),
+			    "AGENT_STATE_RUNNING");
+	assert_int_equal(json_object_get_int64(json_object_object_get(
+				 json_object_object_get(v, "exits_nonzero"), "bash")), 2);
+	v = json_object_array_get_idx(json_object_object_get(v, "syscalls"), 0);
+	assert_string_equal(json_object_get_string(json_object_object_get(v, "syscall")), "close");
+	assert_int_equal(json_object_get_int64(json_object_object_get(
+				 json_object_object_get(v, "errnos"), "EBADF")), 1);
+	json_object_put(js);
+	hostmon__v1__envelope__free_unpacked(env, NULL);
+	free(buf);
+	json_object_put(rec);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_contiguous_has_no_gap_or_dup),
+		cmocka_unit_test(test_missing_middle_and_start_are_gaps),
+		cmocka_unit_test(test_duplicates_counted_beyond_first),
+		cmocka_unit_test(test_reordered_is_not_a_gap),
+		cmocka_unit_test(test_gap_and_dup_together),
+		cmocka_unit_test(test_instances_kept_apart),
+		cmocka_unit_test(test_huge_seq_does_not_overflow),
+		cmocka_unit_test(test_many_records),
+		cmocka_unit_test(test_pbjson_renders_envelope),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,311 @@
+/* hostmon-consume: reads hostmon.v1.Envelope records from a Kafka topic, prints them as JSON lines, and with --check accounts seqs per agent instance. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <json-c/json.h>
+#include <librdkafka/rdkafka.h>
+#include "proto/hostmon.pb-c.h"
+#include "pbjson.h"
+#include "seqcheck.h"
+
+struct opts {
+	const char *brokers;
+	const char *topic;
+	long timeout_s; /* stop after this many idle seconds; 0: never */
+	int to_end;     /* stop once every partition is read to its end */
+	int check;
+	int quiet;
+};
+
+struct consume {
+	struct opts o;
+	struct seqcheck *sc;
+	uint64_t records;
+	uint64_t undecodable;
+	int partitions;
+	int at_end;      /* partitions read to their end */
+	char *eof_seen;  /* per partition id, < partitions */
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: hostmon-consume --brokers LIST --topic NAME [options]\n"
+		"Reads TOPIC from the beginning, prints each hostmon.v1.Envelope as a JSON line.\n"
+		"  -b, --brokers LIST     bootstrap brokers (host:port,...)\n"
+		"  -t, --topic NAME       topic (default hostmon.events)\n"
+		"      --from-beginning   start at the oldest offset (the default; the only mode)\n"
+		"      --timeout S        stop after S seconds without a record (1..86400)\n"
+		"  -e, --end              stop once every partition is read to its end\n"
+		"      --check            per agent instance (host_id, boot_id, instance_id) print\n"
+		"                         first/last seq, count, gaps, duplicates on stderr;\n"
+		"                         exit 1 on any gap, duplicate or undecodable record\n"
+		"  -q, --quiet            no JSON lines\n"
+		"Exit: 0 ok, 1 --check found a problem, 2 usage or Kafka error.\n");
+}
+
+static int parse_seconds(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > 86400)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "brokers", required_argument, NULL, 'b' },
+		{ "topic", required_argument, NULL, 't' },
+		{ "from-beginning", no_argument, NULL, 'B' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "end", no_argument, NULL, 'e' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	o->topic = "hostmon.events";
+	while ((c = getopt_long(argc, argv, "b:t:eqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b': o->brokers = optarg; break;
+		case 't': o->topic = optarg; break;
+		case 'B': break;
+		case 'e': o->to_end = 1; break;
+		case 'c': o->check = 1; break;
+		case 'q': o->quiet = 1; break;
+		case 'h': usage(stdout); exit(0);
+		case 'T':
+			if (parse_seconds(optarg, &o->timeout_s)) {
+				fprintf(stderr, "hostmon-consume: --timeout: expected 1..86400 seconds, got '%s'\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		default: return -EINVAL;
+		}
+	}
+	if (optind < argc || !o->brokers) {
+		fprintf(stderr, "hostmon-consume: %s\n",
+			optind < argc ? "unexpected argument" : "--brokers is required");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Every partition of the topic from its oldest offset; no consumer group, nothing committed. */
+static int assign_all(rd_kafka_t *rk, struct consume *cs)
+{
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_topic_partition_list_t *parts;
+	rd_kafka_topic_t *t = rd_kafka_topic_new(rk, cs->o.topic, NULL);
+	rd_kafka_resp_err_t err;
+	int i;
+
+	if (!t)
+		return -EINVAL;
+	err = rd_kafka_metadata(rk, 0, t, &md, 10000);
+	rd_kafka_topic_destroy(t);
+	if (!err && (md->topic_cnt != 1 || md->topics[0].err))
+		err = md->topic_cnt ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+	if (err) {
+		fprintf(stderr, "hostmon-consume: metadata of %s: %s\n", cs->o.topic, rd_kafka_err2str(err));
+		if (md)
+			rd_kafka_metadata_destroy(md);
+		return -EIO;
+	}
+	cs->partitions = md->topics[0].partition_cnt;
+	cs->eof_seen = calloc(cs->partitions ? cs->partitions : 1, 1);
+	if (!cs->eof_seen) {
+		rd_kafka_metadata_destroy(md);
+		return -ENOMEM;
+	}
+	parts = rd_kafka_topic_partition_list_new(cs->partitions);
+	for (i = 0; i < cs->partitions; i++)
+		rd_kafka_topic_partition_list_add(parts, cs->o.topic, md->topics[0].partitions[i].id)
+			->offset = RD_KAFKA_OFFSET_BEGINNING;
+	rd_kafka_metadata_destroy(md);
+	err = rd_kafka_assign(rk, parts);
+	rd_kafka_topic_partition_list_destroy(parts);
+	if (err) {
+		fprintf(stderr, "hostmon-consume: assign %s: %s\n", cs->o.topic, rd_kafka_err2str(err));
+		return -EIO;
+	}
+	return 0;
+}
+
+static rd_kafka_t *consumer_new(const char *brokers)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char err[512];
+	rd_kafka_t *rk;
+
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err, sizeof(err)) ||
+	    rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof(err)) ||
+	    rd_kafka_conf_set(conf, "group.id", "hostmon-consume", err, sizeof(err)) ||
+	    rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err)) ||
+	    rd_kafka_conf_set(conf, "client.id", "hostmon-consume", err, sizeof(err))) {
+		fprintf(stderr, "hostmon-consume: %s\n", err);
+		rd_kafka_conf_destroy(conf);
+		return NULL;
+	}
+	rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+	if (!rk) {
+		fprintf(stderr, "hostmon-consume: %s\n", err);
+		rd_kafka_conf_destroy(conf);
+		return NULL;
+	}
+	rd_kafka_poll_set_consumer(rk);
+	return rk;
+}
+
+/* The envelope as JSON with "type" named after its event, as in hostmond's JSON lines. */
+static void print_json(const Hostmon__V1__Envelope *env)
+{
+	struct json_object *obj = pbjson_message(&env->base);
+	const ProtobufCFieldDescriptor *f;
+
+	if (!obj) {
+		fprintf(stderr, "hostmon-consume: out of memory\n");
+		return;
+	}
+	f = protobuf_c_message_descriptor_get_field(env->base.descriptor, env->event_case);
+	json_object_object_add(obj, "type", json_object_new_string(f ? f->name : "unknown"));
+	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(obj);
+}
+
+static int handle(struct consume *cs, const rd_kafka_message_t *m)
+{
+	Hostmon__V1__Envelope *env;
+
+	env = hostmon__v1__envelope__unpack(NULL, m->len, m->payload);
+	if (!env) {
+		cs->undecodable++;
+		fprintf(stderr, "hostmon-consume: %s [%d] offset %lld: not a hostmon.v1.Envelope (%zu bytes)\n",
+			cs->o.topic, (int)m->partition, (long long)m->offset, m->len);
+		return 0;
+	}
+	cs->records++;
+	if (!cs->o.quiet)
+		print_json(env);
+	if (cs->o.check &&
+	    seqcheck__add(cs->sc, env->host_id, env->boot_id, env->instance_id, env->seq)) {
+		hostmon__v1__envelope__free_unpacked(env, NULL);
+		fprintf(stderr, "hostmon-consume: out of memory\n");
+		return -ENOMEM;
+	}
+	hostmon__v1__envelope__free_unpacked(env, NULL);
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Until a signal, --end (every partition at EOF) or --timeout idle seconds. */
+static int consume_loop(rd_kafka_t *rk, struct consume *cs)
+{
+	double idle_since = now_s();
+	rd_kafka_message_t *m;
+	int err = 0;
+
+	while (!stop && !err) {
+		if (cs->o.timeout_s && now_s() - idle_since >= cs->o.timeout_s)
+			break;
+		m = rd_kafka_consumer_poll(rk, 200);
+		if (!m)
+			continue;
+		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+			if (m->partition >= 0 && m->partition < cs->partitions &&
+			    !cs->eof_seen[m->partition]) {
+				cs->eof_seen[m->partition] = 1;
+				cs->at_end++;
+			}
+			if (cs->o.to_end && cs->at_end >= cs->partitions)
+				stop = 1;
+		} else if (m->err) {
+			fprintf(stderr, "hostmon-consume: %s\n", rd_kafka_message_errstr(m));
+			if (m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+			    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION)
+				err = -EIO;
+		} else {
+			idle_since = now_s();
+			err = handle(cs, m);
+		}
+		rd_kafka_message_destroy(m);
+	}
+	return err;
+}
+
+/* One line per instance; 1 when any instance has a gap or a duplicate. */
+static int report(struct consume *cs)
+{
+	struct seqcheck_summary s;
+	int bad = cs->undecodable > 0;
+	size_t i;
+
+	for (i = 0; i < seqcheck__instances(cs->sc); i++) {
+		seqcheck__summary(cs->sc, i, &s);
+		fprintf(stderr,
+			"instance host_id=%s boot_id=%s instance_id=%s first=%llu last=%llu count=%llu gaps=%llu duplicates=%llu\n",
+			s.host_id, s.boot_id, s.instance_id, (unsigned long long)s.first,
+			(unsigned long long)s.last, (unsigned long long)s.count,
+			(unsigned long long)s.gaps, (unsigned long long)s.duplicates);
+		bad |= s.gaps || s.duplicates;
+	}
+	fprintf(stderr, "total instances=%zu records=%llu undecodable=%llu result=%s\n",
+		seqcheck__instances(cs->sc), (unsigned long long)cs->records,
+		(unsigned long long)cs->undecodable, bad ? "FAIL" : "ok");
+	return bad;
+}
+
+int main(int argc, char **argv)
+{
+	struct consume cs = { 0 };
+	rd_kafka_t *rk = NULL;
+	int rc = 2;
+
+	if (parse_args(argc, argv, &cs.o)) {
+		usage(stderr);
+		return 2;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	cs.sc = seqcheck__new();
+	rk = cs.sc ? consumer_new(cs.o.brokers) : NULL;
+	if (!rk || assign_all(rk, &cs) || consume_loop(rk, &cs))
+		goto out;
+	fflush(stdout);
+	rc = cs.o.check ? report(&cs) : 0;
+out:
+	if (rk) {
+		rd_kafka_consumer_close(rk);
+		rd_kafka_destroy(rk);
+	}
+	seqcheck__free(cs.sc);
+	free(cs.eof_seen);
+	return rc;
+}
