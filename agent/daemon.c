@@ -19,6 +19,7 @@
 #include "log.h"
 #include "net.h"
 #include "pipeline.h"
+#include "privs.h"
 #include "proc.h"
 #include "snapshot.h"
 #include "statsock.h"
@@ -31,6 +32,7 @@ struct daemon {
 	struct config cfg;
 	int argc;			/* the command line, read again by a reload */
 	char **argv;
+	struct hostinfo hi;
 	struct jsonl_sink *jsonl;
 	struct kafka_sink *kafka;	/* NULL without [kafka] brokers */
 	struct spool *spool;		/* the Kafka sink's; NULL without it */
@@ -269,7 +271,7 @@ static uint64_t spool_segment_bytes(const struct config *cfg)
  * (records spooled by an earlier run are sent first); its envelopes carry a
  * fresh instance id.
  */
-static int open_kafka(struct daemon *d, const struct hostinfo *hi)
+static int open_kafka(struct daemon *d)
 {
 	struct envelope_ids ids = { .agent_version = HOSTMON_VERSION };
 	char instance[37], err[512];
@@ -289,7 +291,7 @@ static int open_kafka(struct daemon *d, const struct hostinfo *hi)
 		log_error("kafka", "cannot open the spool in %s: %s: records not delivered will be "
 			  "lost (counted)", d->cfg.spool_dir, strerror(errno));
 	/* Corrupt records found at open are counted in the first window. */
-	d->kafka = kafka_sink__new(d->cfg.kafka_brokers, d->cfg.kafka_topic, hi->host_id, &ids,
+	d->kafka = kafka_sink__new(d->cfg.kafka_brokers, d->cfg.kafka_topic, d->hi.host_id, &ids,
 				   d->spool, err, sizeof(err));
 	if (!d->kafka) {
 		ret = -errno;
@@ -304,11 +306,10 @@ static int open_kafka(struct daemon *d, const struct hostinfo *hi)
 
 static int open_outputs(struct daemon *d)
 {
-	struct hostinfo hi;
 	char err[256];
 	int ret;
 
-	ret = hostinfo_read(&hi, d->cfg.host_id, err, sizeof(err));
+	ret = hostinfo_read(&d->hi, d->cfg.host_id, err, sizeof(err));
 	if (ret) {
 		log_error("hostmond", "host identity: %s", err);
 		return ret;
@@ -319,17 +320,39 @@ static int open_outputs(struct daemon *d)
 		log_error("jsonl", "cannot open output %s: %s", d->cfg.output, strerror(-ret));
 		return ret;
 	}
-	d->out = pipeline__new(&hi);
+	d->out = pipeline__new(&d->hi);
 	d->events = evring__new(EVRING_CAPACITY);
 	d->snap = snapshot_builder__new();
 	if (!d->out || !d->events || !d->snap)
 		return -ENOMEM;
 	pipeline__set_jsonl(d->out, d->jsonl);
 	pipeline__set_events(d->out, d->events);
-	return open_kafka(d, &hi);
+	return 0;
 }
 
-/* Serving starts before the probes load, so "starting" can be seen. */
+/*
+ * What the agent needs after attach is open already: ring buffers and maps
+ * (their descriptors), the output, the spool directory (root's own, by owner
+ * permissions). Every capability goes, none is kept (README, "Privileges").
+ */
+static int drop_privileges(void)
+{
+	char err[256];
+	bool bounds;
+	int ret;
+
+	ret = privs_drop(&bounds, err, sizeof(err));
+	if (ret) {
+		log_error("hostmond", "cannot drop privileges, not running with more than needed: %s",
+			  err);
+		return ret;
+	}
+	log_info("hostmond", "privileges dropped: no capabilities left, no_new_privs set%s",
+		 bounds ? "" : " (bounding set left as the service manager set it: no CAP_SETPCAP)");
+	return 0;
+}
+
+/* The HTTP server's threads start here: after privileges are dropped. */
 static int open_socket(struct daemon *d)
 {
 	char err[256];
@@ -399,8 +422,6 @@ struct daemon *daemon__new(const struct config *cfg, int argc, char **argv)
 	ret = install_signals(&d->wait_mask);
 	if (!ret)
 		ret = open_outputs(d);
-	if (!ret)
-		ret = open_socket(d);
 	if (ret)
 		goto fail;
 	open_families(d);
@@ -410,6 +431,14 @@ struct daemon *daemon__new(const struct config *cfg, int argc, char **argv)
 		ret = -ENOTSUP;
 		goto fail;
 	}
+	/* No thread exists yet: librdkafka's and the HTTP server's inherit nothing. */
+	ret = drop_privileges();
+	if (!ret)
+		ret = open_kafka(d);
+	if (!ret)
+		ret = open_socket(d);
+	if (ret)
+		goto fail;
 	ret = add_sources(d);
 	if (ret) {
 		log_error("hostmond", "event loop setup failed: %s", strerror(-ret));
