@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/stat.h>
 #include <ini.h>
 #include "config.h"
 #include "names.h"
@@ -563,6 +565,32 @@ static int config_ini_result(struct config_file *st, int ret)
 	return 0;
 }
 
+/*
+ * The config says what runs as root and where records go: a file anyone but
+ * root (or the user running hostmond) could have written is refused.
+ */
+static int config_file_trusted(FILE *f, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st)) {
+		snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(err, errlen, "%s: owned by uid %u, not by root: refused (chown root)", path,
+			 (unsigned int)st.st_uid);
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen, "%s: writable by %s (mode %04o): refused (chmod go-w)", path,
+			 st.st_mode & S_IWOTH ? "others" : "its group",
+			 (unsigned int)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
 int config_load_file(struct config *cfg, const char *path, char *err, size_t errlen)
 {
 	static const struct config_ini_knobs knobs = {
@@ -582,6 +610,11 @@ int config_load_file(struct config *cfg, const char *path, char *err, size_t err
 	if (!st->f) {
 		ret = -errno;
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-ret));
+		goto out;
+	}
+	ret = config_file_trusted(st->f, path, err, errlen);
+	if (ret) {
+		fclose(st->f);
 		goto out;
 	}
 	old = config_ini_swap(knobs);
