@@ -50,7 +50,9 @@ while read -r offset key; do
 	type=$(grep -m1 -oE '^[a-z_]+ \{' "$T/msg.$offset.txt" | cut -d' ' -f1)
 	kafka_seqs+=("[$seq,\"$type\"]")
 	instances+=("$(sed -n 's/^instance_id: //p' "$T/msg.$offset.txt")")
-	[[ $type == process_crash ]] && cp "$T/msg.$offset.txt" "$T/crash.txt"
+	# Only our crasher's: other processes on the host may crash meanwhile.
+	[[ $type == process_crash ]] && grep -qx "  pid: $pid" "$T/msg.$offset.txt" &&
+		cp "$T/msg.$offset.txt" "$T/crash.txt"
 done <"$T/index"
 kafka=$(IFS=,; echo "[${kafka_seqs[*]}]")
 expect_eq "(seq, type) of every record, JSON lines vs Kafka" "$jsonl_seqs" "$(jq -c . <<<"$kafka")"
@@ -68,7 +70,11 @@ expect_eq "crash exe in Kafka" "$(field "$ev" '.exe | @json')" "$(sed -n 's/^  e
 batches=$(grep -c '^baseOffset:' "$T/dump")
 expect_cmp "record batches stored" "$batches" -ge 1
 expect_eq "batches without a producer id (not idempotent)" 0 "$(grep -c 'producerId: -1' "$T/dump")"
-expect_eq "batches not lz4-compressed" 0 "$(grep '^baseOffset:' "$T/dump" | grep -vc 'compresscodec: lz4')"
+# librdkafka sends a batch uncompressed when lz4 would not make it smaller:
+# in practice a batch of one record.
+expect_eq "batches of several records not lz4-compressed" 0 \
+	"$(grep '^baseOffset:' "$T/dump" | grep -v ' count: 1 ' | grep -vc 'compresscodec: lz4')"
+expect_cmp "lz4-compressed batches" "$(grep -c 'compresscodec: lz4' "$T/dump")" -ge 1
 
 CONSUME=$BUILD/hostmon-consume
 require_file "$CONSUME"
