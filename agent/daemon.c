@@ -15,6 +15,7 @@
 #include "hostinfo.h"
 #include "jsonl_sink.h"
 #include "kafka_sink.h"
+#include "lifecycle.h"
 #include "spool.h"
 #include "log.h"
 #include "net.h"
@@ -43,6 +44,7 @@ struct daemon {
 	struct syscalls *syscalls;
 	struct proc *proc;
 	struct net *net;
+	struct lifecycle *life;
 	struct family_status sc_status;
 	struct family_status proc_status;
 	struct family_status net_status;
@@ -60,8 +62,7 @@ static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	stop_requested = sig;
 }
 
 static uint64_t clock_ns(clockid_t clock)
@@ -95,14 +96,17 @@ static void add_probes(const struct daemon *d, struct json_object *probes)
 	json_object_object_add(probes, "net", family_json(&d->net_status));
 }
 
-static void emit_status(struct daemon *d, const char *state, const char *reason)
+/* An agent_status record in the current state; from: the state left, or NULL when unchanged. */
+static void emit_status(struct daemon *d, const char *from, const char *reason)
 {
-	struct json_object *rec = pipeline__record(d->out, "agent_status");
-	struct json_object *probes = json_object_new_object();
+	struct json_object *rec, *probes;
 
-	if (!rec)
+	if (!d->out || !(rec = pipeline__record(d->out, "agent_status")))
 		return;
-	record_str(rec, "state", state);
+	probes = json_object_new_object();
+	record_str(rec, "state", agent_state_name(lifecycle__state(d->life)));
+	if (from)
+		record_str(rec, "previous_state", from);
 	record_str(rec, "reason", reason);
 	add_probes(d, probes);
 	json_object_object_add(rec, "probes", probes);
@@ -121,22 +125,54 @@ static struct json_object *config_json(const struct config *cfg)
 	return o;
 }
 
-/* Hands the stats socket a new snapshot: state, probe families, running config, windows. */
-static void publish(struct daemon *d, const char *state)
+/* Hands the stats socket a new snapshot: state and why, probe families, running config, windows. */
+static void publish(struct daemon *d)
 {
 	struct json_object *details = json_object_new_object();
 	struct json_object *probes = json_object_new_object();
 
+	if (!d->sock) {
+		json_object_put(details);
+		json_object_put(probes);
+		return;
+	}
+	record_str(details, "reason", lifecycle__cause(d->life));
+	record_u64(details, "state_since_ns", lifecycle__since_ns(d->life));
 	add_probes(d, probes);
 	json_object_object_add(details, "probes", probes);
 	json_object_object_add(details, "config", config_json(&d->cfg));
-	snapshot_builder__health(d->snap, state, details);
+	snapshot_builder__health(d->snap, agent_state_name(lifecycle__state(d->life)), details);
 	statsock__publish(d->sock, snapshot_builder__build(d->snap));
 }
 
-static const char *run_state(const struct daemon *d)
+/* Every state change: logged by the lifecycle, announced here, and on the socket. */
+static void on_state_change(void *ctx, enum agent_state from, enum agent_state to,
+			    const char *cause)
 {
-	return degraded(d) ? "degraded" : "running";
+	struct daemon *d = ctx;
+
+	(void)to;
+	emit_status(d, agent_state_name(from), cause);
+	publish(d);
+}
+
+/* Running, or degraded naming the first probe family that failed. */
+static void settle_state(struct daemon *d)
+{
+	const struct { const char *name; const struct family_status *st; } fams[] = {
+		{ "syscalls", &d->sc_status }, { "proc", &d->proc_status }, { "net", &d->net_status },
+	};
+	char cause[320];
+
+	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
+		if (fams[i].st->state != FAMILY_FAILED)
+			continue;
+		snprintf(cause, sizeof(cause), "probe family %s failed: %s", fams[i].name,
+			 fams[i].st->error);
+		lifecycle__to(d->life, AGENT_DEGRADED, cause);
+		return;
+	}
+	lifecycle__to(d->life, AGENT_RUNNING, "probes attached");
 }
 
 /*
@@ -160,7 +196,7 @@ static void spool_window(struct daemon *d, struct spool_stats *delta)
 		return;
 	snprintf(reason, sizeof(reason), "spool full: %llu records evicted unsent (%llu in all)",
 		 (unsigned long long)delta->evicted, (unsigned long long)st.evicted);
-	emit_status(d, run_state(d), reason);
+	emit_status(d, NULL, reason);
 }
 
 static void emit_window(struct daemon *d)
@@ -179,7 +215,7 @@ static void emit_window(struct daemon *d)
 	}
 	record_u64(rec, "window_start_ns", d->window_start_wall);
 	record_u64(rec, "window_ns", now - d->window_start_mono);
-	record_str(rec, "state", degraded(d) ? "degraded" : "running");
+	record_str(rec, "state", agent_state_name(lifecycle__state(d->life)));
 	if (d->syscalls)
 		syscalls__window(d->syscalls, rec, drops);
 	if (d->proc)
@@ -365,7 +401,7 @@ static int open_socket(struct daemon *d)
 		log_error("statsock", "%s", err);
 		return ret;
 	}
-	publish(d, "starting");
+	publish(d);
 	return 0;
 }
 
@@ -418,6 +454,9 @@ struct daemon *daemon__new(const struct config *cfg, int argc, char **argv)
 	d->argc = argc;
 	d->argv = argv;
 	d->epfd = d->timerfd = -1;
+	d->life = lifecycle__new(on_state_change, d);
+	if (!d->life)
+		goto fail;
 	/* Before the slow part (loading probes), so a stop request then is kept, not lost. */
 	ret = install_signals(&d->wait_mask);
 	if (!ret)
@@ -446,6 +485,12 @@ struct daemon *daemon__new(const struct config *cfg, int argc, char **argv)
 	}
 	return d;
 fail:
+	if (d && d->life) {
+		char cause[160];
+
+		snprintf(cause, sizeof(cause), "start failed: %s", strerror(-ret));
+		lifecycle__to(d->life, AGENT_STOPPED, cause);
+	}
 	daemon__free(d);
 	errno = -ret;
 	return NULL;
@@ -472,6 +517,7 @@ void daemon__free(struct daemon *d)
 	pipeline__free(d->out);
 	evring__free(d->events);
 	jsonl_sink__free(d->jsonl);
+	lifecycle__free(d->life);
 	free(d);
 }
 
@@ -495,7 +541,8 @@ static void on_timer(struct daemon *d)
 		return;
 	drain(d);
 	emit_window(d);
-	publish(d, run_state(d));
+	settle_state(d);
+	publish(d);
 }
 
 /* An admin request from the stats socket, applied here where the state lives. */
@@ -515,16 +562,16 @@ static void on_admin(struct daemon *d)
 		log_error("hostmond", "cannot change the window timer: %s", strerror(errno));
 	statsock__admin_answer(d->sock, status, encode_line(body));
 	json_object_put(body);
-	publish(d, run_state(d));
+	publish(d);
 }
 
 int daemon__run(struct daemon *d)
 {
 	struct epoll_event evs[8];
+	char cause[160] = "event loop error";
 	int n, ret = 0;
 
-	publish(d, run_state(d));
-	emit_status(d, run_state(d), "probes attached");
+	settle_state(d);
 	log_info("hostmond", "running (%s), window %us, output %s",
 		 degraded(d) ? "degraded" : "all probes attached", d->cfg.interval_s, d->cfg.output);
 	while (!stop_requested) {
@@ -532,6 +579,7 @@ int daemon__run(struct daemon *d)
 		if (n < 0 && errno != EINTR) {
 			ret = -errno;
 			log_error("hostmond", "epoll_wait failed: %s", strerror(-ret));
+			snprintf(cause, sizeof(cause), "event loop error: epoll_wait: %s", strerror(-ret));
 			break;
 		}
 		for (int i = 0; i < n; i++) {
@@ -544,10 +592,13 @@ int daemon__run(struct daemon *d)
 			drain(d);
 		pipeline__flush(d->out);
 	}
+	if (stop_requested)
+		snprintf(cause, sizeof(cause), "signal %s",
+			 stop_requested == SIGINT ? "SIGINT" : "SIGTERM");
 	log_info("hostmond", "stopping: draining events and closing the last window");
-	publish(d, "draining");
+	lifecycle__to(d->life, AGENT_DRAINING, cause);
 	drain(d);
 	emit_window(d);
-	emit_status(d, "stopped", stop_requested ? "signal" : "event loop error");
+	lifecycle__to(d->life, AGENT_STOPPED, cause);
 	return ret;
 }

@@ -241,6 +241,7 @@ static int agent_status(struct arena *a, struct json_object *r, Hostmon__V1__Env
 	if (!m)
 		return -ENOMEM;
 	m->state = JENUM(r, "state", state_names);
+	m->previous_state = JENUM(r, "previous_state", state_names);
 	m->reason = jstr(r, "reason");
 	if (json_object_is_type(probes, json_type_object) && json_object_object_length(probes)) {
 		m->probes = arena_alloc(a, json_object_object_length(probes) * sizeof(*m->probes));

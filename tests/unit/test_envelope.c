@@ -172,7 +172,8 @@ static void oom_kill_memory_figures(void **state)
 static void agent_status_probes(void **state)
 {
 	Hostmon__V1__Envelope *env = round_trip("{\"type\":\"agent_status\"," HEADER
-		",\"state\":\"degraded\",\"reason\":\"probes attached\",\"probes\":{"
+		",\"state\":\"degraded\",\"previous_state\":\"starting\","
+		"\"reason\":\"probes attached\",\"probes\":{"
 		"\"syscalls\":{\"state\":\"attached\"},\"net\":{\"state\":\"failed\","
 		"\"error\":\"attach failed: No such file or directory\"}}}");
 	Hostmon__V1__AgentStatus *m;
@@ -181,6 +182,7 @@ static void agent_status_probes(void **state)
 	assert_int_equal(env->event_case, HOSTMON__V1__ENVELOPE__EVENT_AGENT_STATUS);
 	m = env->agent_status;
 	assert_int_equal(m->state, HOSTMON__V1__AGENT_STATE__AGENT_STATE_DEGRADED);
+	assert_int_equal(m->previous_state, HOSTMON__V1__AGENT_STATE__AGENT_STATE_STARTING);
 	assert_string_equal(m->reason, "probes attached");
 	assert_int_equal(m->n_probes, 2);
 	assert_string_equal(m->probes[0]->key, "syscalls");
