@@ -97,26 +97,20 @@ static int kafka_conf_split(const char *key, char *name, enum kafka_conf_source 
 	return 0;
 }
 
-/* Refuses what may not be written: an owned property, an inline secret, a
- * _file/_env that is not a secret. */
+/* Refuses what may not be written: an owned property, an inline secret. Any
+ * other property may come from a file or a variable too (sasl.username). */
 static int kafka_conf_allowed(const char *name, enum kafka_conf_source src, char *err,
 			      size_t errlen)
 {
 	const char *why = kafka_conf_owner(name);
-	bool secret = kafka_conf_is_secret(name);
 
 	if (why) {
 		snprintf(err, errlen, "is set by hostmond and cannot be changed: %s", why);
 		return -EPERM;
 	}
-	if (secret && src == KAFKA_CONF_INLINE) {
+	if (src == KAFKA_CONF_INLINE && kafka_conf_is_secret(name)) {
 		snprintf(err, errlen, "is a secret and is not written in the config: write "
 			 "%s_file = PATH (its first line) or %s_env = VARIABLE", name, name);
-		return -EPERM;
-	}
-	if (!secret && src != KAFKA_CONF_INLINE) {
-		snprintf(err, errlen, "_file and _env are for secrets only (%s is not one): "
-			 "write %s = VALUE", name, name);
 		return -EPERM;
 	}
 	return 0;
@@ -293,15 +287,19 @@ int kafka_conf_set(struct kafka_conf *kc, const char *key, const char *value, in
 	return ret ? ret : kafka_conf_store(kc, &p, err, errlen);
 }
 
+/* With mask, a secret is registered with the logger before librdkafka has it. */
 static int kafka_conf_apply_one(const struct kafka_conf_prop *p, rd_kafka_conf_t *conf,
-				char *buf, char *err, size_t errlen)
+				bool mask, char *buf, char *err, size_t errlen)
 {
 	char why[512];
 	int ret;
 
 	ret = kafka_conf_value(p, buf, KAFKA_CONF_SECRET_MAX, why, sizeof(why));
-	if (!ret && kafka_conf_is_secret(p->name))
+	if (!ret && mask && kafka_conf_is_secret(p->name)) {
 		ret = log_add_secret(buf);
+		if (ret)
+			snprintf(why, sizeof(why), "cannot be masked in the log: %s", strerror(-ret));
+	}
 	if (!ret)
 		ret = kafka_conf_set_one(conf, p->name, buf, why, sizeof(why));
 	if (ret && p->source != KAFKA_CONF_INLINE)
@@ -313,8 +311,8 @@ static int kafka_conf_apply_one(const struct kafka_conf_prop *p, rd_kafka_conf_t
 	return ret;
 }
 
-int kafka_conf_apply(const struct kafka_conf *kc, struct rd_kafka_conf_s *conf, char *err,
-		     size_t errlen)
+static int kafka_conf_apply_all(const struct kafka_conf *kc, rd_kafka_conf_t *conf, bool mask,
+				char *err, size_t errlen)
 {
 	char *buf = malloc(KAFKA_CONF_SECRET_MAX);
 	int ret = 0;
@@ -324,9 +322,15 @@ int kafka_conf_apply(const struct kafka_conf *kc, struct rd_kafka_conf_s *conf, 
 		return -ENOMEM;
 	}
 	for (unsigned int i = 0; !ret && i < kc->n; i++)
-		ret = kafka_conf_apply_one(&kc->props[i], conf, buf, err, errlen);
+		ret = kafka_conf_apply_one(&kc->props[i], conf, mask, buf, err, errlen);
 	free(buf);
 	return ret;
+}
+
+int kafka_conf_apply(const struct kafka_conf *kc, struct rd_kafka_conf_s *conf, char *err,
+		     size_t errlen)
+{
+	return kafka_conf_apply_all(kc, conf, true, err, errlen);
 }
 
 int kafka_conf_check_all(const struct kafka_conf *kc, char *err, size_t errlen)
@@ -346,8 +350,9 @@ int kafka_conf_check_all(const struct kafka_conf *kc, char *err, size_t errlen)
 	/* Quiet: this producer never runs, its messages would only confuse. */
 	rd_kafka_conf_set_log_cb(conf, NULL);
 	ret = kafka_conf_set_one(conf, "enable.idempotence", "true", why, sizeof(why));
+	/* Its log is off: nothing to mask, and a reload does not fill the logger's table. */
 	if (!ret)
-		ret = kafka_conf_apply(kc, conf, err, errlen);
+		ret = kafka_conf_apply_all(kc, conf, false, err, errlen);
 	if (ret) {
 		rd_kafka_conf_destroy(conf);
 		return ret;

@@ -34,8 +34,8 @@ struct kafka_conf {
 
 /*
  * Takes "[kafka] key = value" for any key that is not hostmond's own: key is
- * a librdkafka property, or a secret's NAME_file / NAME_env. The value (a
- * secret: read from its file or variable now) is checked by librdkafka on a
+ * a librdkafka property, or NAME_file / NAME_env for one whose value is read
+ * from a file or a variable (a secret must be). The value (read now) is checked by librdkafka on a
  * scratch configuration. A later key of the same name replaces an earlier
  * one, unless both come from the file (line > 0). On error writes the reason
  * into err (it never holds a secret value) and returns -ENOENT for a name
