@@ -328,7 +328,7 @@ static int open_kafka(struct daemon *d)
 			  "lost (counted)", d->cfg.spool_dir, strerror(errno));
 	/* Corrupt records found at open are counted in the first window. */
 	d->kafka = kafka_sink__new(d->cfg.kafka_brokers, d->cfg.kafka_topic, d->hi.host_id, &ids,
-				   d->spool, err, sizeof(err));
+				   d->spool, &d->cfg.kafka, err, sizeof(err));
 	if (!d->kafka) {
 		ret = -errno;
 		log_error("kafka", "producer for %s: %s", d->cfg.kafka_brokers, err);
