@@ -23,6 +23,8 @@ static void usage(FILE *f)
 		"  metrics                     Prometheus text\n"
 		"  events [--since SEQ] [--limit N] [--follow]   recent detail events\n"
 		"  top [--once] [--refresh MS] live table; q quits\n"
+		"  selftest                    make a slow syscall, a refused connect and a\n"
+		"                              crash; check the agent saw each (exit 1 if not)\n"
 		"  log-level LEVEL             set error|warn|info|debug (root)\n"
 		"  reload                      re-read the configuration file (root)\n"
 		"--json prints the agent's JSON bodies as they come. Default socket %s.\n",
@@ -250,6 +252,8 @@ static int run(const struct ctl *c, int argc, char **argv)
 		return cmd_events(c, argc, argv);
 	if (!strcmp(cmd, "top"))
 		return ctl_top(c, argc, argv);
+	if (!strcmp(cmd, "selftest"))
+		return ctl_selftest(c, argc, argv);
 	if (!strcmp(cmd, "log-level") || !strcmp(cmd, "reload"))
 		return cmd_admin(c, cmd, argc, argv);
 	fprintf(stderr, "hostmonctl: unknown command '%s' (see --help)\n", cmd);
