@@ -20,6 +20,7 @@ enum log_level {
 struct config {
 	/* [agent] */
 	unsigned int interval_s;		/* interval, 1..3600, default 10 */
+	unsigned int max_cpu_percent;		/* of one core, 1..100, default 2: brownout above */
 	char output[CONFIG_STR_MAX];		/* output, "jsonl:-" or "jsonl:PATH" */
 	char socket_path[CONFIG_STR_MAX];	/* socket, default /run/hostmon/hostmon.sock */
 	char metrics_listen[CONFIG_STR_MAX];	/* metrics_listen: HOST:PORT for /metrics, default off */

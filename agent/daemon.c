@@ -12,6 +12,7 @@
 #include "encode.h"
 #include "evring.h"
 #include "family.h"
+#include "governor.h"
 #include "hostinfo.h"
 #include "jsonl_sink.h"
 #include "kafka_sink.h"
@@ -27,7 +28,7 @@
 #include "syscalls.h"
 #include "version.h"
 
-enum { SRC_SYSCALLS = 1, SRC_PROC, SRC_NET, SRC_TIMER, SRC_ADMIN };
+enum { SRC_SYSCALLS = 1, SRC_PROC, SRC_NET, SRC_TIMER, SRC_ADMIN, SRC_TICK };
 
 struct daemon {
 	struct config cfg;
@@ -45,11 +46,13 @@ struct daemon {
 	struct proc *proc;
 	struct net *net;
 	struct lifecycle *life;
+	struct governor *gov;		/* self-measurement and brownout */
 	struct family_status sc_status;
 	struct family_status proc_status;
 	struct family_status net_status;
 	int epfd;
 	int timerfd;
+	int tickfd;			/* every second: the governor's sample */
 	sigset_t wait_mask;		/* the mask with SIGINT and SIGTERM unblocked */
 	uint64_t window_start_wall;
 	uint64_t window_start_mono;
@@ -138,6 +141,8 @@ static void publish(struct daemon *d)
 	}
 	record_str(details, "reason", lifecycle__cause(d->life));
 	record_u64(details, "state_since_ns", lifecycle__since_ns(d->life));
+	if (d->gov)
+		record_str(details, "shed", shed_level_name(governor__level(d->gov)));
 	add_probes(d, probes);
 	json_object_object_add(details, "probes", probes);
 	json_object_object_add(details, "config", config_json(&d->cfg));
@@ -222,6 +227,7 @@ static void emit_window(struct daemon *d)
 		proc__window(d->proc, rec, drops);
 	if (d->net)
 		net__window(d->net, rec, drops);
+	governor__window(d->gov, rec);
 	lost = pipeline__lost(d->out);
 	record_u64(agent, "jsonl_lost", lost - d->lost_prev);
 	d->lost_prev = lost;
@@ -260,6 +266,51 @@ static int set_timer(struct daemon *d)
 	return timerfd_settime(d->timerfd, 0, &its, NULL) ? -errno : 0;
 }
 
+/*
+ * The governor's second: a change of shed level goes to the BPF programs at
+ * once (slow_syscall events first, then conn_error; crashes never), and is
+ * logged and announced in an agent_status record.
+ */
+static void on_tick(struct daemon *d)
+{
+	uint64_t expirations;
+	enum shed_level level;
+	char why[200], reason[300];
+	int change;
+
+	if (read(d->tickfd, &expirations, sizeof(expirations)) != sizeof(expirations))
+		return;
+	change = governor__sample(d->gov, why, sizeof(why));
+	if (!change)
+		return;
+	level = governor__level(d->gov);
+	if (d->syscalls)
+		syscalls__shed(d->syscalls, level >= SHED_SLOW_SYSCALLS);
+	if (d->net)
+		net__shed(d->net, level >= SHED_CONN_ERRORS);
+	if (level == SHED_NONE)
+		snprintf(reason, sizeof(reason), "brownout over: all detail events sent again (%s)", why);
+	else
+		snprintf(reason, sizeof(reason), "brownout: %s %s events shed, counts kept (%s)",
+			 change > 0 ? "overloaded," : "calmer, only", shed_level_name(level), why);
+	if (change > 0)
+		log_warn("hostmond", "%s", reason);
+	else
+		log_info("hostmond", "%s", reason);
+	emit_status(d, NULL, reason);
+	publish(d);
+}
+
+static int start_tick(struct daemon *d)
+{
+	struct itimerspec its = { .it_interval = { .tv_sec = 1 }, .it_value = { .tv_sec = 1 } };
+
+	d->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->tickfd < 0 || timerfd_settime(d->tickfd, 0, &its, NULL))
+		return -errno;
+	return epoll_add(d->epfd, d->tickfd, SRC_TICK);
+}
+
 static int start_timer(struct daemon *d)
 {
 	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -292,6 +343,29 @@ static void open_families(struct daemon *d)
 			log_error("net", "probe family failed, running without it: %s",
 				  d->net_status.error);
 	}
+}
+
+/* Brownout at max_cpu_percent or a ring buffer half full; calm means under half of both for 10 s. */
+static int open_governor(struct daemon *d)
+{
+	const struct brownout_cfg bc = {
+		.cpu_budget_pct = d->cfg.max_cpu_percent, .fill_high = 0.5, .fill_low = 0.1,
+		.hold_s = 3, .recover_s = 10,
+	};
+	int ret = 0;
+
+	d->gov = governor__new(&bc);
+	if (!d->gov)
+		return -ENOMEM;
+	if (d->syscalls)
+		ret = governor__watch(d->gov, syscalls__events_fd(d->syscalls));
+	if (!ret && d->proc)
+		ret = governor__watch(d->gov, proc__events_fd(d->proc));
+	if (!ret && d->net)
+		ret = governor__watch(d->gov, net__events_fd(d->net));
+	if (ret)
+		log_error("hostmond", "cannot watch the ring buffers' fill: %s", strerror(-ret));
+	return ret;
 }
 
 /* Segments of 1/16 of the spool, at most 16 MiB: eviction frees little at a time. */
@@ -422,6 +496,8 @@ static int add_sources(struct daemon *d)
 		ret = epoll_add(d->epfd, statsock__admin_fd(d->sock), SRC_ADMIN);
 	if (!ret)
 		ret = start_timer(d);
+	if (!ret)
+		ret = start_tick(d);
 	return ret;
 }
 
@@ -453,7 +529,7 @@ struct daemon *daemon__new(const struct config *cfg, int argc, char **argv)
 	d->cfg = *cfg;
 	d->argc = argc;
 	d->argv = argv;
-	d->epfd = d->timerfd = -1;
+	d->epfd = d->timerfd = d->tickfd = -1;
 	d->life = lifecycle__new(on_state_change, d);
 	if (!d->life)
 		goto fail;
@@ -470,6 +546,9 @@ struct daemon *daemon__new(const struct config *cfg, int argc, char **argv)
 		ret = -ENOTSUP;
 		goto fail;
 	}
+	ret = open_governor(d);
+	if (ret)
+		goto fail;
 	/* No thread exists yet: librdkafka's and the HTTP server's inherit nothing. */
 	ret = drop_privileges();
 	if (!ret)
@@ -506,6 +585,8 @@ void daemon__free(struct daemon *d)
 	net__free(d->net);
 	if (d->timerfd >= 0)
 		close(d->timerfd);
+	if (d->tickfd >= 0)
+		close(d->tickfd);
 	if (d->epfd >= 0)
 		close(d->epfd);
 	statsock__free(d->sock);
@@ -518,6 +599,7 @@ void daemon__free(struct daemon *d)
 	evring__free(d->events);
 	jsonl_sink__free(d->jsonl);
 	lifecycle__free(d->life);
+	governor__free(d->gov);
 	free(d);
 }
 
@@ -587,6 +669,8 @@ int daemon__run(struct daemon *d)
 				on_timer(d);
 			else if (evs[i].data.u32 == SRC_ADMIN)
 				on_admin(d);
+			else if (evs[i].data.u32 == SRC_TICK)
+				on_tick(d);
 		}
 		if (n > 0)
 			drain(d);
