@@ -87,7 +87,8 @@ expect_eq "hostmon-consume instance lines" 1 "$(grep -c '^instance ' "$T/consume
 grep -q "^instance host_id=hostmon-test .* first=1 last=$n count=$n gaps=0 duplicates=0$" "$T/consume.err" ||
 	fail "expected first=1 last=$n count=$n gaps=0 duplicates=0, got: $(grep '^instance ' "$T/consume.err")"
 expect_eq "crash exe, hostmon-consume" "$(field "$ev" '.exe')" \
-	"$(jq -r 'select(.type == "process_crash") | .process_crash.exe' "$T/consume.jsonl")"
+	"$(jq -r --argjson pid "$pid" 'select(.type == "process_crash" and .process_crash.pid == $pid) |
+		.process_crash.exe' "$T/consume.jsonl")"
 
 # The same envelopes again with offset 1 left out and offset 2 sent twice
 # (kcat -P sends each file as one message): one gap, one duplicate, exit 1.

@@ -109,7 +109,7 @@ static void print_probes(struct json_object *health)
 
 static int cmd_health(const struct ctl *c)
 {
-	struct json_object *h, *cfg;
+	struct json_object *h, *cfg, *v;
 
 	if (c->json)
 		return print_raw(c, "GET", "/health");
@@ -117,6 +117,11 @@ static int cmd_health(const struct ctl *c)
 	if (!h)
 		return 1;
 	ctl_table_status(stdout, h, NULL);
+	if (json_object_object_get_ex(h, "reason", &v))
+		printf("reason     %s\n", json_object_get_string(v));
+	if (json_object_object_get_ex(h, "shed", &v) && strcmp(json_object_get_string(v), "none"))
+		printf("shedding   %s events (brownout: over the CPU budget or a ring buffer "
+		       "half full)\n", json_object_get_string(v));
 	print_probes(h);
 	if (json_object_object_get_ex(h, "config", &cfg))
 		printf("config     %s\n", json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PLAIN |
