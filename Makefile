@@ -44,7 +44,7 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS:= $(wildcard tests/helpers/*.c)
 HELPER_BINS:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 
-.PHONY: all deps run test unit integration bench vmlinux clean install
+.PHONY: all deps run test unit integration bench soak vmlinux clean install
 
 all: $(BUILD)/hostmond $(BUILD)/hostmonctl $(BUILD)/hostmon-consume
 
@@ -131,6 +131,11 @@ integration: all $(HELPER_BINS)
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(HELPER_BINS)
 	$(Q)tests/run-all $(BUILD)
+
+# Ten minutes of load with Kafka attached (SOAK_SECONDS, SOAK_WARMUP, SOAK_CPU_PERCENT).
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all $(HELPER_BINS)
+	$(Q)tests/bench/soak.sh $(BUILD)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory -C . bench-build
