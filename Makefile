@@ -164,3 +164,4 @@ clean:
 
 -include $(wildcard $(BUILD)/agent/*.d $(BUILD)/proto/*.d $(BUILD)/ctl/*.d $(BUILD)/consume/*.d $(BUILD)/deps/*.d)
 include tests/bench/bench.mk
+include tests/fuzz/fuzz.mk
