@@ -259,7 +259,9 @@ static int list_segments(const char *dir, uint64_t **ids, size_t *n)
 		(*ids)[(*n)++] = id;
 	}
 	closedir(d);
-	qsort(*ids, *n, sizeof(**ids), cmp_id);
+	/* An empty directory leaves *ids NULL, which qsort must not be given. */
+	if (*n)
+		qsort(*ids, *n, sizeof(**ids), cmp_id);
 	return 0;
 }
 
