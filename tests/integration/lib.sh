@@ -145,6 +145,19 @@ agent_stop() {
 		fail "output $OUT has a line that is not a JSON object"
 }
 
+# memory_checked: for a test that bounds the agent's memory; call before
+# agent_start. A sanitizer build (make SANITIZE=1, which leaves
+# $BUILD/sanitizers) does not have the product's memory figures: there freed
+# memory is released at once instead of waiting in AddressSanitizer's
+# quarantine, and MEM_FACTOR (2 there, 1 on a plain build) scales the test's
+# bounds for shadow memory and redzones.
+memory_checked() {
+	MEM_FACTOR=1
+	[[ -f "$BUILD/sanitizers" ]] || return 0
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0
+	MEM_FACTOR=2
+}
+
 # api [CURL OPTIONS...] PATH: the body of a request to the agent's stats
 # socket; the HTTP status goes to $T/status.
 api() {
