@@ -607,8 +607,10 @@ static int config_file_trusted(FILE *f, const char *path, char *err, size_t errl
 	struct stat st;
 
 	if (fstat(fileno(f), &st)) {
-		snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
-		return -errno;
+		int ret = -errno;
+
+		snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(-ret));
+		return ret;
 	}
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
 		snprintf(err, errlen, "%s: owned by uid %u, not by root: refused (chown root)", path,
