@@ -113,6 +113,9 @@ $(BUILD)/hostmon-consume: $(CONSUME_OBJS) $(PROTO_OBJS)
 $(BUILD)/tests/test_consume: TEST_OBJS := $(BUILD)/consume/seqcheck.o $(BUILD)/consume/pbjson.o
 $(BUILD)/tests/test_consume: $(BUILD)/consume/seqcheck.o $(BUILD)/consume/pbjson.o
 
+# Unit tests that read files under tests/unit/data find them by absolute path.
+$(BUILD)/tests/test_kafka_stats: CPPFLAGS += -DUNIT_DATA='"$(CURDIR)/tests/unit/data"'
+
 $(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) | $(PROTO_HDRS) $(BUILD)/tests $(BUILD)/deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/$*.d $< $(TEST_OBJS) \
