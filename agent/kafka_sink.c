@@ -18,6 +18,15 @@
 #define RETRY_NS		1000000000ULL
 /* The event loop's sleep while spooled records wait for room. */
 #define BACKLOG_WAIT_MS		100
+/* One log line per kind of failure at most this often; the rest are counted in it. */
+#define LOG_EVERY_NS		(10 * 1000000000ULL)
+
+/* A kind of failure: every one counted, the first logged at once, then one line per 10 s. */
+struct log_limit {
+	uint64_t count;
+	uint64_t unlogged;	/* since the last line */
+	uint64_t logged_ns;	/* monotonic; 0: never */
+};
 
 struct kafka_sink {
 	rd_kafka_t *rk;		/* NULL between a failed recreation and the next try */
@@ -40,9 +49,10 @@ struct kafka_sink {
 	uint64_t delivered;
 	uint64_t lost;
 	uint64_t recreated;
-	uint64_t spool_failures;
-	uint64_t broker_errors;	/* error callbacks: connection, resolution */
-	uint64_t topic_errors;	/* records refused or failed for a retriable reason */
+	struct log_limit lost_log;
+	struct log_limit spool_failures;
+	struct log_limit broker_errors;	/* error callbacks: connection, resolution */
+	struct log_limit topic_errors;	/* records refused or failed for a retriable reason */
 	char last_error[256];
 	uint64_t last_error_ns;	/* wall clock */
 };
@@ -55,11 +65,26 @@ static uint64_t now_ns(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* Counts one more; true for the 1st, 2nd, 4th, 8th...: always counted, logged without a flood. */
-static bool log_due(uint64_t *count)
+/* Counts one more; true when a line is due (then l->unlogged is how many it stands for). */
+static bool log_due(struct log_limit *l)
 {
-	++*count;
-	return !(*count & (*count - 1));
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+
+	l->count++;
+	l->unlogged++;
+	if (l->logged_ns && now - l->logged_ns < LOG_EVERY_NS)
+		return false;
+	l->logged_ns = now;
+	return true;
+}
+
+/* Called after a due line: the next one counts from here. */
+static unsigned long long logged(struct log_limit *l)
+{
+	unsigned long long n = l->unlogged;
+
+	l->unlogged = 0;
+	return n;
 }
 
 static void note_error(struct kafka_sink *ks, const char *fmt, ...)
@@ -93,10 +118,12 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char 
 static void record_lost(struct kafka_sink *ks, const char *what, const char *why)
 {
 	ks->failing = true;
+	ks->lost++;
 	note_error(ks, "%s to topic %s failed: %s", what, ks->topic_name, why);
-	if (log_due(&ks->lost))
-		log_error("kafka", "%s to topic %s failed: %s: record dropped (%llu records lost "
-			  "so far)", what, ks->topic_name, why, (unsigned long long)ks->lost);
+	if (log_due(&ks->lost_log))
+		log_error("kafka", "%s to topic %s failed: %s: record dropped (%llu since the last line, "
+			  "%llu records lost in all)", what, ks->topic_name, why,
+			  logged(&ks->lost_log), (unsigned long long)ks->lost);
 }
 
 /* A record kept in the spool after a failure that may pass (the topic may be created). */
@@ -106,8 +133,8 @@ static void record_kept(struct kafka_sink *ks, const char *what, const char *why
 	note_error(ks, "%s to topic %s failed: %s", what, ks->topic_name, why);
 	if (log_due(&ks->topic_errors))
 		log_error("kafka", "%s to topic %s failed: %s: kept in the spool, sent again "
-			  "later (%llu such failures so far)", what, ks->topic_name, why,
-			  (unsigned long long)ks->topic_errors);
+			  "later (%llu since the last line, %llu in all)", what, ks->topic_name, why,
+			  logged(&ks->topic_errors), (unsigned long long)ks->topic_errors.count);
 }
 
 /*
@@ -210,8 +237,9 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		return;
 	}
 	if (log_due(&ks->broker_errors))
-		log_error("kafka", "brokers %s: %s (%llu broker errors so far)", ks->brokers, reason,
-			  (unsigned long long)ks->broker_errors);
+		log_error("kafka", "brokers %s: %s (%llu broker errors since the last line, %llu in all)",
+			  ks->brokers, reason, logged(&ks->broker_errors),
+			  (unsigned long long)ks->broker_errors.count);
 }
 
 static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
@@ -298,12 +326,13 @@ static void producer_close(struct kafka_sink *ks)
 	ks->rk = NULL;
 }
 
-/* Logs the 1st, 2nd, 4th, ... record the spool could not take. */
+/* A record the spool could not take: counted, logged at most every 10 s. */
 static void spool_failed(struct kafka_sink *ks, int err)
 {
 	if (log_due(&ks->spool_failures))
-		log_error("kafka", "spooling a record failed: %s (%llu records sent unspooled so far)",
-			  strerror(-err), (unsigned long long)ks->spool_failures);
+		log_error("kafka", "spooling a record failed: %s: sent unspooled (%llu spool failures "
+			  "since the last line, %llu in all)", strerror(-err), logged(&ks->spool_failures),
+			  (unsigned long long)ks->spool_failures.count);
 }
 
 /* A record outside the spool: librdkafka frees buf; a refusal is a loss. */
@@ -390,8 +419,9 @@ static void pump(struct kafka_sink *ks)
 		ks->blocked = true;
 		ks->retry_at_ns = now_ns(CLOCK_MONOTONIC) + RETRY_NS;
 		if (log_due(&ks->spool_failures))
-			log_error("kafka", "reading the spool failed: %s: retried in a second",
-				  strerror(-err));
+			log_error("kafka", "reading the spool failed: %s: retried in a second (%llu "
+				  "spool failures since the last line)", strerror(-err),
+				  logged(&ks->spool_failures));
 	}
 }
 
