@@ -121,9 +121,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) | $(PROTO_HDRS) $(BUILD)/tests $(B
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/$*.d $< $(TEST_OBJS) \
 		$(AGENT_LIB) $(LDLIBS) -lcmocka -lm -o $@
 
+# A helper may need a library: HELPER_LIBS, set per helper below.
+$(BUILD)/helpers/kafka_admin: HELPER_LIBS := -lrdkafka
+
 $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< -lpthread -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< $(HELPER_LIBS) -lpthread -o $@
 
 run: deps all
 	$(BUILD)/hostmond --output jsonl:- $(ARGS)
