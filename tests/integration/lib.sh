@@ -133,16 +133,37 @@ agent_start() {
 	done
 }
 
-# agent_stop: SIGTERM, at most 5 s to exit, exit status 0; then every output
-# line must be a JSON object.
+# agent_stop [SECONDS]: SIGTERM, at most SECONDS (5) to exit, exit status 0;
+# then every output line must be a JSON object. A Kafka sink with records
+# left waits up to 10 s for the broker: give it 13.
 agent_stop() {
 	[[ -n "$AGENT_PID" ]] || fail "agent_stop: hostmond not running"
 	kill -TERM "$AGENT_PID"
-	wait_child "$AGENT_PID" 5
+	wait_child "$AGENT_PID" "${1:-5}"
 	AGENT_PID=
 	expect_eq "hostmond exit status after SIGTERM" 0 "$CHILD_RC"
 	jq -e 'type == "object"' "$OUT" >/dev/null ||
 		fail "output $OUT has a line that is not a JSON object"
+}
+
+# spool_records DIR: the records in the spool's segments (format: "HMS1", u32
+# LE length, u32 LE CRC32, payload), each segment checked to end on a record.
+spool_records() {
+	local seg size off len magic records=0
+	for seg in "$1"/*.seg; do
+		[[ -f $seg ]] || continue
+		size=$(stat -c %s "$seg")
+		off=0
+		while ((off + 12 <= size)); do
+			magic=$(dd if="$seg" bs=1 skip=$off count=4 status=none)
+			expect_eq "magic at offset $off of $seg" HMS1 "$magic"
+			len=$(od -An -tu4 -j $((off + 4)) -N4 "$seg" | tr -d ' ')
+			off=$((off + 12 + len))
+			records=$((records + 1))
+		done
+		expect_eq "end of the last record in $seg" "$size" "$off"
+	done
+	echo "$records"
 }
 
 # api [CURL OPTIONS...] PATH: the body of a request to the agent's stats
