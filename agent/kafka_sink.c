@@ -404,9 +404,11 @@ static void pump(struct kafka_sink *ks)
 	uint32_t len;
 	int err;
 
-	ks->blocked = ks->spool && (ks->resend || ks->rk == NULL);
-	if (!may_produce(ks))
+	/* Something waits whenever producing is held back: the loop comes back for it. */
+	if (!may_produce(ks)) {
+		ks->blocked = ks->spool != NULL;
 		return;
+	}
 	while (!(err = spool__read(ks->spool, &ks->cur, &buf, &len, &pos))) {
 		if (produce_spooled(ks, buf, len, &pos)) {
 			ks->blocked = true;
@@ -444,6 +446,9 @@ static void recreate(struct kafka_sink *ks)
 			  ks->brokers, rd_kafka_err2name(code), reason);
 		rd_kafka_purge(ks->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 		rd_kafka_poll(ks->rk, 0);
+		/* Without a spool, what is still held is gone with the producer: counted. */
+		if (!ks->spool)
+			ks->lost += (uint64_t)rd_kafka_outq_len(ks->rk);
 		ks->before.retries += ks->stats.retries;
 		ks->before.request_timeouts += ks->stats.request_timeouts;
 		ks->before.tx_errors += ks->stats.tx_errors;

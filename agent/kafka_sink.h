@@ -26,8 +26,9 @@ struct kafka_sink *kafka_sink__new(const char *brokers, const char *topic, const
 				   const struct envelope_ids *ids, struct spool *spool,
 				   char *err, size_t errlen);
 /*
- * Waits up to timeout_ms for the queued records. Without a spool the ones
- * left are counted lost; with one they stay in it for the next start.
+ * Waits up to timeout_ms for the queued records (with a spool, producing its
+ * backlog meanwhile). Without a spool the ones left are counted lost; with
+ * one they stay in it for the next start.
  */
 void kafka_sink__close(struct kafka_sink *ks, int timeout_ms);
 void kafka_sink__free(struct kafka_sink *ks);
