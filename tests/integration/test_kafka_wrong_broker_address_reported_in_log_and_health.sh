@@ -1,17 +1,18 @@
 #!/bin/bash
 # A wrong broker address, a refused port (127.0.0.1:1) and then a name that
 # does not resolve (nonexistent.invalid:9092): hostmond keeps running, logs
-# one line naming the address and the reason (not one per retry), /health and
-# the metrics records show the Kafka sink unreachable with that error and the
-# agent degraded, nothing is counted lost, every record stays in the spool
-# (as many as JSON lines) and SIGTERM still ends it with status 0.
+# one line naming the address and the reason (not one per retry), /health,
+# hostmonctl health and the metrics records show the Kafka sink unreachable
+# with that error and the agent degraded, nothing is counted lost, every
+# record stays in the spool (as many as JSON lines) and SIGTERM still ends it
+# with status 0.
 . "$(dirname "$0")/lib.sh"
 require_root
 
 # check_address ADDRESS REASON: one agent run against ADDRESS; REASON is
 # librdkafka's words for the failure.
 check_address() {
-	local addr=$1 reason=$2 health n lines
+	local addr=$1 reason=$2 health n lines out
 	rm -rf "$SPOOL" "$OUT" "$AGENT_LOG"
 	AGENT_ARGS=(--kafka-brokers "$addr" --kafka-topic "hostmon-test-wrong-$$-$RANDOM")
 	agent_start proc
@@ -27,6 +28,9 @@ check_address() {
 	expect_eq "/health kafka.lost with $addr" 0 "$(field "$health" .kafka.lost)"
 	expect_cmp "/health kafka.spool_records with $addr" "$(field "$health" .kafka.spool_records)" -gt 0
 	expect_eq "/health kafka.connected_brokers with $addr" 0 "$(field "$health" .kafka.connected_brokers)"
+	out=$("$BUILD/hostmonctl" --socket "$SOCK" health)
+	grep -q "^kafka  *unreachable: 0 delivered, 0 lost, [1-9][0-9]* spooled; last error: .*$addr.*$reason" <<<"$out" ||
+		fail "hostmonctl health: no 'kafka unreachable ... $addr ... $reason' line in: $out"
 
 	agent_stop 13
 	lines=$(grep -c "error kafka: brokers $addr: .*$reason" "$AGENT_LOG" || true)
