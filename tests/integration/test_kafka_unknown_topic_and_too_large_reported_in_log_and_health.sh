@@ -16,28 +16,10 @@ require_file "$HELPERS/kafka_admin"
 CONSUME=$BUILD/hostmon-consume
 require_file "$CONSUME"
 
-KAFKA_LOCAL=$ROOT/tools/kafka-local
 echo "auto.create.topics.enable=false" >"$T/broker.props"
-private() {
-	KAFKA_LOCAL_PORT=19292 KAFKA_LOCAL_CONTROLLER_PORT=19293 KAFKA_LOCAL_DATA=$T/kafka \
-		KAFKA_LOCAL_SERVER_PROPS=$T/broker.props "$KAFKA_LOCAL" "$@"
-}
-on_exit "KAFKA_LOCAL_PORT=19292 KAFKA_LOCAL_CONTROLLER_PORT=19293 KAFKA_LOCAL_DATA=$T/kafka '$KAFKA_LOCAL' stop"
-private start >"$T/start.out" 2>"$T/start.err" ||
-	fail "private broker did not start: $(tail -n 20 "$T/start.err")"
-brokers=$(tail -n 1 "$T/start.out")
+private_broker_start "$T/broker.props"
+brokers=$PRIVATE_BROKERS
 expect_eq "private broker address" 127.0.0.1:19292 "$brokers"
-
-# wait_health JQ_CONDITION SECONDS: until GET /health matches; HEALTH gets it.
-wait_health() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		HEALTH=$(api /health)
-		jq -e "$1" <<<"$HEALTH" >/dev/null && return 0
-		nap 0.1
-	done
-	fail "/health did not match '$1' within $2 s: $(field "$HEALTH" .kafka)"
-}
 
 one_second_windows
 
