@@ -101,10 +101,16 @@ static void note_error(struct kafka_sink *ks, const char *fmt, ...)
 	ks->last_error_ns = now_ns(CLOCK_REALTIME);
 }
 
-/* librdkafka's log lines (from its own threads) into the one logger. */
+/*
+ * librdkafka's log lines (from its own threads) into the one logger. Its
+ * connection failures (FAIL) also reach on_error, which logs them
+ * rate-limited: here they are debug, so each shows once.
+ */
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
 	(void)rk;
+	if (!strcmp(fac, "FAIL"))
+		level = 7;
 	if (level <= 3)
 		log_error("kafka", "%s: %s", fac, buf);
 	else if (level <= 5)

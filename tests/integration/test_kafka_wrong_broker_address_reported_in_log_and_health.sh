@@ -33,8 +33,10 @@ check_address() {
 		fail "hostmonctl health: no 'kafka unreachable ... $addr ... $reason' line in: $out"
 
 	agent_stop 13
-	lines=$(grep -c "error kafka: brokers $addr: .*$reason" "$AGENT_LOG" || true)
-	expect_eq "log lines naming $addr and '$reason' (rate-limited)" 1 "$lines"
+	grep -q "error kafka: brokers $addr: .*$reason" "$AGENT_LOG" ||
+		fail "no 'kafka: brokers $addr: ... $reason' line in: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
+	lines=$(grep -v ' debug ' "$AGENT_LOG" | grep -c "$addr.*$reason" || true)
+	expect_eq "log lines naming $addr and '$reason' (once, rate-limited)" 1 "$lines"
 	n=$(q 'length')
 	grep -q "kafka: 0 records delivered, 0 lost" "$AGENT_LOG" ||
 		fail "expected 'kafka: 0 records delivered, 0 lost', got: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
