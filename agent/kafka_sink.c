@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "kafka_conf.h"
 #include "kafka_sink.h"
 #include "kafka_stats.h"
 #include "log.h"
@@ -35,6 +36,7 @@ struct kafka_sink {
 	char *topic_name;
 	char *key;
 	struct envelope_ids ids;
+	struct kafka_conf kc;	/* [kafka] properties, for every producer made */
 	struct spool *spool;	/* NULL: none */
 	struct spool_cursor cur;	/* the next spooled record to produce */
 	uint64_t in_flight;	/* spooled records librdkafka holds */
@@ -98,6 +100,7 @@ static void note_error(struct kafka_sink *ks, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(ks->last_error, sizeof(ks->last_error), fmt, ap);
 	va_end(ap);
+	log_mask_secrets(ks->last_error);
 	ks->last_error_ns = now_ns(CLOCK_REALTIME);
 }
 
@@ -270,7 +273,7 @@ static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, 
  * before records are counted lost; with one, records never time out (0: no
  * limit) and the queue is small, the rest waiting in the spool. Statistics
  * every second feed the metrics; a topic created after the start is seen
- * within 10 s.
+ * within 10 s. The [kafka] properties come last (secrets read again).
  */
 static rd_kafka_conf_t *producer_conf(struct kafka_sink *ks, char *err, size_t errlen)
 {
@@ -289,7 +292,8 @@ static rd_kafka_conf_t *producer_conf(struct kafka_sink *ks, char *err, size_t e
 	    conf_set(conf, "topic.metadata.refresh.interval.ms", "10000", err, errlen) ||
 	    (ks->spool && conf_set(conf, "message.timeout.ms", "0", err, errlen)) ||
 	    (ks->spool && conf_set(conf, "queue.buffering.max.messages", SPOOLED_QUEUE_MAX, err,
-				   errlen))) {
+				   errlen)) ||
+	    kafka_conf_apply(&ks->kc, conf, err, errlen)) {
 		rd_kafka_conf_destroy(conf);
 		return NULL;
 	}
@@ -478,12 +482,14 @@ static void recreate(struct kafka_sink *ks)
 
 struct kafka_sink *kafka_sink__new(const char *brokers, const char *topic, const char *key,
 				   const struct envelope_ids *ids, struct spool *spool,
-				   char *err, size_t errlen)
+				   const struct kafka_conf *kc, char *err, size_t errlen)
 {
 	struct kafka_sink *ks = calloc(1, sizeof(*ks));
 
-	if (ks)
+	if (ks) {
 		ks->spool = spool;
+		ks->kc = *kc;
+	}
 	if (!ks || !(ks->key = strdup(key)) || !(ks->brokers = strdup(brokers)) ||
 	    !(ks->topic_name = strdup(topic)) || !(ks->ids.instance_id = strdup(ids->instance_id)) ||
 	    !(ks->ids.agent_version = strdup(ids->agent_version))) {
@@ -614,6 +620,11 @@ const char *kafka_sink__state(const struct kafka_sink *ks)
 	if (!ks->have_stats)
 		return "connecting";
 	return ks->stats.connected_brokers ? "connected" : "unreachable";
+}
+
+const char *kafka_sink__last_error(const struct kafka_sink *ks)
+{
+	return ks->last_error;
 }
 
 struct json_object *kafka_sink__report(const struct kafka_sink *ks)

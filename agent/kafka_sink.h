@@ -7,6 +7,7 @@
 #include <librdkafka/rdkafka.h>
 #include "envelope.h"
 
+struct kafka_conf;
 struct kafka_sink;
 struct spool;
 
@@ -21,10 +22,14 @@ struct spool;
  * librdkafka's queue has room, and leaves it on its positive delivery report
  * or on a permanent failure (counted lost). Records wait for the broker
  * without a time limit; the records the spool held at open go first.
+ *
+ * kc: the librdkafka properties of [kafka] (SASL, TLS, ...), applied after
+ * hostmond's own so that client.id and compression.codec can be changed;
+ * copied, so a producer recreated after a fatal error has them too.
  */
 struct kafka_sink *kafka_sink__new(const char *brokers, const char *topic, const char *key,
 				   const struct envelope_ids *ids, struct spool *spool,
-				   char *err, size_t errlen);
+				   const struct kafka_conf *kc, char *err, size_t errlen);
 /*
  * Waits up to timeout_ms for the queued records (with a spool, producing its
  * backlog meanwhile). Without a spool the ones left are counted lost; with
@@ -55,6 +60,8 @@ uint64_t kafka_sink__delivered(const struct kafka_sink *ks);
 uint64_t kafka_sink__lost(const struct kafka_sink *ks);
 /* connecting, connected, unreachable (no broker up) or error (records failing, fatal error). */
 const char *kafka_sink__state(const struct kafka_sink *ks);
+/* The latest error's text (naming the broker or topic), "" before any. */
+const char *kafka_sink__last_error(const struct kafka_sink *ks);
 /*
  * A new object with the sink's figures for metrics records and /health:
  * state, last error (text and wall-clock ns), cumulative counters (delivered,

@@ -146,26 +146,6 @@ agent_stop() {
 		fail "output $OUT has a line that is not a JSON object"
 }
 
-# spool_records DIR: the records in the spool's segments (format: "HMS1", u32
-# LE length, u32 LE CRC32, payload), each segment checked to end on a record.
-spool_records() {
-	local seg size off len magic records=0
-	for seg in "$1"/*.seg; do
-		[[ -f $seg ]] || continue
-		size=$(stat -c %s "$seg")
-		off=0
-		while ((off + 12 <= size)); do
-			magic=$(dd if="$seg" bs=1 skip=$off count=4 status=none)
-			expect_eq "magic at offset $off of $seg" HMS1 "$magic"
-			len=$(od -An -tu4 -j $((off + 4)) -N4 "$seg" | tr -d ' ')
-			off=$((off + 12 + len))
-			records=$((records + 1))
-		done
-		expect_eq "end of the last record in $seg" "$size" "$off"
-	done
-	echo "$records"
-}
-
 # private_broker_start [PROPS_FILE]: a Kafka broker of the test's own
 # (tools/kafka-local on ports 19292/19293, data under $T, PROPS_FILE's lines
 # added to its server.properties), stopped at exit; PRIVATE_BROKERS gets its
@@ -339,6 +319,26 @@ server_start() {
 		nap 0.05
 	done
 	fail "server $* not ready within 5 s"
+}
+
+# spool_records DIR: prints how many records the spool segments in DIR hold,
+# after checking their format: "HMS1", u32 LE length, u32 LE CRC32, payload.
+spool_records() {
+	local seg size off len magic records=0
+	for seg in "$1"/*.seg; do
+		[[ -f $seg ]] || continue
+		size=$(stat -c %s "$seg")
+		off=0
+		while ((off + 12 <= size)); do
+			magic=$(dd if="$seg" bs=1 skip=$off count=4 status=none)
+			expect_eq "magic at offset $off of $seg" HMS1 "$magic"
+			len=$(od -An -tu4 -j $((off + 4)) -N4 "$seg" | tr -d ' ')
+			off=$((off + 12 + len))
+			records=$((records + 1))
+		done
+		expect_eq "end of the last record in $seg" "$size" "$off"
+	done
+	echo "$records"
 }
 
 cgroup_remove() {

@@ -39,8 +39,6 @@ expect_cmp "JSON lines written" "$n" -ge 4
 timeout 30 kcat -C -b "$brokers" -t "$topic" -o beginning -e -f '%o %k\n' >"$T/index" 2>"$T/kcat.err" ||
 	fail "kcat could not list $topic: $(tail -n 5 "$T/kcat.err")"
 expect_eq "Kafka messages in $topic" "$n" "$(wc -l <"$T/index")"
-# The crasher's record (other processes on the host may crash meanwhile).
-crash_seq=$(q "[.[] | select(.type == \"process_crash\" and .pid == $pid) | .seq] | first")
 kafka_seqs=()
 instances=()
 while read -r offset key; do
@@ -52,7 +50,9 @@ while read -r offset key; do
 	type=$(grep -m1 -oE '^[a-z_]+ \{' "$T/msg.$offset.txt" | cut -d' ' -f1)
 	kafka_seqs+=("[$seq,\"$type\"]")
 	instances+=("$(sed -n 's/^instance_id: //p' "$T/msg.$offset.txt")")
-	[[ $type == process_crash && $seq == "$crash_seq" ]] && cp "$T/msg.$offset.txt" "$T/crash.txt"
+	# Only our crasher's: other processes on the host may crash meanwhile.
+	[[ $type == process_crash ]] && grep -qx "  pid: $pid" "$T/msg.$offset.txt" &&
+		cp "$T/msg.$offset.txt" "$T/crash.txt"
 done <"$T/index"
 kafka=$(IFS=,; echo "[${kafka_seqs[*]}]")
 expect_eq "(seq, type) of every record, JSON lines vs Kafka" "$jsonl_seqs" "$(jq -c . <<<"$kafka")"
@@ -60,7 +60,7 @@ expect_eq "distinct instance ids" 1 "$(printf '%s\n' "${instances[@]}" | sort -u
 [[ ${instances[0]} =~ ^\"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\"$ ]] ||
 	fail "instance id is not a v4 UUID: ${instances[0]}"
 
-[[ -f $T/crash.txt ]] || fail "no process_crash envelope with seq $crash_seq in $topic"
+[[ -f $T/crash.txt ]] || fail "no process_crash envelope in $topic"
 ev=$(one_event process_crash ".pid == $pid")
 expect_eq "crash pid in Kafka" "$pid" "$(sed -n 's/^  pid: //p' "$T/crash.txt")"
 expect_eq "crash signal_name in Kafka" '"SIGSEGV"' "$(sed -n 's/^  signal_name: //p' "$T/crash.txt")"
@@ -70,7 +70,11 @@ expect_eq "crash exe in Kafka" "$(field "$ev" '.exe | @json')" "$(sed -n 's/^  e
 batches=$(grep -c '^baseOffset:' "$T/dump")
 expect_cmp "record batches stored" "$batches" -ge 1
 expect_eq "batches without a producer id (not idempotent)" 0 "$(grep -c 'producerId: -1' "$T/dump")"
-expect_eq "batches not lz4-compressed" 0 "$(grep '^baseOffset:' "$T/dump" | grep -vc 'compresscodec: lz4')"
+# librdkafka sends a batch uncompressed when lz4 would not make it smaller:
+# in practice a batch of one record.
+expect_eq "batches of several records not lz4-compressed" 0 \
+	"$(grep '^baseOffset:' "$T/dump" | grep -v ' count: 1 ' | grep -vc 'compresscodec: lz4')"
+expect_cmp "lz4-compressed batches" "$(grep -c 'compresscodec: lz4' "$T/dump")" -ge 1
 
 CONSUME=$BUILD/hostmon-consume
 require_file "$CONSUME"
@@ -83,7 +87,8 @@ expect_eq "hostmon-consume instance lines" 1 "$(grep -c '^instance ' "$T/consume
 grep -q "^instance host_id=hostmon-test .* first=1 last=$n count=$n gaps=0 duplicates=0$" "$T/consume.err" ||
 	fail "expected first=1 last=$n count=$n gaps=0 duplicates=0, got: $(grep '^instance ' "$T/consume.err")"
 expect_eq "crash exe, hostmon-consume" "$(field "$ev" '.exe')" \
-	"$(jq -r "select(.type == \"process_crash\" and .process_crash.pid == $pid) | .process_crash.exe" "$T/consume.jsonl")"
+	"$(jq -r --argjson pid "$pid" 'select(.type == "process_crash" and .process_crash.pid == $pid) |
+		.process_crash.exe' "$T/consume.jsonl")"
 
 # The same envelopes again with offset 1 left out and offset 2 sent twice
 # (kcat -P sends each file as one message): one gap, one duplicate, exit 1.

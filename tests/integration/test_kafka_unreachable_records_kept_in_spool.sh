@@ -31,4 +31,5 @@ expect_eq "windows with drops.agent.kafka_lost 0" \
 expect_eq "windows with drops.agent.spool_evicted 0" \
 	"$(count_events metrics)" "$(count_events metrics '.drops.agent.spool_evicted == 0')"
 
-expect_eq "records in the spool" "$n" "$(spool_records "$SPOOL")"
+records=$(spool_records "$SPOOL")
+expect_eq "records in the spool" "$n" "$records"

@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include "kafka_conf.h"
 #include "kafka_sink.h"
 #include "spool.h"
 #include "proto/hostmon.pb-c.h"
@@ -28,6 +29,8 @@ struct fixture {
 	struct kafka_sink *ks;
 	char dir[64];
 };
+
+static const struct kafka_conf no_props;	/* no [kafka] properties */
 
 static const struct envelope_ids ids = {
 	.instance_id = "5f0c2a9e-0c1d-4b6e-9a51-7f3e2b1c4d5e",
@@ -53,7 +56,7 @@ static int setup(void **state)
 	if (!f->spool)
 		return -1;
 	f->ks = kafka_sink__new(rd_kafka_mock_cluster_bootstraps(f->mcluster), TOPIC, "host-1",
-				&ids, f->spool, err, sizeof(err));
+				&ids, f->spool, &no_props, err, sizeof(err));
 	if (!f->ks) {
 		fprintf(stderr, "kafka_sink__new: %s\n", err);
 		return -1;
