@@ -240,7 +240,9 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 	struct kafka_sink *ks = opaque;
 
 	(void)rk;
-	note_error(ks, "%s: %s", rd_kafka_err2name(err), reason);
+	/* "1/1 brokers are down" sums up the error before it, which names the broker: kept. */
+	if (err != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || !ks->last_error[0])
+		note_error(ks, "%s: %s", rd_kafka_err2name(err), reason);
 	if (err == RD_KAFKA_RESP_ERR__FATAL) {
 		ks->fatal = true;
 		return;

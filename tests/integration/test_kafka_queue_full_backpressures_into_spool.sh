@@ -11,16 +11,17 @@ require_file "$HELPERS/getppid_loop"
 CONSUME=$BUILD/hostmon-consume
 require_file "$CONSUME"
 
-# A slow_syscall record for every getppid call on the host.
-printf '[agent]\ninterval = 1\nhost_id = hostmon-test\n[syscalls]\ninclude = getppid\nslow_threshold_us = 0\n' |
+# A slow_syscall record for every getppid call on the host; max_cpu_percent
+# 100 so the brownout does not shed them while the agent works through them.
+printf '[agent]\ninterval = 1\nhost_id = hostmon-test\nmax_cpu_percent = 100\n[syscalls]\ninclude = getppid\nslow_threshold_us = 0\n' |
 	write_config
 topic=hostmon-test-backpressure-$$-$RANDOM
 AGENT_ARGS=(--kafka-brokers 127.0.0.1:19292 --kafka-topic "$topic")
 agent_start syscalls
-for ((i = 0; i < 20; i++)); do
-	"$HELPERS/getppid_loop" 5000
+for ((i = 0; i < 60; i++)); do
+	"$HELPERS/getppid_loop" 2000
 	(($(q 'length') > 15000)) && break
-	nap 0.2
+	nap 0.1
 done
 written=$(q 'length')
 expect_cmp "JSON lines written with no broker" "$written" -gt 15000

@@ -27,7 +27,8 @@ one_second_windows
 topic=hostmon-test-missing-$$-$RANDOM
 AGENT_ARGS=(--kafka-brokers "$brokers" --kafka-topic "$topic")
 agent_start proc
-wait_health '.kafka.state == "error"' 50
+# The agent's state settles at a window; the kafka object is current at every publish.
+wait_health '.kafka.state == "error" and .state == "degraded"' 50
 [[ $(field "$HEALTH" .kafka.last_error) == *"$topic"*"nknown topic"* ]] ||
 	fail "/health kafka.last_error: expected '$topic' and 'Unknown topic', got $(field "$HEALTH" .kafka)"
 expect_eq "/health state with the topic missing" degraded "$(field "$HEALTH" .state)"
@@ -64,7 +65,7 @@ topic=hostmon-test-tiny-$$-$RANDOM
 rm -rf "$SPOOL" "$OUT" "$AGENT_LOG"
 AGENT_ARGS=(--kafka-brokers "$brokers" --kafka-topic "$topic")
 agent_start proc
-wait_health '.kafka.lost > 0' 20
+wait_health '.kafka.lost > 0 and .state == "degraded"' 20
 expect_eq "/health kafka.state, records too large" error "$(field "$HEALTH" .kafka.state)"
 expect_eq "/health state, records too large" degraded "$(field "$HEALTH" .state)"
 [[ $(field "$HEALTH" .kafka.last_error) == *"$topic"*"Message size too large"* ]] ||

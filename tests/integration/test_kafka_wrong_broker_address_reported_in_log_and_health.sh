@@ -16,13 +16,14 @@ check_address() {
 	rm -rf "$SPOOL" "$OUT" "$AGENT_LOG"
 	AGENT_ARGS=(--kafka-brokers "$addr" --kafka-topic "hostmon-test-wrong-$$-$RANDOM")
 	agent_start proc
-	LAST_WINDOW_SEQ=0
-	wait_window
-	wait_window
-	health=$(api /health)
+	# The agent's state settles at a window; the kafka object is current at every publish.
+	wait_health '.kafka.state == "unreachable" and .state == "degraded"' 20
+	health=$HEALTH
 	expect_status "/health with $addr" 200
 	expect_eq "/health kafka.state with $addr" unreachable "$(field "$health" .kafka.state)"
 	expect_eq "/health state with $addr" degraded "$(field "$health" .state)"
+	[[ $(field "$health" .reason) == "kafka unreachable: "*"$addr"* ]] ||
+		fail "/health reason: expected 'kafka unreachable: ... $addr', got $(field "$health" .reason)"
 	[[ $(field "$health" .kafka.last_error) == *"$addr"*"$reason"* ]] ||
 		fail "/health kafka.last_error: expected '$addr' and '$reason', got $(field "$health" .kafka)"
 	expect_eq "/health kafka.lost with $addr" 0 "$(field "$health" .kafka.lost)"
@@ -35,8 +36,10 @@ check_address() {
 	agent_stop 13
 	grep -q "error kafka: brokers $addr: .*$reason" "$AGENT_LOG" ||
 		fail "no 'kafka: brokers $addr: ... $reason' line in: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
-	lines=$(grep -v ' debug ' "$AGENT_LOG" | grep -c "$addr.*$reason" || true)
-	expect_eq "log lines naming $addr and '$reason' (once, rate-limited)" 1 "$lines"
+	lines=$(grep -v ' debug ' "$AGENT_LOG" | grep ' kafka: ' | grep -c "$addr.*$reason" || true)
+	expect_eq "kafka log lines naming $addr and '$reason' (once, rate-limited)" 1 "$lines"
+	grep -q "lifecycle: running -> degraded: kafka unreachable: .*$addr" "$AGENT_LOG" ||
+		fail "no 'running -> degraded: kafka unreachable: ... $addr' line: $(grep 'lifecycle:' "$AGENT_LOG" | tail -n 3)"
 	n=$(q 'length')
 	grep -q "kafka: 0 records delivered, 0 lost" "$AGENT_LOG" ||
 		fail "expected 'kafka: 0 records delivered, 0 lost', got: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
