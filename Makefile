@@ -134,14 +134,20 @@ $(BUILD)/hostmon-consume: $(CONSUME_OBJS) $(PROTO_OBJS)
 $(BUILD)/tests/test_consume: TEST_OBJS := $(BUILD)/consume/seqcheck.o $(BUILD)/consume/pbjson.o
 $(BUILD)/tests/test_consume: $(BUILD)/consume/seqcheck.o $(BUILD)/consume/pbjson.o
 
+# Unit tests that read files under tests/unit/data find them by absolute path.
+$(BUILD)/tests/test_kafka_stats: CPPFLAGS += -DUNIT_DATA='"$(CURDIR)/tests/unit/data"'
+
 $(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) | $(PROTO_HDRS) $(BUILD)/tests $(BUILD)/deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/$*.d $< $(TEST_OBJS) \
 		$(AGENT_LIB) $(LDLIBS) -lcmocka -lm -o $@
 
+# A helper may need a library: HELPER_LIBS, set per helper below.
+$(BUILD)/helpers/kafka_admin: HELPER_LIBS := -lrdkafka
+
 $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< -lpthread -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< $(HELPER_LIBS) -lpthread -o $@
 
 run: deps all
 	$(BUILD)/hostmond --output jsonl:- $(ARGS)
