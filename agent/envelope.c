@@ -395,6 +395,28 @@ static Hostmon__V1__AgentSelf *agent_self(struct arena *a, struct json_object *o
 	return m;
 }
 
+static Hostmon__V1__KafkaSink *kafka_sink_msg(struct arena *a, struct json_object *o)
+{
+	Hostmon__V1__KafkaSink *m;
+
+	if (!o || !(m = arena_msg(a, &hostmon__v1__kafka_sink__descriptor)))
+		return NULL;
+	m->state = jstr(o, "state");
+	m->last_error = jstr(o, "last_error");
+	m->last_error_ns = ju64(o, "last_error_ns");
+	m->delivered = ju64(o, "delivered");
+	m->lost = ju64(o, "lost");
+	m->retries = ju64(o, "retries");
+	m->request_timeouts = ju64(o, "request_timeouts");
+	m->producers_recreated = ju64(o, "producers_recreated");
+	m->queue_depth = ju64(o, "queue_depth");
+	m->queue_bytes = ju64(o, "queue_bytes");
+	m->connected_brokers = ju64(o, "connected_brokers");
+	m->spool_records = ju64(o, "spool_records");
+	m->spool_bytes = ju64(o, "spool_bytes");
+	return m;
+}
+
 static int metrics(struct arena *a, struct json_object *r, Hostmon__V1__Envelope *env)
 {
 	Hostmon__V1__MetricsWindow *m = arena_msg(a, &hostmon__v1__metrics_window__descriptor);
@@ -423,6 +445,7 @@ static int metrics(struct arena *a, struct json_object *r, Hostmon__V1__Envelope
 				   &m->n_exits_nonzero);
 	window_drops(a, jget(r, "drops"), m);
 	m->self = agent_self(a, jget(r, "self"));
+	m->kafka = kafka_sink_msg(a, jget(r, "kafka"));
 	m->n_bucket_le_ns = SYSCALLS_LE_COUNT;
 	m->bucket_le_ns = (uint64_t *)syscalls_le_ns;
 	env->event_case = HOSTMON__V1__ENVELOPE__EVENT_METRICS;
