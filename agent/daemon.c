@@ -258,8 +258,12 @@ static void emit_window(struct daemon *d)
 	}
 	json_object_object_add(drops, "agent", agent);
 	json_object_object_add(rec, "drops", drops);
-	if (d->kafka)
-		json_object_object_add(rec, "kafka", kafka_sink__report(d->kafka));
+	if (d->kafka) {
+		struct json_object *kafka = kafka_sink__report(d->kafka);
+
+		kafka_sink__window(d->kafka, kafka);
+		json_object_object_add(rec, "kafka", kafka);
+	}
 	d->window_start_mono = now;
 	d->window_start_wall = clock_ns(CLOCK_REALTIME);
 	snapshot_builder__window(d->snap, rec);

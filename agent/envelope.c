@@ -395,6 +395,20 @@ static Hostmon__V1__AgentSelf *agent_self(struct arena *a, struct json_object *o
 	return m;
 }
 
+static Hostmon__V1__DeliveryLatency *delivery_latency(struct arena *a, struct json_object *o)
+{
+	Hostmon__V1__DeliveryLatency *m;
+
+	if (!o || !(m = arena_msg(a, &hostmon__v1__delivery_latency__descriptor)))
+		return NULL;
+	m->count = ju64(o, "count");
+	m->p50_ns = ju64(o, "p50_ns");
+	m->p95_ns = ju64(o, "p95_ns");
+	m->p99_ns = ju64(o, "p99_ns");
+	m->max_ns = ju64(o, "max_ns");
+	return m;
+}
+
 static Hostmon__V1__KafkaSink *kafka_sink_msg(struct arena *a, struct json_object *o)
 {
 	Hostmon__V1__KafkaSink *m;
@@ -414,6 +428,7 @@ static Hostmon__V1__KafkaSink *kafka_sink_msg(struct arena *a, struct json_objec
 	m->connected_brokers = ju64(o, "connected_brokers");
 	m->spool_records = ju64(o, "spool_records");
 	m->spool_bytes = ju64(o, "spool_bytes");
+	m->delivery_latency = delivery_latency(a, jget(o, "delivery_latency"));
 	return m;
 }
 
@@ -498,6 +513,17 @@ int envelope_pack(struct json_object *rec, const struct envelope_ids *ids, uint8
 	}
 	arena_free(&a);
 	return err;
+}
+
+int envelope_ts_ns(const uint8_t *buf, size_t len, uint64_t *ts_ns)
+{
+	Hostmon__V1__Envelope *env = hostmon__v1__envelope__unpack(NULL, len, buf);
+
+	if (!env)
+		return -EINVAL;
+	*ts_ns = env->ts_ns;
+	hostmon__v1__envelope__free_unpacked(env, NULL);
+	return 0;
 }
 
 int envelope_instance_id(char out[37])

@@ -23,5 +23,7 @@ int envelope_pack(struct json_object *rec, const struct envelope_ids *ids, uint8
 
 /* A random RFC 4122 version 4 UUID in out (37 bytes); 0 or -errno from getrandom. */
 int envelope_instance_id(char out[37]);
+/* The ts_ns of a packed envelope (unpacked with protobuf-c); 0 or -EINVAL. */
+int envelope_ts_ns(const uint8_t *buf, size_t len, uint64_t *ts_ns);
 
 #endif /* HOSTMON_ENVELOPE_H */

@@ -314,6 +314,25 @@ static const char *const kafka_metrics[][4] = {
 	  "Kafka brokers the producer is connected to." },
 };
 
+/* The latest window's delivery latency (record emitted to broker acknowledgement). */
+static void render_delivery_latency(struct prom *p, struct json_object *lat)
+{
+	static const char *const qs[][2] = {
+		{ "0.5", "p50_ns" }, { "0.95", "p95_ns" }, { "0.99", "p99_ns" }, { "1", "max_ns" },
+	};
+	const char *m = "hostmon_kafka_delivery_latency_window_seconds";
+
+	if (!lat)
+		return;
+	prom_family(p, m, "gauge", "Records' time from emission to the broker's acknowledgement, "
+		    "quantiles of the latest window (spool waits included).");
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
+		prom_sec(p, m, get_u64(lat, qs[i][1]), "quantile", qs[i][0], NULL);
+	prom_family(p, "hostmon_kafka_delivered_window", "gauge",
+		    "Records the broker acknowledged in the latest window.");
+	prom_u64(p, "hostmon_kafka_delivered_window", get_u64(lat, "count"), NULL);
+}
+
 /* The latest window's kafka object: cumulative counters and gauges as they were then. */
 static void render_kafka(struct prom *p, struct json_object *window)
 {
@@ -329,6 +348,7 @@ static void render_kafka(struct prom *p, struct json_object *window)
 		    "1 for the Kafka sink's state (connecting, connected, unreachable, error).");
 	if (json_object_object_get_ex(k, "state", &state))
 		prom_u64(p, "hostmon_kafka_state", 1, "state", json_object_get_string(state), NULL);
+	render_delivery_latency(p, child(k, "delivery_latency"));
 }
 
 char *exposition_render(struct json_object *totals, struct json_object *window,

@@ -72,4 +72,11 @@ struct json_object *kafka_sink__report(const struct kafka_sink *ks);
 /* The current producer (a new one after a fatal error), for tests. */
 rd_kafka_t *kafka_sink__producer(const struct kafka_sink *ks);
 
+/*
+ * Adds to a report (kafka_sink__report) the window's delivery latency, from
+ * each record's ts_ns to the broker's acknowledgement: count, p50_ns,
+ * p95_ns, p99_ns, max_ns; then starts the next window.
+ */
+void kafka_sink__window(struct kafka_sink *ks, struct json_object *report);
+
 #endif /* HOSTMON_KAFKA_SINK_H */

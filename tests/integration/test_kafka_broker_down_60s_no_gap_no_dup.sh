@@ -59,6 +59,12 @@ nap 5
 agent_stop
 grep -q 'kafka: [0-9]* records delivered, 0 lost' "$AGENT_LOG" ||
 	fail "hostmond did not report every record delivered: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
+# Records emitted while the broker was away waited a minute for it: the
+# windows' delivery latency shows it; every acknowledgement was timed.
+max_lat=$(q '[.[] | select(.type == "metrics") | .kafka.delivery_latency.max_ns] | max')
+expect_cmp "largest delivery latency (ns) over the windows" "$max_lat" -ge 55000000000
+expect_cmp "acknowledgements timed over the windows" \
+	"$(q '[.[] | select(.type == "metrics") | .kafka.delivery_latency.count] | add')" -ge "$((down_to - down_from))"
 expect_eq "windows with drops.agent.kafka_lost 0" \
 	"$(count_events metrics)" "$(count_events metrics '.drops.agent.kafka_lost == 0')"
 

@@ -36,12 +36,17 @@ n=$(q 'length')
 expect_cmp "JSON lines written" "$n" -ge 4
 
 # Each Kafka message by offset, decoded to protobuf text format.
-timeout 30 kcat -C -b "$brokers" -t "$topic" -o beginning -e -f '%o %k\n' >"$T/index" 2>"$T/kcat.err" ||
+timeout 30 kcat -C -b "$brokers" -t "$topic" -o beginning -e -f '%o %k %T\n' >"$T/index" 2>"$T/kcat.err" ||
 	fail "kcat could not list $topic: $(tail -n 5 "$T/kcat.err")"
 expect_eq "Kafka messages in $topic" "$n" "$(wc -l <"$T/index")"
+# Each message's timestamp is its record's ts_ns, in ms (CreateTime set by
+# hostmond); the digits are cut as text, as jq would round 19-digit numbers.
+expect_eq "message timestamps (ms) vs the JSON lines' ts_ns / 1e6, in order" \
+	"$(grep -o '"ts_ns":[0-9]*' "$OUT" | cut -d: -f2 | sed 's/......$//' | tr '\n' ' ')" \
+	"$(awk '{ printf "%s ", $3 }' "$T/index")"
 kafka_seqs=()
 instances=()
-while read -r offset key; do
+while read -r offset key _; do
 	expect_eq "key of message $offset" hostmon-test "$key"
 	timeout 30 kcat -C -b "$brokers" -t "$topic" -o "$offset" -c 1 -e -f '%s' >"$T/msg.$offset.bin" 2>/dev/null
 	protoc --decode=hostmon.v1.Envelope -I "$ROOT/proto" "$ROOT/proto/hostmon.proto" \

@@ -214,7 +214,9 @@ static void metrics_window_every_part(void **state)
 		"\"last_error\":\"127.0.0.1:1: Connection refused\",\"last_error_ns\":1795433267297351862,"
 		"\"delivered\":10,\"lost\":1,\"retries\":2,\"request_timeouts\":3,"
 		"\"producers_recreated\":4,\"queue_depth\":5,\"queue_bytes\":6,"
-		"\"connected_brokers\":0,\"spool_records\":7,\"spool_bytes\":8}}");
+		"\"connected_brokers\":0,\"spool_records\":7,\"spool_bytes\":8,"
+		"\"delivery_latency\":{\"count\":9,\"p50_ns\":10,\"p95_ns\":11,\"p99_ns\":12,"
+		"\"max_ns\":13}}}");
 	Hostmon__V1__MetricsWindow *m;
 	Hostmon__V1__SyscallWindow *sc;
 	Hostmon__V1__Endpoint *ep;
@@ -283,6 +285,11 @@ static void metrics_window_every_part(void **state)
 	assert_int_equal(m->kafka->connected_brokers, 0);
 	assert_int_equal(m->kafka->spool_records, 7);
 	assert_int_equal(m->kafka->spool_bytes, 8);
+	assert_int_equal(m->kafka->delivery_latency->count, 9);
+	assert_int_equal(m->kafka->delivery_latency->p50_ns, 10);
+	assert_int_equal(m->kafka->delivery_latency->p95_ns, 11);
+	assert_int_equal(m->kafka->delivery_latency->p99_ns, 12);
+	assert_int_equal(m->kafka->delivery_latency->max_ns, 13);
 	hostmon__v1__envelope__free_unpacked(env, NULL);
 }
 
