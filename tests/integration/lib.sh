@@ -85,6 +85,16 @@ wait_comm() {
 	fail "pid $1 does not run as $2 after 2.5 s: $(cat "/proc/$1/comm" 2>/dev/null)"
 }
 
+# kafka_start NAME: the development broker (tools/kafka-local start: a no-op
+# when it already runs, and left running at exit), BROKERS its address, TOPIC
+# a topic of this run's own.
+kafka_start() {
+	"$ROOT/tools/kafka-local" start >"$T/kafka-start.out" 2>"$T/kafka-start.err" ||
+		fail "tools/kafka-local start failed: $(tail -n 20 "$T/kafka-start.err")"
+	BROKERS=$(tail -n 1 "$T/kafka-start.out")
+	TOPIC=hostmon-test-$1-$$-$RANDOM
+}
+
 # track PID: killed (SIGKILL) at exit if still running.
 track() {
 	CLEANUP_PIDS+=("$1")

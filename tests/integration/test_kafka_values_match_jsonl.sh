@@ -14,10 +14,7 @@ require_file "$CONSUME"
 command -v python3 >/dev/null || fail "python3 not found (it compares 64-bit integers exactly; jq 1.6 cannot)"
 PORT=9	# discard: nothing listens on it here
 
-"$ROOT/tools/kafka-local" start >"$T/start.out" 2>"$T/start.err" ||
-	fail "tools/kafka-local start failed: $(tail -n 20 "$T/start.err")"
-brokers=$(tail -n 1 "$T/start.out")
-topic=hostmon-test-values-$$-$RANDOM
+kafka_start values
 
 # Every getppid and kill call is a slow_syscall: kill to a pid that does not
 # exist gives one with ret -3 and "error": "ESRCH".
@@ -29,7 +26,7 @@ write_config <<-EOF
 	include = getppid,kill
 	slow_threshold_us = 0
 EOF
-AGENT_ARGS=(--kafka-brokers "$brokers" --kafka-topic "$topic")
+AGENT_ARGS=(--kafka-brokers "$BROKERS" --kafka-topic "$TOPIC")
 agent_start syscalls proc net
 "$HELPERS/crasher" segv &
 crash_pid=$!
@@ -72,7 +69,7 @@ expect_cmp "metrics windows with a refused endpoint" \
 	"$(count_events metrics "[.connections.endpoints[]? | select(.port == $PORT)] | length > 0")" -ge 1
 
 rc=0
-timeout 60 "$CONSUME" -b "$brokers" -t "$topic" --end --check >"$T/consume.jsonl" 2>"$T/consume.err" || rc=$?
+timeout 60 "$CONSUME" -b "$BROKERS" -t "$TOPIC" --end --check >"$T/consume.jsonl" 2>"$T/consume.err" || rc=$?
 expect_eq "hostmon-consume --check exit status (stderr: $(tail -n 3 "$T/consume.err"))" 0 "$rc"
 version=$("$HOSTMOND" --version | awk '{print $2}')
 rc=0
