@@ -44,7 +44,7 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS:= $(wildcard tests/helpers/*.c)
 HELPER_BINS:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 
-.PHONY: all deps run test unit integration bench vmlinux clean
+.PHONY: all deps run test unit integration bench golden vmlinux clean
 
 all: $(BUILD)/hostmond $(BUILD)/hostmonctl $(BUILD)/hostmon-consume
 
@@ -112,6 +112,21 @@ $(BUILD)/hostmon-consume: $(CONSUME_OBJS) $(PROTO_OBJS)
 # A unit test may link modules of a tool too: TEST_OBJS, set per test below.
 $(BUILD)/tests/test_consume: TEST_OBJS := $(BUILD)/consume/seqcheck.o $(BUILD)/consume/pbjson.o
 $(BUILD)/tests/test_consume: $(BUILD)/consume/seqcheck.o $(BUILD)/consume/pbjson.o
+
+# Golden envelopes (tests/golden): decoded by test_golden, written per release by `make golden`.
+GOLDEN     := tests/golden
+$(BUILD)/tests/test_golden: TEST_OBJS := $(BUILD)/consume/pbjson.o
+$(BUILD)/tests/test_golden: CPPFLAGS += -DGOLDEN_DIR='"$(abspath $(GOLDEN))"'
+$(BUILD)/tests/test_golden: $(BUILD)/consume/pbjson.o
+
+$(BUILD)/golden-gen: $(GOLDEN)/gen.c $(AGENT_LIB) $(BUILD)/consume/pbjson.o | $(PROTO_HDRS) $(BUILD)/deps
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/golden-gen.d $< \
+		$(BUILD)/consume/pbjson.o $(AGENT_LIB) $(LDLIBS) -o $@
+
+# Writes this release's golden files; fails rather than replace existing ones.
+golden: $(BUILD)/golden-gen
+	$(Q)$(BUILD)/golden-gen $(GOLDEN)/records.jsonl $(GOLDEN)
 
 $(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) | $(PROTO_HDRS) $(BUILD)/tests $(BUILD)/deps
 	$(call msg,CC,$@)
