@@ -1,0 +1,182 @@
+#!/bin/bash
+# Kafka delivery: events per second from the kernel's ring buffer to
+# acknowledged by the broker, against kcat -P producing as many messages of the
+# same size with the agent's producer settings to the same broker; rounds
+# alternate agent, kcat (a fresh topic each), medians and their ratio, and
+# hostmond's CPU time (utime + stime) per 10,000 events.
+#
+# Agent round: a burst of N raw getpgid(0) calls (tests/helpers/syscall_loop;
+# getpgid rather than getppid, which other benchmarks storm on a shared host),
+# each a slow_syscall event (slow_threshold_us = 0, include = getpgid; no rate
+# limit applies to them). The clock runs from the burst's start until the
+# topic's high watermark reaches the seq of the burst's last record (one
+# partition, offset = seq - 1: the agent's first record is the topic's first
+# message). The rate counts every record acknowledged in that time: the
+# burst's, other processes' getpgid calls and windows. Burst events the ring
+# buffer dropped (N minus those in the JSON lines once a window has drained
+# the ring after the burst; drops.syscalls.slow_syscall counts them) are
+# reported and not counted. kcat round: kcat -P of as many messages of the
+# same size, from start to exit (it exits once every message is
+# acknowledged); its topic is created beforehand, as the agent's is by its
+# first record.
+# Usage: tests/bench/kafka_delivery.sh BUILD_DIR [EVENTS [ROUNDS]]; VERBOSE=1 adds
+# each agent round's burst, read and acknowledged times; RINGBUF_SIZE sets the
+# agent's ring buffer (default 64 MiB: it holds a whole burst).
+set -euo pipefail
+build=$(cd "${1:-build}" && pwd)
+n=${2:-100000}
+rounds=${3:-5}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d /tmp/hostmon-bench.XXXXXX)
+agent=
+trap '[[ -n $agent ]] && kill -9 "$agent" 2>/dev/null; wait; rm -rf "$tmp"' EXIT
+trap 'exit 143' TERM INT
+
+brokers=$("$root/tools/kafka-local" start 2>"$tmp/kafka.err" | tail -n 1) ||
+	{ echo "kafka_delivery: tools/kafka-local start failed: $(tail -n 5 "$tmp/kafka.err")" >&2; exit 1; }
+# The agent's producer settings (agent/kafka_sink.c), for kcat too.
+producer=(-X enable.idempotence=true -X acks=all -X compression.codec=lz4 -X linger.ms=50
+	-X queue.buffering.max.kbytes=65536)
+
+GETPGID=$(awk '$2 == "__NR_getpgid" { print $3 }' /usr/include/x86_64-linux-gnu/asm/unistd_64.h)
+
+cpu_ticks() {	# utime + stime of PID in clock ticks
+	local f
+	read -ra f <"/proc/$1/stat"
+	echo $((f[13] + f[14]))
+}
+
+now_ns() {
+	date +%s%N
+}
+
+high_watermark() {	# TOPIC: the end offset of partition 0
+	kcat -Q -b "$brokers" -t "$1:0:-1" 2>/dev/null | awk '{print $NF}'
+}
+
+# agent_start TOPIC: hostmond with a ring buffer that holds the whole burst.
+agent_start() {
+	cat >"$tmp/hostmon.ini" <<-EOF
+		[agent]
+		interval = 1
+		host_id = hostmon-bench
+		ringbuf_size = ${RINGBUF_SIZE:-67108864}
+		[syscalls]
+		include = getpgid
+		slow_threshold_us = 0
+		[proc]
+		enabled = false
+		[net]
+		enabled = false
+	EOF
+	rm -rf "$tmp/spool" "$tmp/out.jsonl"
+	"$build/hostmond" --config "$tmp/hostmon.ini" --output "jsonl:$tmp/out.jsonl" \
+		--socket "$tmp/hostmon.sock" --spool-dir "$tmp/spool" --log-level info \
+		--kafka-brokers "$brokers" --kafka-topic "$1" 2>"$tmp/hostmond.log" &
+	agent=$!
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[[ $(high_watermark "$1") -ge 1 ]] 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "kafka_delivery: hostmond's first record not in $1 within 30 s" >&2
+	exit 1
+}
+
+agent_stop() {
+	kill -TERM "$agent"
+	wait "$agent" || { echo "kafka_delivery: hostmond exited with $?" >&2; exit 1; }
+	agent=
+}
+
+# follow PID T_NS: reads the JSON lines as they are written (one pass, no
+# rescans that would take CPU from the agent) until all N of the burst's events
+# are there, or a window emitted after T_NS (the burst's end: each window first
+# drains the ring buffer) says the rest were dropped; prints "SEQ_OF_THE_LAST COUNT".
+follow() {
+	timeout 300 tail --pid="$agent" -s 0.01 -n +1 -f "$tmp/out.jsonl" |
+		awk -v pid="$1" -v t="$2" -v n="$n" '
+		/^\{"type":"slow_syscall"/ && index($0, "\"pid\":" pid ",") {
+			c++
+			match($0, /"seq":[0-9]+/)
+			last = substr($0, RSTART + 6, RLENGTH - 6)
+		}
+		/^\{"type":"metrics"/ && match($0, /"ts_ns":[0-9]+/) &&
+			substr($0, RSTART + 8, RLENGTH - 8) + 0 > t + 0 { print last, c; exit }
+		c == n { print last, c; exit }'
+}
+
+# agent_round I: one burst; "records/s burst_events/s cpu_ms_per_10k dropped"
+# into $tmp/round, the records acknowledged in $tmp/count, the size of one of
+# the burst's envelopes in ENVELOPE_BYTES and the burst's lines in $tmp/lines.
+agent_round() {
+	local topic=hostmon-bench-agent-$$-$1 pid base t0 t1 t_burst t_read c0 c1 last got
+	agent_start "$topic"
+	base=$(high_watermark "$topic")
+	c0=$(cpu_ticks "$agent")
+	t0=$(now_ns)
+	"$build/helpers/syscall_loop" "$n" "$GETPGID" &
+	pid=$!
+	wait "$pid"
+	t_burst=$(now_ns)
+	read -r last got < <(follow "$pid" "$t_burst")
+	t_read=$(now_ns)
+	until [[ $(high_watermark "$topic") -ge $last ]] 2>/dev/null; do
+		sleep 0.01
+	done
+	t1=$(now_ns)
+	c1=$(cpu_ticks "$agent")
+	[[ -n ${VERBOSE:-} ]] && echo "burst $(((t_burst - t0) / 1000000)) ms," \
+		"all read $(((t_read - t0) / 1000000)) ms, acknowledged $(((t1 - t0) / 1000000)) ms," \
+		"$((last - base)) records" >&2
+	ENVELOPE_BYTES=$(kcat -C -b "$brokers" -t "$topic" -o $((last - 1)) -c 1 -e -f '%S' 2>/dev/null)
+	agent_stop
+	grep "\"type\":\"slow_syscall\",.*\"pid\":$pid," "$tmp/out.jsonl" >"$tmp/lines"
+	echo $((last - base)) >"$tmp/count"
+	awk -v all=$((last - base)) -v n="$got" -v ns=$((t1 - t0)) -v ticks=$((c1 - c0)) \
+		-v hz="$(getconf CLK_TCK)" -v d=$((n - got)) 'BEGIN {
+		printf "%.0f %.0f %.1f %d\n", all / (ns / 1e9), n / (ns / 1e9),
+			ticks * 1000 / hz * 10000 / all, d }' >"$tmp/round"
+}
+
+# kcat_round I: as many messages as the agent's round delivered, ENVELOPE_BYTES
+# each (the burst's JSON lines cut to size, repeated as needed: text as
+# repetitive as the envelopes); prints messages/s.
+kcat_round() {
+	local topic=hostmon-bench-kcat-$$-$1 t0 t1 m
+	m=$(cat "$tmp/count")
+	awk -v m="$m" -v b="$ENVELOPE_BYTES" '{ l[NR] = substr($0, 1, b) }
+		END { for (i = 0; i < m; i++) print l[i % NR + 1] }' "$tmp/lines" >"$tmp/messages"
+	echo warm | kcat -P -b "$brokers" -t "$topic" -k hostmon-bench "${producer[@]}" 2>/dev/null
+	t0=$(now_ns)
+	kcat -P -b "$brokers" -t "$topic" -k hostmon-bench "${producer[@]}" <"$tmp/messages" 2>"$tmp/kcat.err" ||
+		{ echo "kafka_delivery: kcat -P failed: $(tail -n 3 "$tmp/kcat.err")" >&2; exit 1; }
+	t1=$(now_ns)
+	[[ $(high_watermark "$topic") -eq $((m + 1)) ]] ||
+		{ echo "kafka_delivery: $topic holds $(high_watermark "$topic") messages, expected $((m + 1))" >&2; exit 1; }
+	awk -v n="$m" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f\n", n / (ns / 1e9) }'
+}
+
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+echo "$n events per round, $rounds rounds (agent, kcat alternating), broker $brokers"
+for ((r = 1; r <= rounds; r++)); do
+	agent_round "$r"
+	read -r a_rate a_burst a_cpu a_drops <"$tmp/round"
+	k_rate=$(kcat_round "$r")
+	echo "round $r: agent $a_rate records/s ($a_burst/s of the burst's events;" \
+		"CPU $a_cpu ms per 10k records; burst events dropped $a_drops)," \
+		"kcat -P $k_rate msgs/s of $ENVELOPE_BYTES bytes"
+	echo "$a_rate" >>"$tmp/agent"
+	echo "$a_cpu" >>"$tmp/cpu"
+	echo "$k_rate" >>"$tmp/kcat"
+	echo "$a_drops" >>"$tmp/drops"
+done
+a=$(median <"$tmp/agent")
+k=$(median <"$tmp/kcat")
+awk -v a="$a" -v k="$k" -v c="$(median <"$tmp/cpu")" -v d="$(awk '{ s += $1 } END { print s }' "$tmp/drops")" 'BEGIN {
+	printf "median: agent %.0f records/s, kcat -P %.0f msgs/s, ratio %.2f (goal >= 0.8);" \
+		" hostmond CPU %.1f ms per 10k records; burst events dropped %d in all rounds\n",
+		a, k, a / k, c, d }'
