@@ -83,7 +83,7 @@ agent_start() {
 	local i
 	# Steady state: its first record acknowledged and two windows closed. A
 	# burst started right after the first acknowledgement ran 3 to 10 times
-	# slower in this script (the event loop idle in epoll_wait meanwhile);
+	# slower in this script (the event loop asleep most of that time);
 	# the first seconds after a start are not what this measures.
 	for ((i = 0; i < 300; i++)); do
 		[[ $(high_watermark "$1") -ge 1 ]] 2>/dev/null &&
