@@ -9,7 +9,7 @@ CC         ?= cc
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
 
-PKGS       := libbpf libelf zlib inih json-c libmicrohttpd libprotobuf-c rdkafka
+PKGS       := libbpf libelf zlib inih json-c libmicrohttpd libprotobuf-c rdkafka libcap-ng
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Werror
 CPPFLAGS   += -I$(BUILD) -I. -Iagent -D_GNU_SOURCE
@@ -44,7 +44,7 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS:= $(wildcard tests/helpers/*.c)
 HELPER_BINS:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 
-.PHONY: all deps run test unit integration bench golden vmlinux clean
+.PHONY: all deps run test unit integration bench golden soak vmlinux clean install
 
 all: $(BUILD)/hostmond $(BUILD)/hostmonctl $(BUILD)/hostmon-consume
 
@@ -147,9 +147,29 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(HELPER_BINS)
 	$(Q)tests/run-all $(BUILD)
 
+# Ten minutes of load with Kafka attached (SOAK_SECONDS, SOAK_WARMUP, SOAK_CPU_PERCENT).
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all $(HELPER_BINS)
+	$(Q)tests/bench/soak.sh $(BUILD)
+
 bench: deps
 	$(Q)$(MAKE) --no-print-directory -C . bench-build
 	$(Q)tests/bench/run $(BUILD)
+
+# The binaries, the systemd unit (its paths rewritten for PREFIX) and, if
+# none is there yet, a config file. DESTDIR for packaging.
+PREFIX ?= /usr/local
+install: all
+	install -D -m 0755 $(BUILD)/hostmond $(DESTDIR)$(PREFIX)/sbin/hostmond
+	install -D -m 0755 $(BUILD)/hostmonctl $(DESTDIR)$(PREFIX)/bin/hostmonctl
+	install -D -m 0755 $(BUILD)/hostmon-consume $(DESTDIR)$(PREFIX)/bin/hostmon-consume
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/hostmon/README.md
+	install -D -m 0644 proto/hostmon.proto $(DESTDIR)$(PREFIX)/share/hostmon/hostmon.proto
+	install -d -m 0755 $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/hostmon
+	sed 's|/usr/local/|$(PREFIX)/|g' packaging/hostmond.service \
+		>$(DESTDIR)/etc/systemd/system/hostmond.service
+	test -e $(DESTDIR)/etc/hostmon/hostmond.ini || \
+		install -m 0644 packaging/hostmond.ini $(DESTDIR)/etc/hostmon/hostmond.ini
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h

@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/stat.h>
 #include <ini.h>
 #include "config.h"
 #include "names.h"
@@ -73,6 +75,8 @@ static const struct config_key config_keys[] = {
 	{ "agent", "host_id", NULL, NULL, CONFIG_STR, FIELD(host_id), .def = "" },
 	{ "agent", "ringbuf_size", NULL, NULL, CONFIG_UINT, FIELD(ringbuf_bytes),
 	  .min = 4096, .max = 1073741824, .pow2 = true, .def = "262144" },
+	{ "agent", "max_cpu_percent", "max-cpu-percent", "PERCENT", CONFIG_UINT,
+	  FIELD(max_cpu_percent), .min = 1, .max = 100, .def = "2" },
 	{ "kafka", "brokers", "kafka-brokers", "LIST", CONFIG_STR, FIELD(kafka_brokers),
 	  .def = "" },
 	{ "kafka", "topic", "kafka-topic", "NAME", CONFIG_STR, FIELD(kafka_topic),
@@ -422,6 +426,31 @@ void config_diff(const struct config *a, const struct config *b,
 		if (!same)
 			fn(ctx, k->section, k->key);
 	}
+	kafka_conf_diff(&a->kafka, &b->kafka, fn, ctx);
+}
+
+/* Every [kafka] key that is not in config_keys goes to librdkafka (kafka_conf.c). */
+static bool config_is_kafka_prop(const struct config_ctx *c)
+{
+	return !strcmp(c->section, "kafka") && !config_find(c->section, c->key);
+}
+
+/* The value is quoted only when it is what is wrong: never a secret written
+ * inline, never a name librdkafka does not know. -ENOENT for an unknown name. */
+static int config_set_kafka(struct config *cfg, const struct config_ctx *c)
+{
+	struct config_ctx q = *c;
+	char why[512];
+	int ret;
+
+	ret = kafka_conf_set(&cfg->kafka, c->key, c->value, c->file ? c->line : 0, why,
+			     sizeof(why));
+	if (!ret)
+		return 0;
+	if (ret != -EINVAL)
+		q.value = NULL;
+	config_bad(&q, "%s", why);
+	return ret == -ENOENT ? -ENOENT : -EINVAL;
 }
 
 static int config_set_ctx(struct config *cfg, const struct config_ctx *c)
@@ -429,6 +458,8 @@ static int config_set_ctx(struct config *cfg, const struct config_ctx *c)
 	const struct config_key *k;
 	int ret;
 
+	if (config_is_kafka_prop(c))
+		return config_set_kafka(cfg, c);
 	ret = config_lookup(c, &k);
 	return ret ? ret : config_apply(cfg, k, c);
 }
@@ -529,6 +560,10 @@ static int config_ini_handler(void *user, const char *section, const char *name,
 	c.section = section;
 	c.key = name;
 	c.value = value;
+	if (config_is_kafka_prop(&c)) {
+		st->ret = config_set_kafka(st->cfg, &c) ? -EINVAL : 0;
+		return !st->ret;
+	}
 	if (config_lookup(&c, &k)) {
 		st->ret = -EINVAL;
 		return 0;
@@ -563,6 +598,32 @@ static int config_ini_result(struct config_file *st, int ret)
 	return 0;
 }
 
+/*
+ * The config says what runs as root and where records go: a file anyone but
+ * root (or the user running hostmond) could have written is refused.
+ */
+static int config_file_trusted(FILE *f, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st)) {
+		snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(err, errlen, "%s: owned by uid %u, not by root: refused (chown root)", path,
+			 (unsigned int)st.st_uid);
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen, "%s: writable by %s (mode %04o): refused (chmod go-w)", path,
+			 st.st_mode & S_IWOTH ? "others" : "its group",
+			 (unsigned int)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
 int config_load_file(struct config *cfg, const char *path, char *err, size_t errlen)
 {
 	static const struct config_ini_knobs knobs = {
@@ -582,6 +643,11 @@ int config_load_file(struct config *cfg, const char *path, char *err, size_t err
 	if (!st->f) {
 		ret = -errno;
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-ret));
+		goto out;
+	}
+	ret = config_file_trusted(st->f, path, err, errlen);
+	if (ret) {
+		fclose(st->f);
 		goto out;
 	}
 	old = config_ini_swap(knobs);
@@ -663,6 +729,9 @@ static void config_usage(FILE *out)
 	fprintf(out, "\nKeys ([section] key in the file, section.key for --set) and defaults:\n");
 	for (k = config_keys; k < config_keys + CONFIG_NKEYS; k++)
 		fprintf(out, "  %s.%s = %s\n", k->section, k->key, k->def);
+	fprintf(out, "  kafka.PROPERTY = a librdkafka property (security.protocol, sasl.mechanism,\n"
+		"    ssl.ca.location, ...); a secret as kafka.PROPERTY_file = PATH or\n"
+		"    kafka.PROPERTY_env = VARIABLE (sasl.password_file = /etc/hostmon/kafka.pass)\n");
 	fprintf(out, "\nThe --config file is read first; flags override it in any order.\n");
 }
 
@@ -771,7 +840,8 @@ static int config_apply_pending(struct config *cfg, const struct config_pending 
 /*
  * Flags are checked first (so a typo is reported before any file is read),
  * then the --config file is read, then the value flags are applied in order:
- * flags override the file wherever --config stands. Returns 1 for --help,
+ * flags override the file wherever --config stands; last, librdkafka checks
+ * its properties together. Returns 1 for --help,
  * after printing the usage to stdout, so the caller exits 0 without starting.
  */
 int config_parse_args(struct config *cfg, int argc, char **argv, bool *check_only,
@@ -793,6 +863,8 @@ int config_parse_args(struct config *cfg, int argc, char **argv, bool *check_onl
 		ret = config_load_file(cfg, a.path, err, errlen);
 	for (int i = 0; !ret && i < a.ntodo; i++)
 		ret = config_apply_pending(cfg, &a.todo[i], err, errlen);
+	if (!ret)
+		ret = kafka_conf_check_all(&cfg->kafka, err, errlen);
 	free(a.todo);
 	return ret;
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "kafka_conf.h"
 
 #define CONFIG_STR_MAX		256
 #define CONFIG_LIST_MAX		1024
@@ -19,6 +20,7 @@ enum log_level {
 struct config {
 	/* [agent] */
 	unsigned int interval_s;		/* interval, 1..3600, default 10 */
+	unsigned int max_cpu_percent;		/* of one core, 1..100, default 2: brownout above */
 	char output[CONFIG_STR_MAX];		/* output, "jsonl:-" or "jsonl:PATH" */
 	char socket_path[CONFIG_STR_MAX];	/* socket, default /run/hostmon/hostmon.sock */
 	char metrics_listen[CONFIG_STR_MAX];	/* metrics_listen: HOST:PORT for /metrics, default off */
@@ -30,6 +32,7 @@ struct config {
 	/* [kafka] */
 	char kafka_brokers[CONFIG_STR_MAX];	/* brokers, default empty (no Kafka) */
 	char kafka_topic[CONFIG_STR_MAX];	/* topic, default hostmon.events */
+	struct kafka_conf kafka;		/* any other key: a librdkafka property */
 	/* [syscalls] */
 	bool syscalls_enabled;			/* enabled, default true */
 	char syscalls_include[CONFIG_LIST_MAX];	/* include: comma list of names, empty = all */
@@ -79,7 +82,8 @@ int config_parse_args(struct config *cfg, int argc, char **argv, bool *check_onl
 
 const char *config_log_level_name(enum log_level level);
 
-/* Calls fn with the section and name of every key whose value differs in a and b. */
+/* Calls fn with the section and name of every key whose value differs in a and b
+ * (librdkafka properties included). */
 void config_diff(const struct config *a, const struct config *b,
 		 void (*fn)(void *ctx, const char *section, const char *key), void *ctx);
 

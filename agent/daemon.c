@@ -12,25 +12,29 @@
 #include "encode.h"
 #include "evring.h"
 #include "family.h"
+#include "governor.h"
 #include "hostinfo.h"
 #include "jsonl_sink.h"
 #include "kafka_sink.h"
+#include "lifecycle.h"
 #include "spool.h"
 #include "log.h"
 #include "net.h"
 #include "pipeline.h"
+#include "privs.h"
 #include "proc.h"
 #include "snapshot.h"
 #include "statsock.h"
 #include "syscalls.h"
 #include "version.h"
 
-enum { SRC_SYSCALLS = 1, SRC_PROC, SRC_NET, SRC_TIMER, SRC_ADMIN };
+enum { SRC_SYSCALLS = 1, SRC_PROC, SRC_NET, SRC_TIMER, SRC_ADMIN, SRC_TICK };
 
 struct daemon {
 	struct config cfg;
 	int argc;			/* the command line, read again by a reload */
 	char **argv;
+	struct hostinfo hi;
 	struct jsonl_sink *jsonl;
 	struct kafka_sink *kafka;	/* NULL without [kafka] brokers */
 	struct spool *spool;		/* the Kafka sink's; NULL without it */
@@ -41,11 +45,14 @@ struct daemon {
 	struct syscalls *syscalls;
 	struct proc *proc;
 	struct net *net;
+	struct lifecycle *life;
+	struct governor *gov;		/* self-measurement and brownout */
 	struct family_status sc_status;
 	struct family_status proc_status;
 	struct family_status net_status;
 	int epfd;
 	int timerfd;
+	int tickfd;			/* every second: the governor's sample */
 	sigset_t wait_mask;		/* the mask with SIGINT and SIGTERM unblocked */
 	uint64_t window_start_wall;
 	uint64_t window_start_mono;
@@ -58,8 +65,7 @@ static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	stop_requested = sig;
 }
 
 static uint64_t clock_ns(clockid_t clock)
@@ -93,14 +99,17 @@ static void add_probes(const struct daemon *d, struct json_object *probes)
 	json_object_object_add(probes, "net", family_json(&d->net_status));
 }
 
-static void emit_status(struct daemon *d, const char *state, const char *reason)
+/* An agent_status record in the current state; from: the state left, or NULL when unchanged. */
+static void emit_status(struct daemon *d, const char *from, const char *reason)
 {
-	struct json_object *rec = pipeline__record(d->out, "agent_status");
-	struct json_object *probes = json_object_new_object();
+	struct json_object *rec, *probes;
 
-	if (!rec)
+	if (!d->out || !(rec = pipeline__record(d->out, "agent_status")))
 		return;
-	record_str(rec, "state", state);
+	probes = json_object_new_object();
+	record_str(rec, "state", agent_state_name(lifecycle__state(d->life)));
+	if (from)
+		record_str(rec, "previous_state", from);
 	record_str(rec, "reason", reason);
 	add_probes(d, probes);
 	json_object_object_add(rec, "probes", probes);
@@ -119,22 +128,56 @@ static struct json_object *config_json(const struct config *cfg)
 	return o;
 }
 
-/* Hands the stats socket a new snapshot: state, probe families, running config, windows. */
-static void publish(struct daemon *d, const char *state)
+/* Hands the stats socket a new snapshot: state and why, probe families, running config, windows. */
+static void publish(struct daemon *d)
 {
 	struct json_object *details = json_object_new_object();
 	struct json_object *probes = json_object_new_object();
 
+	if (!d->sock) {
+		json_object_put(details);
+		json_object_put(probes);
+		return;
+	}
+	record_str(details, "reason", lifecycle__cause(d->life));
+	record_u64(details, "state_since_ns", lifecycle__since_ns(d->life));
+	if (d->gov)
+		record_str(details, "shed", shed_level_name(governor__level(d->gov)));
 	add_probes(d, probes);
 	json_object_object_add(details, "probes", probes);
 	json_object_object_add(details, "config", config_json(&d->cfg));
-	snapshot_builder__health(d->snap, state, details);
+	snapshot_builder__health(d->snap, agent_state_name(lifecycle__state(d->life)), details);
 	statsock__publish(d->sock, snapshot_builder__build(d->snap));
 }
 
-static const char *run_state(const struct daemon *d)
+/* Every state change: logged by the lifecycle, announced here, and on the socket. */
+static void on_state_change(void *ctx, enum agent_state from, enum agent_state to,
+			    const char *cause)
 {
-	return degraded(d) ? "degraded" : "running";
+	struct daemon *d = ctx;
+
+	(void)to;
+	emit_status(d, agent_state_name(from), cause);
+	publish(d);
+}
+
+/* Running, or degraded naming the first probe family that failed. */
+static void settle_state(struct daemon *d)
+{
+	const struct { const char *name; const struct family_status *st; } fams[] = {
+		{ "syscalls", &d->sc_status }, { "proc", &d->proc_status }, { "net", &d->net_status },
+	};
+	char cause[320];
+
+	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
+		if (fams[i].st->state != FAMILY_FAILED)
+			continue;
+		snprintf(cause, sizeof(cause), "probe family %s failed: %s", fams[i].name,
+			 fams[i].st->error);
+		lifecycle__to(d->life, AGENT_DEGRADED, cause);
+		return;
+	}
+	lifecycle__to(d->life, AGENT_RUNNING, "probes attached");
 }
 
 /*
@@ -158,7 +201,7 @@ static void spool_window(struct daemon *d, struct spool_stats *delta)
 		return;
 	snprintf(reason, sizeof(reason), "spool full: %llu records evicted unsent (%llu in all)",
 		 (unsigned long long)delta->evicted, (unsigned long long)st.evicted);
-	emit_status(d, run_state(d), reason);
+	emit_status(d, NULL, reason);
 }
 
 static void emit_window(struct daemon *d)
@@ -177,13 +220,14 @@ static void emit_window(struct daemon *d)
 	}
 	record_u64(rec, "window_start_ns", d->window_start_wall);
 	record_u64(rec, "window_ns", now - d->window_start_mono);
-	record_str(rec, "state", degraded(d) ? "degraded" : "running");
+	record_str(rec, "state", agent_state_name(lifecycle__state(d->life)));
 	if (d->syscalls)
 		syscalls__window(d->syscalls, rec, drops);
 	if (d->proc)
 		proc__window(d->proc, rec, drops);
 	if (d->net)
 		net__window(d->net, rec, drops);
+	governor__window(d->gov, rec);
 	lost = pipeline__lost(d->out);
 	record_u64(agent, "jsonl_lost", lost - d->lost_prev);
 	d->lost_prev = lost;
@@ -222,6 +266,51 @@ static int set_timer(struct daemon *d)
 	return timerfd_settime(d->timerfd, 0, &its, NULL) ? -errno : 0;
 }
 
+/*
+ * The governor's second: a change of shed level goes to the BPF programs at
+ * once (slow_syscall events first, then conn_error; crashes never), and is
+ * logged and announced in an agent_status record.
+ */
+static void on_tick(struct daemon *d)
+{
+	uint64_t expirations;
+	enum shed_level level;
+	char why[200], reason[300];
+	int change;
+
+	if (read(d->tickfd, &expirations, sizeof(expirations)) != sizeof(expirations))
+		return;
+	change = governor__sample(d->gov, why, sizeof(why));
+	if (!change)
+		return;
+	level = governor__level(d->gov);
+	if (d->syscalls)
+		syscalls__shed(d->syscalls, level >= SHED_SLOW_SYSCALLS);
+	if (d->net)
+		net__shed(d->net, level >= SHED_CONN_ERRORS);
+	if (level == SHED_NONE)
+		snprintf(reason, sizeof(reason), "brownout over: all detail events sent again (%s)", why);
+	else
+		snprintf(reason, sizeof(reason), "brownout: %s %s events shed, counts kept (%s)",
+			 change > 0 ? "overloaded," : "calmer, only", shed_level_name(level), why);
+	if (change > 0)
+		log_warn("hostmond", "%s", reason);
+	else
+		log_info("hostmond", "%s", reason);
+	emit_status(d, NULL, reason);
+	publish(d);
+}
+
+static int start_tick(struct daemon *d)
+{
+	struct itimerspec its = { .it_interval = { .tv_sec = 1 }, .it_value = { .tv_sec = 1 } };
+
+	d->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->tickfd < 0 || timerfd_settime(d->tickfd, 0, &its, NULL))
+		return -errno;
+	return epoll_add(d->epfd, d->tickfd, SRC_TICK);
+}
+
 static int start_timer(struct daemon *d)
 {
 	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -256,6 +345,29 @@ static void open_families(struct daemon *d)
 	}
 }
 
+/* Brownout at max_cpu_percent or a ring buffer half full; calm means under half of both for 10 s. */
+static int open_governor(struct daemon *d)
+{
+	const struct brownout_cfg bc = {
+		.cpu_budget_pct = d->cfg.max_cpu_percent, .fill_high = 0.5, .fill_low = 0.1,
+		.hold_s = 3, .recover_s = 10,
+	};
+	int ret = 0;
+
+	d->gov = governor__new(&bc);
+	if (!d->gov)
+		return -ENOMEM;
+	if (d->syscalls)
+		ret = governor__watch(d->gov, syscalls__events_fd(d->syscalls));
+	if (!ret && d->proc)
+		ret = governor__watch(d->gov, proc__events_fd(d->proc));
+	if (!ret && d->net)
+		ret = governor__watch(d->gov, net__events_fd(d->net));
+	if (ret)
+		log_error("hostmond", "cannot watch the ring buffers' fill: %s", strerror(-ret));
+	return ret;
+}
+
 /* Segments of 1/16 of the spool, at most 16 MiB: eviction frees little at a time. */
 static uint64_t spool_segment_bytes(const struct config *cfg)
 {
@@ -269,7 +381,7 @@ static uint64_t spool_segment_bytes(const struct config *cfg)
  * (records spooled by an earlier run are sent first); its envelopes carry a
  * fresh instance id.
  */
-static int open_kafka(struct daemon *d, const struct hostinfo *hi)
+static int open_kafka(struct daemon *d)
 {
 	struct envelope_ids ids = { .agent_version = HOSTMON_VERSION };
 	char instance[37], err[512];
@@ -289,8 +401,8 @@ static int open_kafka(struct daemon *d, const struct hostinfo *hi)
 		log_error("kafka", "cannot open the spool in %s: %s: records not delivered will be "
 			  "lost (counted)", d->cfg.spool_dir, strerror(errno));
 	/* Corrupt records found at open are counted in the first window. */
-	d->kafka = kafka_sink__new(d->cfg.kafka_brokers, d->cfg.kafka_topic, hi->host_id, &ids,
-				   d->spool, err, sizeof(err));
+	d->kafka = kafka_sink__new(d->cfg.kafka_brokers, d->cfg.kafka_topic, d->hi.host_id, &ids,
+				   d->spool, &d->cfg.kafka, err, sizeof(err));
 	if (!d->kafka) {
 		ret = -errno;
 		log_error("kafka", "producer for %s: %s", d->cfg.kafka_brokers, err);
@@ -304,11 +416,10 @@ static int open_kafka(struct daemon *d, const struct hostinfo *hi)
 
 static int open_outputs(struct daemon *d)
 {
-	struct hostinfo hi;
 	char err[256];
 	int ret;
 
-	ret = hostinfo_read(&hi, d->cfg.host_id, err, sizeof(err));
+	ret = hostinfo_read(&d->hi, d->cfg.host_id, err, sizeof(err));
 	if (ret) {
 		log_error("hostmond", "host identity: %s", err);
 		return ret;
@@ -319,17 +430,39 @@ static int open_outputs(struct daemon *d)
 		log_error("jsonl", "cannot open output %s: %s", d->cfg.output, strerror(-ret));
 		return ret;
 	}
-	d->out = pipeline__new(&hi);
+	d->out = pipeline__new(&d->hi);
 	d->events = evring__new(EVRING_CAPACITY);
 	d->snap = snapshot_builder__new();
 	if (!d->out || !d->events || !d->snap)
 		return -ENOMEM;
 	pipeline__set_jsonl(d->out, d->jsonl);
 	pipeline__set_events(d->out, d->events);
-	return open_kafka(d, &hi);
+	return 0;
 }
 
-/* Serving starts before the probes load, so "starting" can be seen. */
+/*
+ * What the agent needs after attach is open already: ring buffers and maps
+ * (their descriptors), the output, the spool directory (root's own, by owner
+ * permissions). Every capability goes, none is kept (README, "Privileges").
+ */
+static int drop_privileges(void)
+{
+	char err[256];
+	bool bounds;
+	int ret;
+
+	ret = privs_drop(&bounds, err, sizeof(err));
+	if (ret) {
+		log_error("hostmond", "cannot drop privileges, not running with more than needed: %s",
+			  err);
+		return ret;
+	}
+	log_info("hostmond", "privileges dropped: no capabilities left, no_new_privs set%s",
+		 bounds ? "" : " (bounding set left as the service manager set it: no CAP_SETPCAP)");
+	return 0;
+}
+
+/* The HTTP server's threads start here: after privileges are dropped. */
 static int open_socket(struct daemon *d)
 {
 	char err[256];
@@ -342,7 +475,7 @@ static int open_socket(struct daemon *d)
 		log_error("statsock", "%s", err);
 		return ret;
 	}
-	publish(d, "starting");
+	publish(d);
 	return 0;
 }
 
@@ -363,6 +496,8 @@ static int add_sources(struct daemon *d)
 		ret = epoll_add(d->epfd, statsock__admin_fd(d->sock), SRC_ADMIN);
 	if (!ret)
 		ret = start_timer(d);
+	if (!ret)
+		ret = start_tick(d);
 	return ret;
 }
 
@@ -394,13 +529,14 @@ struct daemon *daemon__new(const struct config *cfg, int argc, char **argv)
 	d->cfg = *cfg;
 	d->argc = argc;
 	d->argv = argv;
-	d->epfd = d->timerfd = -1;
+	d->epfd = d->timerfd = d->tickfd = -1;
+	d->life = lifecycle__new(on_state_change, d);
+	if (!d->life)
+		goto fail;
 	/* Before the slow part (loading probes), so a stop request then is kept, not lost. */
 	ret = install_signals(&d->wait_mask);
 	if (!ret)
 		ret = open_outputs(d);
-	if (!ret)
-		ret = open_socket(d);
 	if (ret)
 		goto fail;
 	open_families(d);
@@ -410,6 +546,17 @@ struct daemon *daemon__new(const struct config *cfg, int argc, char **argv)
 		ret = -ENOTSUP;
 		goto fail;
 	}
+	ret = open_governor(d);
+	if (ret)
+		goto fail;
+	/* No thread exists yet: librdkafka's and the HTTP server's inherit nothing. */
+	ret = drop_privileges();
+	if (!ret)
+		ret = open_kafka(d);
+	if (!ret)
+		ret = open_socket(d);
+	if (ret)
+		goto fail;
 	ret = add_sources(d);
 	if (ret) {
 		log_error("hostmond", "event loop setup failed: %s", strerror(-ret));
@@ -417,6 +564,12 @@ struct daemon *daemon__new(const struct config *cfg, int argc, char **argv)
 	}
 	return d;
 fail:
+	if (d && d->life) {
+		char cause[160];
+
+		snprintf(cause, sizeof(cause), "start failed: %s", strerror(-ret));
+		lifecycle__to(d->life, AGENT_STOPPED, cause);
+	}
 	daemon__free(d);
 	errno = -ret;
 	return NULL;
@@ -432,6 +585,8 @@ void daemon__free(struct daemon *d)
 	net__free(d->net);
 	if (d->timerfd >= 0)
 		close(d->timerfd);
+	if (d->tickfd >= 0)
+		close(d->tickfd);
 	if (d->epfd >= 0)
 		close(d->epfd);
 	statsock__free(d->sock);
@@ -443,6 +598,8 @@ void daemon__free(struct daemon *d)
 	pipeline__free(d->out);
 	evring__free(d->events);
 	jsonl_sink__free(d->jsonl);
+	lifecycle__free(d->life);
+	governor__free(d->gov);
 	free(d);
 }
 
@@ -466,7 +623,8 @@ static void on_timer(struct daemon *d)
 		return;
 	drain(d);
 	emit_window(d);
-	publish(d, run_state(d));
+	settle_state(d);
+	publish(d);
 }
 
 /* An admin request from the stats socket, applied here where the state lives. */
@@ -486,16 +644,16 @@ static void on_admin(struct daemon *d)
 		log_error("hostmond", "cannot change the window timer: %s", strerror(errno));
 	statsock__admin_answer(d->sock, status, encode_line(body));
 	json_object_put(body);
-	publish(d, run_state(d));
+	publish(d);
 }
 
 int daemon__run(struct daemon *d)
 {
 	struct epoll_event evs[8];
+	char cause[160] = "event loop error";
 	int n, ret = 0;
 
-	publish(d, run_state(d));
-	emit_status(d, run_state(d), "probes attached");
+	settle_state(d);
 	log_info("hostmond", "running (%s), window %us, output %s",
 		 degraded(d) ? "degraded" : "all probes attached", d->cfg.interval_s, d->cfg.output);
 	while (!stop_requested) {
@@ -503,6 +661,7 @@ int daemon__run(struct daemon *d)
 		if (n < 0 && errno != EINTR) {
 			ret = -errno;
 			log_error("hostmond", "epoll_wait failed: %s", strerror(-ret));
+			snprintf(cause, sizeof(cause), "event loop error: epoll_wait: %s", strerror(-ret));
 			break;
 		}
 		for (int i = 0; i < n; i++) {
@@ -510,15 +669,20 @@ int daemon__run(struct daemon *d)
 				on_timer(d);
 			else if (evs[i].data.u32 == SRC_ADMIN)
 				on_admin(d);
+			else if (evs[i].data.u32 == SRC_TICK)
+				on_tick(d);
 		}
 		if (n > 0)
 			drain(d);
 		pipeline__flush(d->out);
 	}
+	if (stop_requested)
+		snprintf(cause, sizeof(cause), "signal %s",
+			 stop_requested == SIGINT ? "SIGINT" : "SIGTERM");
 	log_info("hostmond", "stopping: draining events and closing the last window");
-	publish(d, "draining");
+	lifecycle__to(d->life, AGENT_DRAINING, cause);
 	drain(d);
 	emit_window(d);
-	emit_status(d, "stopped", stop_requested ? "signal" : "event loop error");
+	lifecycle__to(d->life, AGENT_STOPPED, cause);
 	return ret;
 }

@@ -241,6 +241,7 @@ static int agent_status(struct arena *a, struct json_object *r, Hostmon__V1__Env
 	if (!m)
 		return -ENOMEM;
 	m->state = JENUM(r, "state", state_names);
+	m->previous_state = JENUM(r, "previous_state", state_names);
 	m->reason = jstr(r, "reason");
 	if (json_object_is_type(probes, json_type_object) && json_object_object_length(probes)) {
 		m->probes = arena_alloc(a, json_object_object_length(probes) * sizeof(*m->probes));
@@ -381,6 +382,19 @@ static void window_drops(struct arena *a, struct json_object *drops, Hostmon__V1
 	m->n_drops = i;
 }
 
+static Hostmon__V1__AgentSelf *agent_self(struct arena *a, struct json_object *o)
+{
+	Hostmon__V1__AgentSelf *m;
+
+	if (!o || !(m = arena_msg(a, &hostmon__v1__agent_self__descriptor)))
+		return NULL;
+	m->cpu_percent = json_object_get_double(jget(o, "cpu_percent"));
+	m->rss_kb = ju64(o, "rss_kb");
+	m->ring_fill_max = json_object_get_double(jget(o, "ring_fill_max"));
+	m->shed_level = jstr(o, "shed_level");
+	return m;
+}
+
 static int metrics(struct arena *a, struct json_object *r, Hostmon__V1__Envelope *env)
 {
 	Hostmon__V1__MetricsWindow *m = arena_msg(a, &hostmon__v1__metrics_window__descriptor);
@@ -408,6 +422,7 @@ static int metrics(struct arena *a, struct json_object *r, Hostmon__V1__Envelope
 				   &hostmon__v1__metrics_window__exits_nonzero_entry__descriptor,
 				   &m->n_exits_nonzero);
 	window_drops(a, jget(r, "drops"), m);
+	m->self = agent_self(a, jget(r, "self"));
 	m->n_bucket_le_ns = SYSCALLS_LE_COUNT;
 	m->bucket_le_ns = (uint64_t *)syscalls_le_ns;
 	env->event_case = HOSTMON__V1__ENVELOPE__EVENT_METRICS;

@@ -242,6 +242,33 @@ static void render_drops(struct prom *p, struct json_object *totals)
 	}
 }
 
+/* The latest window's own figures of the agent ("self"). */
+static void render_self(struct prom *p, struct json_object *self)
+{
+	struct json_object *v;
+
+	if (!self)
+		return;
+	if (json_object_object_get_ex(self, "cpu_percent", &v)) {
+		prom_family(p, "hostmon_agent_cpu_percent", "gauge",
+			    "The agent's CPU over the latest window, percent of one core.");
+		prom_number(p, "hostmon_agent_cpu_percent", json_object_get_string(v), NULL);
+	}
+	prom_family(p, "hostmon_agent_resident_memory_bytes", "gauge",
+		    "The agent's resident memory at the end of the latest window.");
+	prom_u64(p, "hostmon_agent_resident_memory_bytes", get_u64(self, "rss_kb") * 1024, NULL);
+	if (json_object_object_get_ex(self, "ring_fill_max", &v)) {
+		prom_family(p, "hostmon_ring_buffer_fill_max_ratio", "gauge",
+			    "Fullest events ring buffer seen in the latest window (0..1).");
+		prom_number(p, "hostmon_ring_buffer_fill_max_ratio", json_object_get_string(v), NULL);
+	}
+	if (json_object_object_get_ex(self, "shed_level", &v)) {
+		prom_family(p, "hostmon_agent_shedding", "gauge",
+			    "1 for the detail events the brownout sheds now (none, slow_syscall, ...).");
+		prom_u64(p, "hostmon_agent_shedding", 1, "events", json_object_get_string(v), NULL);
+	}
+}
+
 static void render_agent(struct prom *p, struct json_object *totals,
 			 struct json_object *window, const char *state)
 {
@@ -260,6 +287,7 @@ static void render_agent(struct prom *p, struct json_object *totals,
 	prom_family(p, "hostmon_window_duration_seconds", "gauge",
 		    "Length of the latest metrics window.");
 	prom_sec(p, "hostmon_window_duration_seconds", get_u64(window, "window_ns"), NULL);
+	render_self(p, child(window, "self"));
 }
 
 char *exposition_render(struct json_object *totals, struct json_object *window,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <librdkafka/rdkafka.h>
+#include "kafka_conf.h"
 #include "kafka_sink.h"
 #include "log.h"
 #include "spool.h"
@@ -101,8 +102,8 @@ static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, 
  * is bounded so a broker that is away costs at most 64 MiB before records
  * are counted lost. With a spool, records never time out (0: no limit).
  */
-static rd_kafka_conf_t *producer_conf(struct kafka_sink *ks, const char *brokers, char *err,
-				      size_t errlen)
+static rd_kafka_conf_t *producer_conf(struct kafka_sink *ks, const char *brokers,
+				      const struct kafka_conf *kc, char *err, size_t errlen)
 {
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 
@@ -115,7 +116,8 @@ static rd_kafka_conf_t *producer_conf(struct kafka_sink *ks, const char *brokers
 	    conf_set(conf, "linger.ms", "50", err, errlen) ||
 	    conf_set(conf, "queue.buffering.max.kbytes", "65536", err, errlen) ||
 	    conf_set(conf, "client.id", "hostmond", err, errlen) ||
-	    (ks->spool && conf_set(conf, "message.timeout.ms", "0", err, errlen))) {
+	    (ks->spool && conf_set(conf, "message.timeout.ms", "0", err, errlen)) ||
+	    kafka_conf_apply(kc, conf, err, errlen)) {
 		rd_kafka_conf_destroy(conf);
 		return NULL;
 	}
@@ -173,7 +175,7 @@ static void replay_one(void *ctx, const uint8_t *payload, uint32_t len,
 
 struct kafka_sink *kafka_sink__new(const char *brokers, const char *topic, const char *key,
 				   const struct envelope_ids *ids, struct spool *spool,
-				   char *err, size_t errlen)
+				   const struct kafka_conf *kc, char *err, size_t errlen)
 {
 	struct kafka_sink *ks = calloc(1, sizeof(*ks));
 	rd_kafka_conf_t *conf;
@@ -185,7 +187,7 @@ struct kafka_sink *kafka_sink__new(const char *brokers, const char *topic, const
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	conf = producer_conf(ks, brokers, err, errlen);
+	conf = producer_conf(ks, brokers, kc, err, errlen);
 	if (!conf)
 		goto fail;
 	/* rd_kafka_new owns conf from here on, on success only. */

@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include "envelope.h"
 
+struct kafka_conf;
 struct kafka_sink;
 struct spool;
 
@@ -19,10 +20,13 @@ struct spool;
  * appended to it before it is produced and leaves it on its positive
  * delivery report; records wait for the broker without a time limit, and the
  * records the spool held at open are produced first, before any new one.
+ *
+ * kc: the librdkafka properties of [kafka] (SASL, TLS, ...), applied after
+ * hostmond's own so that client.id and compression.codec can be changed.
  */
 struct kafka_sink *kafka_sink__new(const char *brokers, const char *topic, const char *key,
 				   const struct envelope_ids *ids, struct spool *spool,
-				   char *err, size_t errlen);
+				   const struct kafka_conf *kc, char *err, size_t errlen);
 /*
  * Waits up to timeout_ms for the queued records. Without a spool the ones
  * left are counted lost; with one they stay in it for the next start.

@@ -1,4 +1,5 @@
 /* Log lines: "<time> <level> <component>: message" on stderr, one write per line. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,48 @@
 #include "log.h"
 
 enum log_level log_current_level = LOG_LEVEL_INFO;
+
+/* Appended only: an entry is written before the count that publishes it, so
+ * threads logging meanwhile read whole strings without a lock. */
+static char *log_secrets[LOG_SECRETS_MAX];
+static unsigned int log_nsecrets;
+
+int log_add_secret(const char *secret)
+{
+	unsigned int n = __atomic_load_n(&log_nsecrets, __ATOMIC_ACQUIRE);
+
+	for (unsigned int i = 0; i < n; i++)
+		if (!strcmp(log_secrets[i], secret))
+			return 0;
+	if (n == LOG_SECRETS_MAX)
+		return -ENOSPC;
+	log_secrets[n] = strdup(secret);
+	if (!log_secrets[n])
+		return -ENOMEM;
+	__atomic_store_n(&log_nsecrets, n + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void log_mask(char *s, const char *secret)
+{
+	size_t len = strlen(secret);
+	char *p = s;
+
+	if (!len)
+		return;
+	while ((p = strstr(p, secret)) != NULL) {
+		memset(p, '*', len);
+		p += len;
+	}
+}
+
+static void log_mask_secrets(char *msg)
+{
+	unsigned int n = __atomic_load_n(&log_nsecrets, __ATOMIC_ACQUIRE);
+
+	for (unsigned int i = 0; i < n; i++)
+		log_mask(msg, log_secrets[i]);
+}
 
 void log_set_level(enum log_level level)
 {
@@ -36,6 +79,7 @@ static void log_vwrite(enum log_level level, const char *component, const char *
 	/* libbpf's messages carry their own newline. */
 	while (len > 0 && msg[len - 1] == '\n')
 		msg[--len] = 0;
+	log_mask_secrets(msg);
 	fprintf(stderr, "%s%s\n", head, msg);
 	free(msg);
 }

@@ -4,6 +4,8 @@
 
 #include "config.h"
 
+#define LOG_SECRETS_MAX	16
+
 /* Written by the event loop, read by every thread: only through __atomic builtins. */
 extern enum log_level log_current_level;
 
@@ -15,6 +17,15 @@ static inline enum log_level log_level_now(void)
 void log_set_level(enum log_level level);
 /* Routes libbpf's messages into the logger (its debug output only at debug level). */
 void log_route_libbpf(void);
+/*
+ * From now on every log line (librdkafka's and libbpf's included) has each
+ * occurrence of secret masked: the secrets handed to libraries that log are
+ * registered here, from one thread at a time (start-up). 0, -ENOSPC past
+ * LOG_SECRETS_MAX, -ENOMEM.
+ */
+int log_add_secret(const char *secret);
+/* Overwrites every occurrence of secret in s with '*', in place. */
+void log_mask(char *s, const char *secret);
 void log_write(enum log_level level, const char *component, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

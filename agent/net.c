@@ -63,6 +63,7 @@ static const char *const drop_names[NET_DROP_MAX] = {
 	[NET_DROP_SUPPRESSED] = "suppressed",
 	[NET_DROP_SOCK_MAP] = "sock_map",
 	[NET_DROP_EP_MAP] = "endpoint_map",
+	[NET_DROP_SHED] = "shed",
 };
 
 static const char *protocol_name(unsigned int protocol)
@@ -182,6 +183,16 @@ void net__free(struct net *nt)
 int net__epoll_fd(const struct net *nt)
 {
 	return ring_buffer__epoll_fd(nt->rb);
+}
+
+int net__events_fd(const struct net *nt)
+{
+	return bpf_map__fd(nt->skel->maps.events);
+}
+
+void net__shed(struct net *nt, bool on)
+{
+	__atomic_store_n(&nt->skel->bss->shed, on, __ATOMIC_RELAXED);
 }
 
 int net__poll(struct net *nt)

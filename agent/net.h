@@ -14,6 +14,9 @@ struct net *net__open(const struct config *cfg, struct pipeline *out,
 		      struct family_status *status);
 void net__free(struct net *nt);
 int net__epoll_fd(const struct net *nt);
+int net__events_fd(const struct net *nt);
+/* Brownout: on, conn_error events are counted as shed instead of sent. */
+void net__shed(struct net *nt, bool on);
 int net__poll(struct net *nt);
 /*
  * Adds "connections" (the window's top endpoints by attempts, the rest summed

@@ -210,6 +210,11 @@ int proc__epoll_fd(const struct proc *pr)
 	return ring_buffer__epoll_fd(pr->rb);
 }
 
+int proc__events_fd(const struct proc *pr)
+{
+	return bpf_map__fd(pr->skel->maps.events);
+}
+
 int proc__poll(struct proc *pr)
 {
 	return ring_buffer__consume(pr->rb);

@@ -129,6 +129,17 @@ void prom_u64(struct prom *p, const char *name, uint64_t value, ...)
 	prom_value(p, num);
 }
 
+void prom_number(struct prom *p, const char *name, const char *number, ...)
+{
+	va_list ap;
+
+	prom_puts(p, name);
+	va_start(ap, number);
+	prom_labels(p, ap);
+	va_end(ap);
+	prom_value(p, number);
+}
+
 void prom_sec(struct prom *p, const char *name, uint64_t ns, ...)
 {
 	char num[32];

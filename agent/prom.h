@@ -26,6 +26,9 @@ void prom_family(struct prom *p, const char *name, const char *type, const char 
  */
 void prom_u64(struct prom *p, const char *name, uint64_t value, ...)
 	__attribute__((sentinel));
+/* A value already written as a number (a JSON number's text, "1.25"). */
+void prom_number(struct prom *p, const char *name, const char *number, ...)
+	__attribute__((sentinel));
 /* A duration or time in nanoseconds, written exactly as seconds ("0.000012"). */
 void prom_sec(struct prom *p, const char *name, uint64_t ns, ...)
 	__attribute__((sentinel));

@@ -39,6 +39,7 @@ static const char *const drop_names[SC_DROP_MAX] = {
 	[SC_DROP_SLOW_EVENT] = "slow_syscall",
 	[SC_DROP_ERRNO_MAP] = "errno_map",
 	[SC_DROP_TASK_STORAGE] = "task_storage",
+	[SC_DROP_SHED] = "shed",
 };
 
 const uint64_t syscalls_le_ns[SYSCALLS_LE_COUNT] = {
@@ -153,6 +154,16 @@ void syscalls__free(struct syscalls *sc)
 int syscalls__epoll_fd(const struct syscalls *sc)
 {
 	return ring_buffer__epoll_fd(sc->rb);
+}
+
+int syscalls__events_fd(const struct syscalls *sc)
+{
+	return bpf_map__fd(sc->skel->maps.events);
+}
+
+void syscalls__shed(struct syscalls *sc, bool on)
+{
+	__atomic_store_n(&sc->skel->bss->shed, on, __ATOMIC_RELAXED);
 }
 
 int syscalls__poll(struct syscalls *sc)

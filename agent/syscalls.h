@@ -26,6 +26,10 @@ struct syscalls *syscalls__open(const struct config *cfg, struct pipeline *out,
 void syscalls__free(struct syscalls *sc);
 /* Ring buffer fd for epoll, and draining it into slow_syscall records. */
 int syscalls__epoll_fd(const struct syscalls *sc);
+/* The events ring buffer map, for ring_watch. */
+int syscalls__events_fd(const struct syscalls *sc);
+/* Brownout: on, slow_syscall events are counted as shed instead of sent. */
+void syscalls__shed(struct syscalls *sc, bool on);
 int syscalls__poll(struct syscalls *sc);
 /*
  * Closes the window: adds the "syscalls" array (the window's own counts,

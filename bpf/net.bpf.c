@@ -30,6 +30,8 @@
 
 /* Set by hostmond between open and load; 0 means no limit. */
 const volatile __u32 events_per_sec = 1000;
+/* Set by hostmond under overload: conn_error events are shed (counted), counts kept. */
+__u32 shed = 0;
 
 /* Socket (kernel address) -> owner, from connect or accept until tcp_destroy_sock; LRU bounds UDP's. */
 struct {
@@ -210,6 +212,10 @@ static __always_inline void report(struct net_event *e, const struct net_sock *o
 	}
 	count(e, in, NET_STAT_FAILURES + e->kind);
 	e->ts_ns = bpf_ktime_get_ns();
+	if (shed) {
+		count_drop(NET_DROP_SHED);
+		return;
+	}
 	if (!within_rate(e->ts_ns)) {
 		count_drop(NET_DROP_SUPPRESSED);
 		return;

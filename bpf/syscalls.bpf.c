@@ -17,6 +17,8 @@ const volatile bool slow_events = true;
 
 /* Window epoch, advanced by hostmond at each window end (selects the max slot). */
 __u64 epoch = 0;
+/* Set by hostmond under overload: slow_syscall events are shed (counted), counts kept. */
+__u32 shed = 0;
 
 struct sc_start {
 	__u64 ts;
@@ -147,7 +149,11 @@ int BPF_PROG(sc_exit, struct pt_regs *regs, long ret)
 		st->errors++;
 		count_errno(nr, ret);
 	}
-	if (slow_events && lat >= slow_threshold_ns && !in_set(blocking, nr))
+	if (!slow_events || lat < slow_threshold_ns || in_set(blocking, nr))
+		return 0;
+	if (shed)
+		count_drop(SC_DROP_SHED);
+	else
 		emit_slow(now, lat, nr, ret);
 	return 0;
 }

@@ -317,6 +317,26 @@ server_start() {
 	fail "server $* not ready within 5 s"
 }
 
+# spool_records DIR: prints how many records the spool segments in DIR hold,
+# after checking their format: "HMS1", u32 LE length, u32 LE CRC32, payload.
+spool_records() {
+	local seg size off len magic records=0
+	for seg in "$1"/*.seg; do
+		[[ -f $seg ]] || continue
+		size=$(stat -c %s "$seg")
+		off=0
+		while ((off + 12 <= size)); do
+			magic=$(dd if="$seg" bs=1 skip=$off count=4 status=none)
+			expect_eq "magic at offset $off of $seg" HMS1 "$magic"
+			len=$(od -An -tu4 -j $((off + 4)) -N4 "$seg" | tr -d ' ')
+			off=$((off + 12 + len))
+			records=$((records + 1))
+		done
+		expect_eq "end of the last record in $seg" "$size" "$off"
+	done
+	echo "$records"
+}
+
 cgroup_remove() {
 	local dir=$1 pid i
 	for ((i = 0; i < 50; i++)); do

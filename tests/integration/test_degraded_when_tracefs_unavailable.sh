@@ -19,10 +19,17 @@ exec "\$@"
 EOF_WRAP
 chmod +x "$T/no-tracefs"
 AGENT_WRAP=(unshare -m "$T/no-tracefs")
+printf '[agent]\ninterval = 1\nhost_id = hostmon-test\n' | write_config
 
 agent_start syscalls proc
 status=$(q -c 'first(.[] | select(.type == "agent_status"))')
 expect_field "$status" .state degraded
+expect_field "$status" .previous_state starting
+[[ $(field "$status" .reason) == "probe family net failed: "*tracefs* ]] ||
+	fail "expected reason 'probe family net failed: ...tracefs...', got: $status"
+health=$(api /health)
+expect_field "$health" .state degraded
+expect_eq "/health reason" "$(field "$status" .reason)" "$(field "$health" .reason)"
 expect_field "$status" .probes.net.state failed
 [[ $(field "$status" .probes.net.error) == *tracefs* ]] ||
 	fail "net failure reason does not mention tracefs: $status"
@@ -31,9 +38,13 @@ expect_field "$status" .probes.net.state failed
 pid=$!
 track "$pid"
 wait_child "$pid" 10
+nap 1.5
 agent_stop
 
 expect_cmp "getppid calls while degraded" "$(sum_calls getppid)" -ge 5000
 expect_field "$(one_event process_crash ".pid == $pid")" .signal 11
-expect_eq "state of the metrics windows" degraded \
-	"$(q -r '[.[] | select(.type == "metrics") | .state] | unique | join(",")')"
+# The last window closes while the agent drains.
+expect_eq "state of the metrics windows but the last" degraded \
+	"$(q -r '[.[] | select(.type == "metrics") | .state][:-1] | unique | join(",")')"
+expect_eq "state of the last metrics window" draining \
+	"$(q -r '[.[] | select(.type == "metrics") | .state][-1]')"

@@ -31,19 +31,5 @@ expect_eq "windows with drops.agent.kafka_lost 0" \
 expect_eq "windows with drops.agent.spool_evicted 0" \
 	"$(count_events metrics)" "$(count_events metrics '.drops.agent.spool_evicted == 0')"
 
-# Segment format: "HMS1", u32 LE length, u32 LE CRC32, payload; count records.
-records=0
-for seg in "$SPOOL"/*.seg; do
-	[[ -f $seg ]] || continue
-	size=$(stat -c %s "$seg")
-	off=0
-	while ((off + 12 <= size)); do
-		magic=$(dd if="$seg" bs=1 skip=$off count=4 status=none)
-		expect_eq "magic at offset $off of $seg" HMS1 "$magic"
-		len=$(od -An -tu4 -j $((off + 4)) -N4 "$seg" | tr -d ' ')
-		off=$((off + 12 + len))
-		records=$((records + 1))
-	done
-	expect_eq "end of the last record in $seg" "$size" "$off"
-done
+records=$(spool_records "$SPOOL")
 expect_eq "records in the spool" "$n" "$records"

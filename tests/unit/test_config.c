@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 #include "config.h"
 #include "names.h"
@@ -20,6 +21,7 @@ static char err[512];
 static int group_setup(void **state)
 {
 	(void)state;
+	umask(022);	/* write_ini's files are 0644 whatever the caller's umask */
 	return mkdtemp(tmpdir) ? 0 : -1;
 }
 
@@ -658,6 +660,42 @@ static void test_file_missing_is_enoent_naming_path(void **state)
 	assert_contains(err, missing);
 }
 
+/* A valid file with the given mode: refused with -EPERM naming the path, the mode and who. */
+static void expect_mode_refused(mode_t mode, const char *who, const char *mode_text)
+{
+	struct config cfg;
+	int ret;
+
+	config_defaults(&cfg);
+	assert_int_equal(chmod(write_ini("[agent]\ninterval = 7\n"), mode), 0);
+	ret = config_load_file(&cfg, path, err, sizeof(err));
+	remove_ini();
+	if (ret != -EPERM)
+		fail_msg("mode %04o: expected -EPERM, got %d (message \"%s\")", mode, ret, err);
+	assert_contains(err, path);
+	assert_contains(err, who);
+	assert_contains(err, mode_text);
+	assert_int_equal(cfg.interval_s, 10);	/* nothing of the file applied */
+}
+
+static void test_file_writable_by_group_or_others_is_refused(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	expect_mode_refused(0664, "its group", "0664");
+	expect_mode_refused(0666, "others", "0666");
+	expect_mode_refused(0602, "others", "0602");
+	/* Read-only for others, and owner-only, are fine. */
+	config_defaults(&cfg);
+	assert_int_equal(chmod(write_ini("[agent]\ninterval = 7\n"), 0644), 0);
+	assert_int_equal(config_load_file(&cfg, path, err, sizeof(err)), 0);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(config_load_file(&cfg, path, err, sizeof(err)), 0);
+	remove_ini();
+	assert_int_equal(cfg.interval_s, 7);
+}
+
 static void test_file_that_is_a_directory_is_eisdir_naming_path(void **state)
 {
 	struct config cfg;
@@ -719,6 +757,7 @@ int main(void)
 		cmocka_unit_test(test_file_empty_required_string),
 		cmocka_unit_test(test_file_missing_is_enoent_naming_path),
 		cmocka_unit_test(test_file_that_is_a_directory_is_eisdir_naming_path),
+		cmocka_unit_test(test_file_writable_by_group_or_others_is_refused),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -172,7 +172,8 @@ static void oom_kill_memory_figures(void **state)
 static void agent_status_probes(void **state)
 {
 	Hostmon__V1__Envelope *env = round_trip("{\"type\":\"agent_status\"," HEADER
-		",\"state\":\"degraded\",\"reason\":\"probes attached\",\"probes\":{"
+		",\"state\":\"degraded\",\"previous_state\":\"starting\","
+		"\"reason\":\"probes attached\",\"probes\":{"
 		"\"syscalls\":{\"state\":\"attached\"},\"net\":{\"state\":\"failed\","
 		"\"error\":\"attach failed: No such file or directory\"}}}");
 	Hostmon__V1__AgentStatus *m;
@@ -181,6 +182,7 @@ static void agent_status_probes(void **state)
 	assert_int_equal(env->event_case, HOSTMON__V1__ENVELOPE__EVENT_AGENT_STATUS);
 	m = env->agent_status;
 	assert_int_equal(m->state, HOSTMON__V1__AGENT_STATE__AGENT_STATE_DEGRADED);
+	assert_int_equal(m->previous_state, HOSTMON__V1__AGENT_STATE__AGENT_STATE_STARTING);
 	assert_string_equal(m->reason, "probes attached");
 	assert_int_equal(m->n_probes, 2);
 	assert_string_equal(m->probes[0]->key, "syscalls");
@@ -206,7 +208,9 @@ static void metrics_window_every_part(void **state)
 		"\"other\":{\"endpoints\":5,\"attempts\":7},\"total\":{\"attempts\":107}},"
 		"\"crashes\":{\"total\":1,\"by_signal\":{\"SIGKILL\":1}},\"oom_kills\":0,"
 		"\"exits_nonzero\":{\"bash\":1},"
-		"\"drops\":{\"syscalls\":{\"slow_syscall\":3,\"errno_map\":0},\"agent\":{\"jsonl_lost\":0}}}");
+		"\"drops\":{\"syscalls\":{\"slow_syscall\":3,\"errno_map\":0},\"agent\":{\"jsonl_lost\":0}},"
+		"\"self\":{\"cpu_percent\":1.25,\"rss_kb\":13508,\"ring_fill_max\":0.0539,"
+		"\"shed_level\":\"slow_syscall\"}}");
 	Hostmon__V1__MetricsWindow *m;
 	Hostmon__V1__SyscallWindow *sc;
 	Hostmon__V1__Endpoint *ep;
@@ -256,6 +260,11 @@ static void metrics_window_every_part(void **state)
 	assert_string_equal(m->drops[0]->value->reasons[0]->key, "slow_syscall");
 	assert_int_equal(m->drops[0]->value->reasons[0]->value, 3);
 	assert_string_equal(m->drops[1]->key, "agent");
+	assert_non_null(m->self);
+	assert_true(m->self->cpu_percent == 1.25);
+	assert_int_equal(m->self->rss_kb, 13508);
+	assert_true(m->self->ring_fill_max == 0.0539);
+	assert_string_equal(m->self->shed_level, "slow_syscall");
 	hostmon__v1__envelope__free_unpacked(env, NULL);
 }
 

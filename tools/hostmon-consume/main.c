@@ -19,6 +19,8 @@ struct opts {
 	int to_end;     /* stop once every partition is read to its end */
 	int check;
 	int quiet;
+	char **props;   /* -X NAME=VALUE arguments, nprops of them */
+	int nprops;
 };
 
 struct consume {
@@ -53,6 +55,8 @@ static void usage(FILE *out)
 		"                         first/last seq, count, gaps, duplicates on stderr;\n"
 		"                         exit 1 on any gap, duplicate or undecodable record\n"
 		"  -q, --quiet            no JSON lines\n"
+		"  -X NAME=VALUE          a librdkafka property (security.protocol, sasl.*, ssl.*),\n"
+		"                         repeatable\n"
 		"Exit: 0 ok, 1 --check found a problem, 2 usage or Kafka error.\n");
 }
 
@@ -85,7 +89,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	o->topic = "hostmon.events";
-	while ((c = getopt_long(argc, argv, "b:t:eqh", longopts, NULL)) != -1) {
+	o->props = calloc(argc > 0 ? argc : 1, sizeof(*o->props));
+	if (!o->props)
+		return -ENOMEM;
+	while ((c = getopt_long(argc, argv, "b:t:eqhX:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': o->brokers = optarg; break;
 		case 't': o->topic = optarg; break;
@@ -93,6 +100,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'e': o->to_end = 1; break;
 		case 'c': o->check = 1; break;
 		case 'q': o->quiet = 1; break;
+		case 'X': o->props[o->nprops++] = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'T':
 			if (parse_seconds(optarg, &o->timeout_s)) {
@@ -152,8 +160,30 @@ static int assign_all(rd_kafka_t *rk, struct consume *cs)
 	return 0;
 }
 
-static rd_kafka_t *consumer_new(const char *brokers)
+/* -X NAME=VALUE, after the defaults so that they may override them. */
+static int set_props(rd_kafka_conf_t *conf, const struct opts *o, char *err, size_t errlen)
 {
+	char *eq;
+	int ret;
+
+	for (int i = 0; i < o->nprops; i++) {
+		eq = strchr(o->props[i], '=');
+		if (!eq) {
+			snprintf(err, errlen, "-X %s: expected NAME=VALUE", o->props[i]);
+			return -EINVAL;
+		}
+		*eq = '\0';
+		ret = rd_kafka_conf_set(conf, o->props[i], eq + 1, err, errlen);
+		*eq = '=';
+		if (ret != RD_KAFKA_CONF_OK)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static rd_kafka_t *consumer_new(const struct opts *o)
+{
+	const char *brokers = o->brokers;
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char err[512];
 	rd_kafka_t *rk;
@@ -162,7 +192,8 @@ static rd_kafka_t *consumer_new(const char *brokers)
 	    rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof(err)) ||
 	    rd_kafka_conf_set(conf, "group.id", "hostmon-consume", err, sizeof(err)) ||
 	    rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err)) ||
-	    rd_kafka_conf_set(conf, "client.id", "hostmon-consume", err, sizeof(err))) {
+	    rd_kafka_conf_set(conf, "client.id", "hostmon-consume", err, sizeof(err)) ||
+	    set_props(conf, o, err, sizeof(err))) {
 		fprintf(stderr, "hostmon-consume: %s\n", err);
 		rd_kafka_conf_destroy(conf);
 		return NULL;
@@ -289,13 +320,14 @@ int main(int argc, char **argv)
 	int rc = 2;
 
 	if (parse_args(argc, argv, &cs.o)) {
+		free(cs.o.props);
 		usage(stderr);
 		return 2;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	cs.sc = seqcheck__new();
-	rk = cs.sc ? consumer_new(cs.o.brokers) : NULL;
+	rk = cs.sc ? consumer_new(&cs.o) : NULL;
 	if (!rk || assign_all(rk, &cs) || consume_loop(rk, &cs))
 		goto out;
 	fflush(stdout);
@@ -307,5 +339,6 @@ out:
 	}
 	seqcheck__free(cs.sc);
 	free(cs.eof_seen);
+	free(cs.o.props);
 	return rc;
 }

@@ -21,5 +21,11 @@ struct json_object *ctl_fetch(const struct ctl *c, const char *method, const cha
 
 /* `top`: the live table; returns the exit status. */
 int ctl_top(const struct ctl *c, int argc, char **argv);
+/*
+ * `selftest`: makes a slow read, a refused connect and a crashing child, and
+ * checks that the agent reported each; one PASS/FAIL line per stage, exit
+ * status 1 on any failure.
+ */
+int ctl_selftest(const struct ctl *c, int argc, char **argv);
 
 #endif /* HOSTMONCTL_CTL_H */

@@ -23,6 +23,8 @@ static void usage(FILE *f)
 		"  metrics                     Prometheus text\n"
 		"  events [--since SEQ] [--limit N] [--follow]   recent detail events\n"
 		"  top [--once] [--refresh MS] live table; q quits\n"
+		"  selftest                    make a slow syscall, a refused connect and a\n"
+		"                              crash; check the agent saw each (exit 1 if not)\n"
 		"  log-level LEVEL             set error|warn|info|debug (root)\n"
 		"  reload                      re-read the configuration file (root)\n"
 		"--json prints the agent's JSON bodies as they come. Default socket %s.\n",
@@ -107,7 +109,7 @@ static void print_probes(struct json_object *health)
 
 static int cmd_health(const struct ctl *c)
 {
-	struct json_object *h, *cfg;
+	struct json_object *h, *cfg, *v;
 
 	if (c->json)
 		return print_raw(c, "GET", "/health");
@@ -115,6 +117,11 @@ static int cmd_health(const struct ctl *c)
 	if (!h)
 		return 1;
 	ctl_table_status(stdout, h, NULL);
+	if (json_object_object_get_ex(h, "reason", &v))
+		printf("reason     %s\n", json_object_get_string(v));
+	if (json_object_object_get_ex(h, "shed", &v) && strcmp(json_object_get_string(v), "none"))
+		printf("shedding   %s events (brownout: over the CPU budget or a ring buffer "
+		       "half full)\n", json_object_get_string(v));
 	print_probes(h);
 	if (json_object_object_get_ex(h, "config", &cfg))
 		printf("config     %s\n", json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PLAIN |
@@ -250,6 +257,8 @@ static int run(const struct ctl *c, int argc, char **argv)
 		return cmd_events(c, argc, argv);
 	if (!strcmp(cmd, "top"))
 		return ctl_top(c, argc, argv);
+	if (!strcmp(cmd, "selftest"))
+		return ctl_selftest(c, argc, argv);
 	if (!strcmp(cmd, "log-level") || !strcmp(cmd, "reload"))
 		return cmd_admin(c, cmd, argc, argv);
 	fprintf(stderr, "hostmonctl: unknown command '%s' (see --help)\n", cmd);

@@ -1,0 +1,117 @@
+/* Unit tests of agent/brownout.c: when detail events are shed, by priority, and when they come back. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+#include "brownout.h"
+
+static const struct brownout_cfg cfg = {
+	.cpu_budget_pct = 2, .fill_high = 0.5, .fill_low = 0.1, .hold_s = 3, .recover_s = 10,
+};
+static char why[200];
+
+static int step(struct brownout *b, double cpu, double fill)
+{
+	return brownout_step(b, cpu, fill, why, sizeof(why));
+}
+
+static void test_within_budget_sheds_nothing(void **state)
+{
+	struct brownout b;
+
+	(void)state;
+	brownout_init(&b, &cfg);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(step(&b, 1.99, 0.49), 0);
+	assert_int_equal(b.level, SHED_NONE);
+}
+
+static void test_cpu_over_budget_sheds_slow_syscalls_at_once_then_conn_errors_after_hold(void **state)
+{
+	struct brownout b;
+
+	(void)state;
+	brownout_init(&b, &cfg);
+	assert_int_equal(step(&b, 2.5, 0), 1);
+	assert_int_equal(b.level, SHED_SLOW_SYSCALLS);
+	assert_non_null(strstr(why, "cpu 2.5% of one core (budget 2.0%)"));
+	/* Still over: the next level only after hold_s seconds at this one. */
+	assert_int_equal(step(&b, 3, 0), 0);
+	assert_int_equal(step(&b, 3, 0), 0);
+	assert_int_equal(step(&b, 3, 0), 1);
+	assert_int_equal(b.level, SHED_CONN_ERRORS);
+	/* The last level: crashes and OOM kills are never shed. */
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(step(&b, 50, 1), 0);
+	assert_int_equal(b.level, SHED_LEVEL_MAX);
+	assert_string_equal(shed_level_name(b.level), "slow_syscall,conn_error");
+}
+
+static void test_ring_buffer_fill_alone_is_overload(void **state)
+{
+	struct brownout b;
+
+	(void)state;
+	brownout_init(&b, &cfg);
+	assert_int_equal(step(&b, 0.1, 0.51), 1);
+	assert_non_null(strstr(why, "fullest ring buffer 51%"));
+}
+
+static void test_recovery_needs_recover_s_calm_seconds_in_a_row(void **state)
+{
+	struct brownout b;
+
+	(void)state;
+	brownout_init(&b, &cfg);
+	step(&b, 5, 0);
+	for (int i = 0; i < 9; i++)
+		assert_int_equal(step(&b, 0.5, 0.05), 0);
+	/* Between calm and overload (over half the budget): the count starts again. */
+	assert_int_equal(step(&b, 1.5, 0.05), 0);
+	for (int i = 0; i < 9; i++)
+		assert_int_equal(step(&b, 0.5, 0.05), 0);
+	/* A ring buffer not quite drained is not calm either. */
+	assert_int_equal(step(&b, 0.5, 0.2), 0);
+	for (int i = 0; i < 9; i++)
+		assert_int_equal(step(&b, 0.5, 0.05), 0);
+	assert_int_equal(b.level, SHED_SLOW_SYSCALLS);
+	assert_int_equal(step(&b, 0.5, 0.05), -1);
+	assert_int_equal(b.level, SHED_NONE);
+}
+
+static void test_recovery_steps_down_one_level_at_a_time(void **state)
+{
+	struct brownout b;
+
+	(void)state;
+	brownout_init(&b, &cfg);
+	step(&b, 5, 0);
+	for (int i = 0; i < 3; i++)
+		step(&b, 5, 0);
+	assert_int_equal(b.level, SHED_CONN_ERRORS);
+	for (int i = 0; i < 9; i++)
+		step(&b, 0, 0);
+	assert_int_equal(step(&b, 0, 0), -1);
+	assert_int_equal(b.level, SHED_SLOW_SYSCALLS);
+	for (int i = 0; i < 9; i++)
+		assert_int_equal(step(&b, 0, 0), 0);
+	assert_int_equal(step(&b, 0, 0), -1);
+	assert_int_equal(b.level, SHED_NONE);
+	/* Overload again: straight back to shedding slow syscalls. */
+	assert_int_equal(step(&b, 0, 0.9), 1);
+	assert_int_equal(b.level, SHED_SLOW_SYSCALLS);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_within_budget_sheds_nothing),
+		cmocka_unit_test(test_cpu_over_budget_sheds_slow_syscalls_at_once_then_conn_errors_after_hold),
+		cmocka_unit_test(test_ring_buffer_fill_alone_is_overload),
+		cmocka_unit_test(test_recovery_needs_recover_s_calm_seconds_in_a_row),
+		cmocka_unit_test(test_recovery_steps_down_one_level_at_a_time),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
