@@ -12,10 +12,10 @@
 # topic's high watermark reaches the seq of the burst's last record (one
 # partition, offset = seq - 1: the agent's first record is the topic's first
 # message). The rate counts every record acknowledged in that time: the
-# burst's, other processes' getpgid calls and windows. Burst events the ring
-# buffer dropped (N minus those in the JSON lines once a window has drained
-# the ring after the burst; drops.syscalls.slow_syscall counts them) are
-# reported and not counted. kcat round: kcat -P of as many messages of the
+# burst's, other processes' getpgid calls and windows. Burst events dropped
+# (N minus those in the JSON lines once a window has drained the ring after
+# the burst: a full ring buffer or the brownout's shedding, each counted in
+# the window's drops.syscalls) are reported and not counted. kcat round: kcat -P of as many messages of the
 # same size, from start to exit (it exits once every message is
 # acknowledged); its topic is created beforehand, as the agent's is by its
 # first record.
@@ -60,13 +60,15 @@ high_watermark() {	# TOPIC: the end offset of partition 0
 	kcat -Q -b "$brokers" -t "$1:0:-1" 2>/dev/null | awk '{print $NF}'
 }
 
-# agent_start TOPIC: hostmond with a ring buffer that holds the whole burst.
+# agent_start TOPIC: hostmond with a ring buffer that holds the whole burst
+# and the highest CPU budget (a burst takes a core: the brownout would shed).
 agent_start() {
 	cat >"$tmp/hostmon.ini" <<-EOF
 		[agent]
 		interval = 1
 		host_id = hostmon-bench
 		ringbuf_size = ${RINGBUF_SIZE:-67108864}
+		max_cpu_percent = 100
 		[syscalls]
 		include = getpgid
 		slow_threshold_us = 0

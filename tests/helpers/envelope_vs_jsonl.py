@@ -21,8 +21,12 @@ explicitly below, nothing else is:
     JSON null is "" in conn_error.error (errno 0) and process_crash.exe
     (unknown); JSON leaves out slow_syscall.error (ret >= 0),
     conn_error.duration_ns (connect false), process_crash.sender_pid/
-    sender_comm (no sender), agent_status probes' error (not failed) and a
-    syscall's errnos (no error): the envelope has the zero value;
+    sender_comm (no sender), agent_status.previous_state (no transition) and
+    probes' error (not failed) and a syscall's errnos (no error): the
+    envelope has the zero value (AGENT_STATE_UNSPECIFIED for the state);
+  - metrics.self: JSON prints cpu_percent with 2 decimals and ring_fill_max
+    with 4 (agent/governor.c), the envelope carries the full double: it is
+    rounded the same way before the comparison;
   - metrics: bucket_le_ns is only in the envelope (the same bounds in every
     window, one fewer than each syscall's buckets); an endpoint's counters sit
     in "stats" (JSON flattens them); JSON other.endpoints is other_endpoints;
@@ -34,6 +38,7 @@ import sys
 
 ENUMS = {
     "state": "AGENT_STATE_",
+    "previous_state": "AGENT_STATE_",
     "protocol": "PROTOCOL_",
     "family": "ADDRESS_FAMILY_",
     "kind": "CONN_ERROR_KIND_",
@@ -99,6 +104,9 @@ def oom_kill(ev):
 
 def agent_status(ev):
     enum(ev, "state")
+    drop_if(ev, "previous_state", "AGENT_STATE_UNSPECIFIED")
+    if "previous_state" in ev:
+        enum(ev, "previous_state")
     for st in ev.get("probes", {}).values():
         drop_if(st, "error", "")
 
@@ -122,6 +130,9 @@ def metrics(ev, bounds):
         if len(sc["buckets"]) != len(le) + 1:
             raise Mismatch(f"{sc['syscall']}: {len(sc['buckets'])} buckets for {len(le)} bounds")
     connections(ev["connections"])
+    for key, decimals in (("cpu_percent", 2), ("ring_fill_max", 4)):
+        if key in ev.get("self", {}):
+            ev["self"][key] = float(f"{ev['self'][key]:.{decimals}f}")
     ev["drops"] = {fam: d["reasons"] for fam, d in ev["drops"].items()}
 
 
