@@ -83,10 +83,7 @@ agent_start() {
 		--kafka-brokers "$brokers" --kafka-topic "$1" 2>"$tmp/hostmond.log" &
 	agent=$!
 	local i
-	# Steady state: its first record acknowledged and two windows closed. A
-	# burst started right after the first acknowledgement ran 3 to 10 times
-	# slower in this script (the event loop asleep most of that time);
-	# the first seconds after a start are not what this measures.
+	# Steady state: its first record acknowledged and two windows closed.
 	for ((i = 0; i < 300; i++)); do
 		[[ $(high_watermark "$1") -ge 1 ]] 2>/dev/null &&
 			(($(grep -c '^{"type":"metrics"' "$tmp/out.jsonl") >= 2)) && return 0
@@ -102,21 +99,40 @@ agent_stop() {
 	agent=
 }
 
-# follow PID T_NS: reads the JSON lines as they are written (one pass, no
-# rescans that would take CPU from the agent) until all N of the burst's events
-# are there, or a window emitted after T_NS (the burst's end: each window first
-# drains the ring buffer) says the rest were dropped; prints "SEQ_OF_THE_LAST COUNT".
+# follow PID T_NS: reads the JSON lines as they are written (one pass, polled
+# every 10 ms; tail -f | awk here saw the file's end seconds late when the
+# burst came right after the start) until
+# all N of the burst's events are there, or a window emitted after T_NS (the
+# burst's end: each window first drains the ring buffer) says the rest were
+# dropped; prints "SEQ_OF_THE_LAST COUNT".
 follow() {
-	timeout 300 tail --pid="$agent" -s 0.01 -n +1 -f "$tmp/out.jsonl" |
-		awk -v pid="$1" -v t="$2" -v n="$n" '
-		/^\{"type":"slow_syscall"/ && index($0, "\"pid\":" pid ",") {
-			c++
-			match($0, /"seq":[0-9]+/)
-			last = substr($0, RSTART + 6, RLENGTH - 6)
-		}
-		/^\{"type":"metrics"/ && match($0, /"ts_ns":[0-9]+/) &&
-			substr($0, RSTART + 8, RLENGTH - 8) + 0 > t + 0 { print last, c; exit }
-		c == n { print last, c; exit }'
+	timeout 300 python3 - "$tmp/out.jsonl" "$1" "$2" "$n" <<-'EOF'
+		import sys, time
+		path, pid, t_end, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+		mine = b'"pid":%d,' % pid
+		count, last, rest = 0, None, b""
+
+		def field(line, key):
+		    return int(line.split(b'"%s":' % key, 1)[1].split(b",", 1)[0])
+
+		with open(path, "rb") as f:
+		    while True:
+		        chunk = f.read()
+		        if not chunk:
+		            time.sleep(0.01)
+		            continue
+		        lines = (rest + chunk).split(b"\n")
+		        rest = lines.pop()
+		        for line in lines:
+		            if line.startswith(b'{"type":"slow_syscall"') and mine in line:
+		                count, last = count + 1, field(line, b"seq")
+		            elif line.startswith(b'{"type":"metrics"') and field(line, b"ts_ns") > t_end:
+		                print(last, count)
+		                sys.exit(0)
+		            if count == n:
+		                print(last, count)
+		                sys.exit(0)
+	EOF
 }
 
 # agent_round I: one burst; "records/s burst_events/s cpu_ms_per_10k dropped
