@@ -4,14 +4,28 @@
 .DEFAULT_GOAL := all
 
 ARCH       := x86
-BUILD      := build
 CC         ?= cc
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
+# SANITIZE=1: the agent, tools and unit tests under AddressSanitizer and
+# UndefinedBehaviorSanitizer in a build dir of their own; any report is fatal.
+# clang: gcc's UBSan runtime ignores log_path, and tests/run-all collects every
+# report from files.
+ifeq ($(SANITIZE),1)
+BUILD      := build-asan
+CC         := $(CLANG)
+SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+BUILD      := build
+SAN_CFLAGS :=
+endif
 
 PKGS       := libbpf libelf zlib inih json-c libmicrohttpd libprotobuf-c rdkafka libcap-ng
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Werror
+# The project's C, compiled and linked; the test helpers take CFLAGS alone (a
+# crasher or a memory hog must behave as it does outside the sanitizers).
+CCFLAGS     = $(CFLAGS) $(SAN_CFLAGS)
 CPPFLAGS   += -I$(BUILD) -I. -Iagent -D_GNU_SOURCE
 LDLIBS     += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
@@ -48,6 +62,13 @@ HELPER_BINS:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 
 all: $(BUILD)/hostmond $(BUILD)/hostmonctl $(BUILD)/hostmon-consume
 
+ifeq ($(SANITIZE),1)
+# A note for the tests (tests/integration/lib.sh: memory_checked).
+all: $(BUILD)/sanitizers
+$(BUILD)/sanitizers: | $(BUILD)
+	$(Q)echo "$(SAN_CFLAGS)" >$@
+endif
+
 # Installs the Debian packages the build and the tests need, only when missing.
 deps:
 	$(Q)tools/install-deps
@@ -75,27 +96,27 @@ $(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: proto/%.proto | $(BUILD)/proto
 
 $(BUILD)/proto/%.pb-c.o: $(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
 # Generated headers first (order-only: the -MMD files name the ones each object uses).
 $(BUILD)/agent/%.o: agent/%.c $(SKELS) $(BUILD)/syscall_table.h | $(PROTO_HDRS) $(BUILD)/agent
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
 $(BUILD)/hostmond: $(AGENT_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CCFLAGS) $^ $(LDLIBS) -o $@
 
 CTL_SRCS   := $(wildcard tools/hostmonctl/*.c)
 CTL_OBJS   := $(CTL_SRCS:tools/hostmonctl/%.c=$(BUILD)/ctl/%.o)
 
 $(BUILD)/ctl/%.o: tools/hostmonctl/%.c | $(BUILD)/ctl
 	$(call msg,CC,$@)
-	$(Q)$(CC) -D_GNU_SOURCE $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+	$(Q)$(CC) -D_GNU_SOURCE $(CCFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
 $(BUILD)/hostmonctl: $(CTL_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(shell pkg-config --libs libcurl json-c 2>/dev/null) -o $@
+	$(Q)$(CC) $(CCFLAGS) $^ $(shell pkg-config --libs libcurl json-c 2>/dev/null) -o $@
 
 # hostmon-consume: a Kafka consumer and envelope decoder (tools/hostmon-consume).
 CONSUME_SRCS := $(wildcard tools/hostmon-consume/*.c)
@@ -103,15 +124,18 @@ CONSUME_OBJS := $(CONSUME_SRCS:tools/hostmon-consume/%.c=$(BUILD)/consume/%.o)
 
 $(BUILD)/consume/%.o: tools/hostmon-consume/%.c | $(PROTO_HDRS) $(BUILD)/consume
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
 $(BUILD)/hostmon-consume: $(CONSUME_OBJS) $(PROTO_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CCFLAGS) $^ $(LDLIBS) -o $@
 
 # A unit test may link modules of a tool too: TEST_OBJS, set per test below.
 $(BUILD)/tests/test_consume: TEST_OBJS := $(BUILD)/consume/seqcheck.o $(BUILD)/consume/pbjson.o
 $(BUILD)/tests/test_consume: $(BUILD)/consume/seqcheck.o $(BUILD)/consume/pbjson.o
+
+# Unit tests that read files under tests/unit/data find them by absolute path.
+$(BUILD)/tests/test_kafka_stats: CPPFLAGS += -DUNIT_DATA='"$(CURDIR)/tests/unit/data"'
 
 # Golden envelopes (tests/golden): decoded by test_golden, written per release by `make golden`.
 GOLDEN     := tests/golden
@@ -121,7 +145,7 @@ $(BUILD)/tests/test_golden: $(BUILD)/consume/pbjson.o
 
 $(BUILD)/golden-gen: $(GOLDEN)/gen.c $(AGENT_LIB) $(BUILD)/consume/pbjson.o | $(PROTO_HDRS) $(BUILD)/deps
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/golden-gen.d $< \
+	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/golden-gen.d $< \
 		$(BUILD)/consume/pbjson.o $(AGENT_LIB) $(LDLIBS) -o $@
 
 # Writes this release's golden files; fails rather than replace existing ones.
@@ -130,12 +154,15 @@ golden: $(BUILD)/golden-gen
 
 $(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) | $(PROTO_HDRS) $(BUILD)/tests $(BUILD)/deps
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/$*.d $< $(TEST_OBJS) \
+	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/$*.d $< $(TEST_OBJS) \
 		$(AGENT_LIB) $(LDLIBS) -lcmocka -lm -o $@
+
+# A helper may need a library: HELPER_LIBS, set per helper below.
+$(BUILD)/helpers/kafka_admin: HELPER_LIBS := -lrdkafka
 
 $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< -lpthread -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< $(HELPER_LIBS) -lpthread -o $@
 
 run: deps all
 	$(BUILD)/hostmond --output jsonl:- $(ARGS)
@@ -143,9 +170,12 @@ run: deps all
 unit: $(UNIT_BINS)
 integration: all $(HELPER_BINS)
 
+# Every test on the plain build (and a short run of each fuzz target), then
+# the unit and integration tests again on the sanitizer build.
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(HELPER_BINS)
-	$(Q)tests/run-all $(BUILD)
+	$(Q)$(MAKE) --no-print-directory all unit integration fuzz-build
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 BUILD=$(BUILD)-asan all unit integration
+	$(Q)tests/run-all $(BUILD) $(BUILD)-asan
 
 # Ten minutes of load with Kafka attached (SOAK_SECONDS, SOAK_WARMUP, SOAK_CPU_PERCENT).
 soak: deps
@@ -175,7 +205,8 @@ vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(BUILD)-asan
 
 -include $(wildcard $(BUILD)/agent/*.d $(BUILD)/proto/*.d $(BUILD)/ctl/*.d $(BUILD)/consume/*.d $(BUILD)/deps/*.d)
 include tests/bench/bench.mk
+include tests/fuzz/fuzz.mk

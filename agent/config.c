@@ -607,8 +607,10 @@ static int config_file_trusted(FILE *f, const char *path, char *err, size_t errl
 	struct stat st;
 
 	if (fstat(fileno(f), &st)) {
-		snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
-		return -errno;
+		int ret = -errno;
+
+		snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(-ret));
+		return ret;
 	}
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
 		snprintf(err, errlen, "%s: owned by uid %u, not by root: refused (chown root)", path,
@@ -624,7 +626,8 @@ static int config_file_trusted(FILE *f, const char *path, char *err, size_t errl
 	return 0;
 }
 
-int config_load_file(struct config *cfg, const char *path, char *err, size_t errlen)
+int config_load_stream(struct config *cfg, FILE *f, const char *name, char *err,
+		       size_t errlen)
 {
 	static const struct config_ini_knobs knobs = {
 		.multiline = false, .stop_on_error = true, .use_stack = true,
@@ -635,28 +638,35 @@ int config_load_file(struct config *cfg, const char *path, char *err, size_t err
 	int ret;
 
 	st = calloc(1, sizeof(*st));
-	if (!st)
+	if (!st) {
+		snprintf(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
+	}
 	st->cfg = cfg;
-	st->ctx = (struct config_ctx){ .file = path, .err = err, .errlen = errlen };
-	st->f = fopen(path, "re");
-	if (!st->f) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-ret));
-		goto out;
-	}
-	ret = config_file_trusted(st->f, path, err, errlen);
-	if (ret) {
-		fclose(st->f);
-		goto out;
-	}
+	st->f = f;
+	st->ctx = (struct config_ctx){ .file = name, .err = err, .errlen = errlen };
 	old = config_ini_swap(knobs);
 	ret = ini_parse_stream(config_ini_read, st, config_ini_handler, st);
 	config_ini_swap(old);
 	ret = config_ini_result(st, ret);
-	fclose(st->f);
-out:
 	free(st);
+	return ret;
+}
+
+int config_load_file(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	int ret;
+
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-ret));
+		return ret;
+	}
+	ret = config_file_trusted(f, path, err, errlen);
+	if (!ret)
+		ret = config_load_stream(cfg, f, path, err, errlen);
+	fclose(f);
 	return ret;
 }
 

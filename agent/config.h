@@ -62,6 +62,14 @@ void config_defaults(struct config *cfg);
 int config_load_file(struct config *cfg, const char *path, char *err, size_t errlen);
 
 /*
+ * config_load_file's parser on an open stream, without its owner and mode
+ * checks; name stands for the file in messages. The caller keeps and closes
+ * f. Never exits: the fuzz target drives it.
+ */
+int config_load_stream(struct config *cfg, FILE *f, const char *name, char *err,
+		       size_t errlen);
+
+/*
  * Sets one key by section and name, as from the file or a flag; the same
  * validation as config_load_file. Returns 0, or -EINVAL/-ENOENT with err set.
  */

@@ -54,9 +54,11 @@ static int cmp_node(const void *a, const void *b)
 
 uint64_t counters__delta(struct counters *c, const void *key, uint64_t now)
 {
-	struct {
+	/* Room for the node's key after it; a union, as a struct with a flexible
+	 * array may not sit inside another struct in ISO C (clang refuses it). */
+	union {
 		struct counter_node node;
-		unsigned char key[COUNTERS_KEY_MAX];
+		unsigned char room[sizeof(struct counter_node) + COUNTERS_KEY_MAX];
 	} probe;
 	struct counter_node *node, **found;
 	uint64_t last;

@@ -76,6 +76,14 @@ static uint64_t clock_ns(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* Records not reaching Kafka (broker unreachable, records failing) degrade the agent as a failed probe does. */
+static bool kafka_broken(const struct daemon *d)
+{
+	const char *state = d->kafka ? kafka_sink__state(d->kafka) : "connected";
+
+	return !strcmp(state, "error") || !strcmp(state, "unreachable");
+}
+
 static bool degraded(const struct daemon *d)
 {
 	return d->sc_status.state == FAMILY_FAILED || d->proc_status.state == FAMILY_FAILED ||
@@ -146,6 +154,8 @@ static void publish(struct daemon *d)
 	add_probes(d, probes);
 	json_object_object_add(details, "probes", probes);
 	json_object_object_add(details, "config", config_json(&d->cfg));
+	if (d->kafka)
+		json_object_object_add(details, "kafka", kafka_sink__report(d->kafka));
 	snapshot_builder__health(d->snap, agent_state_name(lifecycle__state(d->life)), details);
 	statsock__publish(d->sock, snapshot_builder__build(d->snap));
 }
@@ -161,7 +171,7 @@ static void on_state_change(void *ctx, enum agent_state from, enum agent_state t
 	publish(d);
 }
 
-/* Running, or degraded naming the first probe family that failed. */
+/* Running, or degraded naming the first probe family that failed, else a broken Kafka sink. */
 static void settle_state(struct daemon *d)
 {
 	const struct { const char *name; const struct family_status *st; } fams[] = {
@@ -174,6 +184,12 @@ static void settle_state(struct daemon *d)
 			continue;
 		snprintf(cause, sizeof(cause), "probe family %s failed: %s", fams[i].name,
 			 fams[i].st->error);
+		lifecycle__to(d->life, AGENT_DEGRADED, cause);
+		return;
+	}
+	if (kafka_broken(d)) {
+		snprintf(cause, sizeof(cause), "kafka %s: %s", kafka_sink__state(d->kafka),
+			 kafka_sink__last_error(d->kafka));
 		lifecycle__to(d->life, AGENT_DEGRADED, cause);
 		return;
 	}
@@ -242,6 +258,8 @@ static void emit_window(struct daemon *d)
 	}
 	json_object_object_add(drops, "agent", agent);
 	json_object_object_add(rec, "drops", drops);
+	if (d->kafka)
+		json_object_object_add(rec, "kafka", kafka_sink__report(d->kafka));
 	d->window_start_mono = now;
 	d->window_start_wall = clock_ns(CLOCK_REALTIME);
 	snapshot_builder__window(d->snap, rec);
@@ -657,7 +675,7 @@ int daemon__run(struct daemon *d)
 	log_info("hostmond", "running (%s), window %us, output %s",
 		 degraded(d) ? "degraded" : "all probes attached", d->cfg.interval_s, d->cfg.output);
 	while (!stop_requested) {
-		n = epoll_pwait(d->epfd, evs, 8, -1, &d->wait_mask);
+		n = epoll_pwait(d->epfd, evs, 8, kafka_sink__wait_ms(d->kafka), &d->wait_mask);
 		if (n < 0 && errno != EINTR) {
 			ret = -errno;
 			log_error("hostmond", "epoll_wait failed: %s", strerror(-ret));
@@ -674,6 +692,7 @@ int daemon__run(struct daemon *d)
 		}
 		if (n > 0)
 			drain(d);
+		/* Also on a timeout: spooled records waiting for room in the Kafka queue. */
 		pipeline__flush(d->out);
 	}
 	if (stop_requested)

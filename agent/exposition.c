@@ -290,6 +290,47 @@ static void render_agent(struct prom *p, struct json_object *totals,
 	render_self(p, child(window, "self"));
 }
 
+/* Name, type, key in the metrics record's kafka object, help. */
+static const char *const kafka_metrics[][4] = {
+	{ "hostmon_kafka_delivered_total", "counter", "delivered",
+	  "Records the Kafka broker acknowledged, since the agent started." },
+	{ "hostmon_kafka_lost_total", "counter", "lost",
+	  "Records never delivered to Kafka (too large, not authorized, no spool), since the agent started." },
+	{ "hostmon_kafka_retries_total", "counter", "retries",
+	  "Produce requests librdkafka sent again, since the agent started." },
+	{ "hostmon_kafka_request_timeouts_total", "counter", "request_timeouts",
+	  "Requests to Kafka brokers that timed out, since the agent started." },
+	{ "hostmon_kafka_producers_recreated_total", "counter", "producers_recreated",
+	  "Kafka producers replaced after a fatal error, since the agent started." },
+	{ "hostmon_kafka_queue_messages", "gauge", "queue_depth",
+	  "Records in librdkafka's queue, waiting for the broker." },
+	{ "hostmon_kafka_queue_bytes", "gauge", "queue_bytes",
+	  "Bytes of the records in librdkafka's queue." },
+	{ "hostmon_kafka_spool_records", "gauge", "spool_records",
+	  "Records in the spool, not yet acknowledged by the broker." },
+	{ "hostmon_kafka_spool_bytes", "gauge", "spool_bytes",
+	  "Bytes of spool segments on disk." },
+	{ "hostmon_kafka_connected_brokers", "gauge", "connected_brokers",
+	  "Kafka brokers the producer is connected to." },
+};
+
+/* The latest window's kafka object: cumulative counters and gauges as they were then. */
+static void render_kafka(struct prom *p, struct json_object *window)
+{
+	struct json_object *k, *state;
+
+	if (!window || !json_object_object_get_ex(window, "kafka", &k))
+		return;
+	for (size_t i = 0; i < sizeof(kafka_metrics) / sizeof(kafka_metrics[0]); i++) {
+		prom_family(p, kafka_metrics[i][0], kafka_metrics[i][1], kafka_metrics[i][3]);
+		prom_u64(p, kafka_metrics[i][0], get_u64(k, kafka_metrics[i][2]), NULL);
+	}
+	prom_family(p, "hostmon_kafka_state", "gauge",
+		    "1 for the Kafka sink's state (connecting, connected, unreachable, error).");
+	if (json_object_object_get_ex(k, "state", &state))
+		prom_u64(p, "hostmon_kafka_state", 1, "state", json_object_get_string(state), NULL);
+}
+
 char *exposition_render(struct json_object *totals, struct json_object *window,
 			const char *state, size_t *len)
 {
@@ -307,5 +348,6 @@ char *exposition_render(struct json_object *totals, struct json_object *window,
 	render_connections(&p, totals);
 	render_drops(&p, totals);
 	render_agent(&p, totals, window, state);
+	render_kafka(&p, window);
 	return prom_take(&p, len);
 }

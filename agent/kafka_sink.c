@@ -1,31 +1,119 @@
-/* Kafka sink: packs records as envelopes and hands them to librdkafka; counts what the broker acknowledged and what was lost. */
+/* Kafka sink: packs records as envelopes, produces them from the spool in order, counts what the broker acknowledged and what was lost. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <librdkafka/rdkafka.h>
+#include <time.h>
 #include "kafka_conf.h"
 #include "kafka_sink.h"
+#include "kafka_stats.h"
 #include "log.h"
+#include "pipeline.h"
 #include "spool.h"
 
-struct kafka_sink {
-	rd_kafka_t *rk;
-	rd_kafka_topic_t *topic;
-	char *key;
-	struct envelope_ids ids;
-	struct spool *spool;	/* NULL: none */
-	uint64_t delivered;
-	uint64_t lost;
-	uint64_t failures_logged;
-	uint64_t spool_failures;
+/* With a spool, librdkafka's queue only has to keep batches full: the spool is the backlog. */
+#define SPOOLED_QUEUE_MAX	"10000"
+/* A produce refused for another reason than a full queue (unknown topic) is retried this late. */
+#define RETRY_NS		1000000000ULL
+/* The event loop's sleep while spooled records wait for room. */
+#define BACKLOG_WAIT_MS		100
+/* One log line per kind of failure at most this often; the rest are counted in it. */
+#define LOG_EVERY_NS		(10 * 1000000000ULL)
+
+/* A kind of failure: every one counted, the first logged at once, then one line per 10 s. */
+struct log_limit {
+	uint64_t count;
+	uint64_t unlogged;	/* since the last line */
+	uint64_t logged_ns;	/* monotonic; 0: never */
 };
 
-/* librdkafka's log lines (from its own threads) into the one logger. */
+struct kafka_sink {
+	rd_kafka_t *rk;		/* NULL between a failed recreation and the next try */
+	rd_kafka_topic_t *topic;
+	char *brokers;
+	char *topic_name;
+	char *key;
+	struct envelope_ids ids;
+	struct kafka_conf kc;	/* [kafka] properties, for every producer made */
+	struct spool *spool;	/* NULL: none */
+	struct spool_cursor cur;	/* the next spooled record to produce */
+	uint64_t in_flight;	/* spooled records librdkafka holds */
+	uint64_t retry_at_ns;	/* monotonic: no produce before */
+	bool blocked;		/* the last pump stopped with records left */
+	bool resend;		/* a retriable failure: produce again from the oldest unacked */
+	bool fatal;		/* a fatal error to handle on the loop thread */
+	bool failing;		/* the latest record outcome was a failure */
+	bool have_stats;
+	struct kafka_stats stats;	/* the current producer's */
+	struct kafka_stats before;	/* counters of the producers a fatal error replaced */
+	uint64_t delivered;
+	uint64_t lost;
+	uint64_t recreated;
+	struct log_limit lost_log;
+	struct log_limit spool_failures;
+	struct log_limit broker_errors;	/* error callbacks: connection, resolution */
+	struct log_limit topic_errors;	/* records refused or failed for a retriable reason */
+	char last_error[256];
+	uint64_t last_error_ns;	/* wall clock */
+};
+
+static uint64_t now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Counts one more; true when a line is due (then l->unlogged is how many it stands for). */
+static bool log_due(struct log_limit *l)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+
+	l->count++;
+	l->unlogged++;
+	if (l->logged_ns && now - l->logged_ns < LOG_EVERY_NS)
+		return false;
+	l->logged_ns = now;
+	return true;
+}
+
+/* Called after a due line: the next one counts from here. */
+static unsigned long long logged(struct log_limit *l)
+{
+	unsigned long long n = l->unlogged;
+
+	l->unlogged = 0;
+	return n;
+}
+
+static void note_error(struct kafka_sink *ks, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The latest error, for /health and the metrics records. */
+static void note_error(struct kafka_sink *ks, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ks->last_error, sizeof(ks->last_error), fmt, ap);
+	va_end(ap);
+	log_mask_secrets(ks->last_error);
+	ks->last_error_ns = now_ns(CLOCK_REALTIME);
+}
+
+/*
+ * librdkafka's log lines (from its own threads) into the one logger. Its
+ * connection failures (FAIL) also reach on_error, which logs them
+ * rate-limited: here they are debug, so each shows once.
+ */
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
 	(void)rk;
+	if (!strcmp(fac, "FAIL"))
+		level = 7;
 	if (level <= 3)
 		log_error("kafka", "%s: %s", fac, buf);
 	else if (level <= 5)
@@ -36,14 +124,26 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char 
 		log_debug("kafka", "%s: %s", fac, buf);
 }
 
-/* Logs the 1st, 2nd, 4th, 8th, ... loss: always counted, never a flood. */
 static void record_lost(struct kafka_sink *ks, const char *what, const char *why)
 {
+	ks->failing = true;
 	ks->lost++;
-	if (ks->lost & (ks->lost - 1))
-		return;
-	log_error("kafka", "%s to %s failed: %s (%llu records lost so far)", what,
-		  rd_kafka_topic_name(ks->topic), why, (unsigned long long)ks->lost);
+	note_error(ks, "%s to topic %s failed: %s", what, ks->topic_name, why);
+	if (log_due(&ks->lost_log))
+		log_error("kafka", "%s to topic %s failed: %s: record dropped (%llu since the last line, "
+			  "%llu records lost in all)", what, ks->topic_name, why,
+			  logged(&ks->lost_log), (unsigned long long)ks->lost);
+}
+
+/* A record kept in the spool after a failure that may pass (the topic may be created). */
+static void record_kept(struct kafka_sink *ks, const char *what, const char *why)
+{
+	ks->failing = true;
+	note_error(ks, "%s to topic %s failed: %s", what, ks->topic_name, why);
+	if (log_due(&ks->topic_errors))
+		log_error("kafka", "%s to topic %s failed: %s: kept in the spool, sent again "
+			  "later (%llu since the last line, %llu in all)", what, ks->topic_name, why,
+			  logged(&ks->topic_errors), (unsigned long long)ks->topic_errors.count);
 }
 
 /*
@@ -63,7 +163,7 @@ static struct spool_pos pos_unpack(void *opaque)
 	return (struct spool_pos){ .segment = v >> 24, .index = v & 0xffffff };
 }
 
-/* Purged at shutdown: not delivered, not lost either while it stays in the spool. */
+/* Purged at shutdown or recreation: not delivered, not lost either while it stays in the spool. */
 static bool purged(rd_kafka_resp_err_t err)
 {
 	return err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT ||
@@ -71,24 +171,96 @@ static bool purged(rd_kafka_resp_err_t err)
 }
 
 /*
- * Runs in kafka_sink__poll, on the event loop's thread. With a spool, message
- * timeouts are off: a failure here is permanent (too large, not authorized),
- * so the record leaves the spool counted lost rather than being replayed forever.
+ * Failures that sending again cannot cure: the record is too large for the
+ * broker or the client, malformed, or not authorized. Anything else (unknown
+ * topic or partition, timeouts, a fatal producer error) keeps the record.
  */
+static bool permanent(rd_kafka_resp_err_t err)
+{
+	switch (err) {
+	case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+	case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
+	case RD_KAFKA_RESP_ERR_INVALID_MSG:
+	case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+	case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+	case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_INVALID_REQUIRED_ACKS:
+	case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void spooled_delivery(struct kafka_sink *ks, const rd_kafka_message_t *msg)
+{
+	struct spool_pos pos = pos_unpack(msg->_private);
+
+	if (ks->in_flight)
+		ks->in_flight--;
+	if (purged(msg->err))
+		return;
+	if (msg->err && !permanent(msg->err)) {
+		ks->resend = true;
+		record_kept(ks, "delivery", rd_kafka_err2str(msg->err));
+		return;
+	}
+	if (msg->err) {
+		record_lost(ks, "delivery", rd_kafka_err2str(msg->err));
+	} else {
+		ks->delivered++;
+		ks->failing = false;
+	}
+	spool__ack(ks->spool, &pos);
+}
+
+/* Runs in rd_kafka_poll, on the event loop's thread. */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 {
 	struct kafka_sink *ks = opaque;
-	struct spool_pos pos = pos_unpack(msg->_private);
 
 	(void)rk;
-	if (msg->_private && purged(msg->err))
-		return;
-	if (msg->err)
+	if (msg->_private) {
+		spooled_delivery(ks, msg);
+	} else if (msg->err) {
 		record_lost(ks, "delivery", rd_kafka_err2str(msg->err));
-	else
+	} else {
 		ks->delivered++;
-	if (msg->_private)
-		spool__ack(ks->spool, &pos);
+		ks->failing = false;
+	}
+}
+
+/*
+ * Broker-level errors (refused, unresolvable, all brokers down) and fatal
+ * ones, served by rd_kafka_poll on the loop thread. The reason names the broker.
+ */
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	struct kafka_sink *ks = opaque;
+
+	(void)rk;
+	/* "1/1 brokers are down" sums up the error before it, which names the broker: kept. */
+	if (err != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || !ks->last_error[0])
+		note_error(ks, "%s: %s", rd_kafka_err2name(err), reason);
+	if (err == RD_KAFKA_RESP_ERR__FATAL) {
+		ks->fatal = true;
+		return;
+	}
+	if (log_due(&ks->broker_errors))
+		log_error("kafka", "brokers %s: %s (%llu broker errors since the last line, %llu in all)",
+			  ks->brokers, reason, logged(&ks->broker_errors),
+			  (unsigned long long)ks->broker_errors.count);
+}
+
+static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+	struct kafka_sink *ks = opaque;
+
+	(void)rk;
+	if (!kafka_stats_parse(json, len, &ks->stats))
+		ks->have_stats = true;
+	return 0;	/* librdkafka frees json */
 }
 
 static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *err,
@@ -98,79 +270,216 @@ static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, 
 }
 
 /*
- * Idempotent (which implies acks=all and in-order retries); the local queue
- * is bounded so a broker that is away costs at most 64 MiB before records
- * are counted lost. With a spool, records never time out (0: no limit).
+ * Idempotent (which implies acks=all and in-order retries). Without a spool
+ * the local queue is bounded so a broker that is away costs at most 64 MiB
+ * before records are counted lost; with one, records never time out (0: no
+ * limit) and the queue is small, the rest waiting in the spool. Statistics
+ * every second feed the metrics; a topic created after the start is seen
+ * within 10 s. The [kafka] properties come last (secrets read again).
  */
-static rd_kafka_conf_t *producer_conf(struct kafka_sink *ks, const char *brokers,
-				      const struct kafka_conf *kc, char *err, size_t errlen)
+static rd_kafka_conf_t *producer_conf(struct kafka_sink *ks, char *err, size_t errlen)
 {
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 
 	if (!conf)
 		return NULL;
-	if (conf_set(conf, "bootstrap.servers", brokers, err, errlen) ||
+	if (conf_set(conf, "bootstrap.servers", ks->brokers, err, errlen) ||
 	    conf_set(conf, "enable.idempotence", "true", err, errlen) ||
 	    conf_set(conf, "acks", "all", err, errlen) ||
 	    conf_set(conf, "compression.codec", "lz4", err, errlen) ||
 	    conf_set(conf, "linger.ms", "50", err, errlen) ||
 	    conf_set(conf, "queue.buffering.max.kbytes", "65536", err, errlen) ||
 	    conf_set(conf, "client.id", "hostmond", err, errlen) ||
+	    conf_set(conf, "statistics.interval.ms", "1000", err, errlen) ||
+	    conf_set(conf, "topic.metadata.refresh.interval.ms", "10000", err, errlen) ||
 	    (ks->spool && conf_set(conf, "message.timeout.ms", "0", err, errlen)) ||
-	    kafka_conf_apply(kc, conf, err, errlen)) {
+	    (ks->spool && conf_set(conf, "queue.buffering.max.messages", SPOOLED_QUEUE_MAX, err,
+				   errlen)) ||
+	    kafka_conf_apply(&ks->kc, conf, err, errlen)) {
 		rd_kafka_conf_destroy(conf);
 		return NULL;
 	}
 	rd_kafka_conf_set_log_cb(conf, on_log);
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	rd_kafka_conf_set_error_cb(conf, on_error);
+	rd_kafka_conf_set_stats_cb(conf, on_stats);
 	rd_kafka_conf_set_opaque(conf, ks);
 	return conf;
 }
 
-/* Logs the 1st, 2nd, 4th, ... record the spool could not take. */
+static int producer_open(struct kafka_sink *ks, char *err, size_t errlen)
+{
+	rd_kafka_conf_t *conf = producer_conf(ks, err, errlen);
+
+	if (!conf)
+		return -EINVAL;
+	/* rd_kafka_new owns conf from here on, on success only. */
+	ks->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, errlen);
+	if (!ks->rk) {
+		rd_kafka_conf_destroy(conf);
+		return -EINVAL;
+	}
+	ks->topic = rd_kafka_topic_new(ks->rk, ks->topic_name, NULL);
+	if (!ks->topic) {
+		snprintf(err, errlen, "topic %s: %s", ks->topic_name,
+			 rd_kafka_err2str(rd_kafka_last_error()));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void producer_close(struct kafka_sink *ks)
+{
+	if (ks->topic)
+		rd_kafka_topic_destroy(ks->topic);
+	if (ks->rk)
+		rd_kafka_destroy(ks->rk);
+	ks->topic = NULL;
+	ks->rk = NULL;
+}
+
+/* A record the spool could not take: counted, logged at most every 10 s. */
 static void spool_failed(struct kafka_sink *ks, int err)
 {
-	ks->spool_failures++;
-	if (ks->spool_failures & (ks->spool_failures - 1))
-		return;
-	log_error("kafka", "spooling a record failed: %s (%llu records sent unspooled so far)",
-		  strerror(-err), (unsigned long long)ks->spool_failures);
+	if (log_due(&ks->spool_failures))
+		log_error("kafka", "spooling a record failed: %s: sent unspooled (%llu spool failures "
+			  "since the last line, %llu in all)", strerror(-err), logged(&ks->spool_failures),
+			  (unsigned long long)ks->spool_failures.count);
+}
+
+/* A record outside the spool: librdkafka frees buf; a refusal is a loss. */
+static int produce_bare(struct kafka_sink *ks, uint8_t *buf, size_t len)
+{
+	rd_kafka_resp_err_t err;
+
+	if (ks->rk && !rd_kafka_produce(ks->topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_FREE, buf,
+					len, ks->key, strlen(ks->key), NULL))
+		return 0;
+	err = ks->rk ? rd_kafka_last_error() : RD_KAFKA_RESP_ERR__STATE;
+	free(buf);
+	record_lost(ks, "queueing a record", rd_kafka_err2str(err));
+	return err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? -ENOBUFS : -EIO;
 }
 
 /*
- * Hands buf to librdkafka, which frees it (RD_KAFKA_MSG_F_FREE). A record
- * the queue refuses is counted lost and, if spooled, leaves the spool: it
- * could only be sent out of order later.
+ * A spooled record to librdkafka (which frees buf). 0: taken, or given up
+ * for good (counted lost, acknowledged); -EAGAIN: refused for now (queue
+ * full: backpressure; unknown topic: retried in a second), still spooled.
  */
-static int produce(struct kafka_sink *ks, uint8_t *buf, size_t len, const struct spool_pos *pos)
+static int produce_spooled(struct kafka_sink *ks, uint8_t *buf, uint32_t len,
+			   const struct spool_pos *pos)
 {
 	rd_kafka_resp_err_t err;
 
 	if (!rd_kafka_produce(ks->topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_FREE, buf, len,
-			      ks->key, strlen(ks->key), pos ? pos_pack(pos) : NULL))
+			      ks->key, strlen(ks->key), pos_pack(pos))) {
+		ks->in_flight++;
 		return 0;
+	}
 	err = rd_kafka_last_error();
 	free(buf);
-	record_lost(ks, "queueing a record", rd_kafka_err2str(err));
-	if (pos)
+	if (permanent(err)) {
+		record_lost(ks, "queueing a record", rd_kafka_err2str(err));
 		spool__ack(ks->spool, pos);
-	return err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? -ENOBUFS : -EIO;
+		return 0;
+	}
+	if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+		ks->retry_at_ns = now_ns(CLOCK_MONOTONIC) + RETRY_NS;
+		record_kept(ks, "queueing a record", rd_kafka_err2str(err));
+	}
+	return -EAGAIN;
 }
 
-static void replay_one(void *ctx, const uint8_t *payload, uint32_t len,
-		       const struct spool_pos *pos)
+/*
+ * After a retriable failure the stream starts again at the oldest record
+ * not acknowledged, once nothing is in flight (so the order holds); records
+ * delivered meanwhile are skipped by the spool or counted once if sent twice.
+ */
+static bool may_produce(struct kafka_sink *ks)
 {
-	struct kafka_sink *ks = ctx;
-	uint8_t *buf = malloc(len ? len : 1);
+	if (!ks->spool || !ks->rk || now_ns(CLOCK_MONOTONIC) < ks->retry_at_ns)
+		return false;
+	if (!ks->resend)
+		return true;
+	if (ks->in_flight)
+		return false;
+	memset(&ks->cur, 0, sizeof(ks->cur));
+	ks->resend = false;
+	return true;
+}
 
-	if (!buf) {
-		record_lost(ks, "replaying a spooled record", strerror(ENOMEM));
-		spool__ack(ks->spool, pos);
+/* Produces spooled records from the cursor, in order, while librdkafka takes them. */
+static void pump(struct kafka_sink *ks)
+{
+	struct spool_pos pos;
+	uint8_t *buf;
+	uint32_t len;
+	int err;
+
+	/* Something waits whenever producing is held back: the loop comes back for it. */
+	if (!may_produce(ks)) {
+		ks->blocked = ks->spool != NULL;
 		return;
 	}
-	memcpy(buf, payload, len);
-	produce(ks, buf, len, pos);
-	rd_kafka_poll(ks->rk, 0);
+	while (!(err = spool__read(ks->spool, &ks->cur, &buf, &len, &pos))) {
+		if (produce_spooled(ks, buf, len, &pos)) {
+			ks->blocked = true;
+			return;
+		}
+		spool__advance(&ks->cur, len);
+	}
+	ks->blocked = false;
+	if (err != -ENOENT) {
+		ks->blocked = true;
+		ks->retry_at_ns = now_ns(CLOCK_MONOTONIC) + RETRY_NS;
+		if (log_due(&ks->spool_failures))
+			log_error("kafka", "reading the spool failed: %s: retried in a second (%llu "
+				  "spool failures since the last line)", strerror(-err),
+				  logged(&ks->spool_failures));
+	}
+}
+
+/*
+ * A fatal error (e.g. an idempotence sequence broken) ends a producer for
+ * good: what it held is purged, not acknowledged, so still in the spool, and
+ * a new producer sends it again from the oldest record not acknowledged.
+ * Records it had sent but whose report never came may be sent twice.
+ */
+static void recreate(struct kafka_sink *ks)
+{
+	char reason[256] = "", err[512];
+	rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR_NO_ERROR;
+
+	ks->fatal = false;
+	if (ks->rk) {
+		code = rd_kafka_fatal_error(ks->rk, reason, sizeof(reason));
+		log_error("kafka", "fatal producer error on %s: %s: %s: recreating the producer; "
+			  "records not delivered are sent again from the spool (duplicates possible)",
+			  ks->brokers, rd_kafka_err2name(code), reason);
+		rd_kafka_purge(ks->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+		rd_kafka_poll(ks->rk, 0);
+		/* Without a spool, what is still held is gone with the producer: counted. */
+		if (!ks->spool)
+			ks->lost += (uint64_t)rd_kafka_outq_len(ks->rk);
+		ks->before.retries += ks->stats.retries;
+		ks->before.request_timeouts += ks->stats.request_timeouts;
+		ks->before.tx_errors += ks->stats.tx_errors;
+		memset(&ks->stats, 0, sizeof(ks->stats));
+		ks->have_stats = false;
+		producer_close(ks);
+	}
+	ks->in_flight = 0;
+	ks->resend = false;
+	memset(&ks->cur, 0, sizeof(ks->cur));
+	if (producer_open(ks, err, sizeof(err))) {
+		producer_close(ks);
+		ks->fatal = true;
+		ks->retry_at_ns = now_ns(CLOCK_MONOTONIC) + RETRY_NS;
+		log_error("kafka", "recreating the producer for %s failed: %s: retried in a second",
+			  ks->brokers, err);
+		return;
+	}
+	ks->recreated++;
 }
 
 struct kafka_sink *kafka_sink__new(const char *brokers, const char *topic, const char *key,
@@ -178,33 +487,20 @@ struct kafka_sink *kafka_sink__new(const char *brokers, const char *topic, const
 				   const struct kafka_conf *kc, char *err, size_t errlen)
 {
 	struct kafka_sink *ks = calloc(1, sizeof(*ks));
-	rd_kafka_conf_t *conf;
 
-	if (ks)
+	if (ks) {
 		ks->spool = spool;
-	if (!ks || !(ks->key = strdup(key)) || !(ks->ids.instance_id = strdup(ids->instance_id)) ||
+		ks->kc = *kc;
+	}
+	if (!ks || !(ks->key = strdup(key)) || !(ks->brokers = strdup(brokers)) ||
+	    !(ks->topic_name = strdup(topic)) || !(ks->ids.instance_id = strdup(ids->instance_id)) ||
 	    !(ks->ids.agent_version = strdup(ids->agent_version))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	conf = producer_conf(ks, brokers, kc, err, errlen);
-	if (!conf)
+	if (producer_open(ks, err, errlen))
 		goto fail;
-	/* rd_kafka_new owns conf from here on, on success only. */
-	ks->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, errlen);
-	if (!ks->rk) {
-		rd_kafka_conf_destroy(conf);
-		goto fail;
-	}
-	ks->topic = rd_kafka_topic_new(ks->rk, topic, NULL);
-	if (!ks->topic) {
-		snprintf(err, errlen, "topic %s: %s", topic, rd_kafka_err2str(rd_kafka_last_error()));
-		goto fail;
-	}
-	if (spool && spool__replay(spool, replay_one, ks)) {
-		snprintf(err, errlen, "replaying the spool: out of memory");
-		goto fail;
-	}
+	pump(ks);	/* what an earlier run left in the spool goes first */
 	return ks;
 fail:
 	kafka_sink__free(ks);
@@ -212,21 +508,42 @@ fail:
 	return NULL;
 }
 
+/* With a spool: produces the backlog while waiting, until nothing is left or the time is up. */
+static void drain_spool(struct kafka_sink *ks, int timeout_ms)
+{
+	uint64_t end = now_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000ULL;
+	struct spool_stats st;
+
+	do {
+		kafka_sink__poll(ks);
+		spool__stats(ks->spool, &st);
+		if (!st.records || !ks->rk)
+			break;
+		if (ks->rk)
+			rd_kafka_poll(ks->rk, 50);
+	} while (now_ns(CLOCK_MONOTONIC) < end);
+	if (st.records)
+		log_warn("kafka", "%llu records not delivered to %s within %d ms: kept in the spool "
+			 "for the next start", (unsigned long long)st.records, ks->topic_name,
+			 timeout_ms);
+}
+
 void kafka_sink__close(struct kafka_sink *ks, int timeout_ms)
 {
 	int left;
 
-	if (!ks || !ks->rk)
+	if (!ks)
 		return;
-	rd_kafka_flush(ks->rk, timeout_ms);
-	left = rd_kafka_outq_len(ks->rk);
-	if (left > 0 && ks->spool) {
-		log_warn("kafka", "%d records not delivered to %s within %d ms: kept in the spool "
-			 "for the next start", left, rd_kafka_topic_name(ks->topic), timeout_ms);
-	} else if (left > 0) {
-		ks->lost += (uint64_t)left;
-		log_error("kafka", "%d records not delivered to %s within %d ms: lost", left,
-			  rd_kafka_topic_name(ks->topic), timeout_ms);
+	if (ks->spool) {
+		drain_spool(ks, timeout_ms);
+	} else if (ks->rk) {
+		rd_kafka_flush(ks->rk, timeout_ms);
+		left = rd_kafka_outq_len(ks->rk);
+		if (left > 0) {
+			ks->lost += (uint64_t)left;
+			log_error("kafka", "%d records not delivered to %s within %d ms: lost", left,
+				  ks->topic_name, timeout_ms);
+		}
 	}
 	log_info("kafka", "%llu records delivered, %llu lost", (unsigned long long)ks->delivered,
 		 (unsigned long long)ks->lost);
@@ -236,11 +553,10 @@ void kafka_sink__free(struct kafka_sink *ks)
 {
 	if (!ks)
 		return;
-	if (ks->topic)
-		rd_kafka_topic_destroy(ks->topic);
-	if (ks->rk)
-		rd_kafka_destroy(ks->rk);
+	producer_close(ks);
 	free(ks->key);
+	free(ks->brokers);
+	free(ks->topic_name);
 	free((char *)ks->ids.instance_id);
 	free((char *)ks->ids.agent_version);
 	free(ks);
@@ -249,7 +565,6 @@ void kafka_sink__free(struct kafka_sink *ks)
 int kafka_sink__write(struct kafka_sink *ks, struct json_object *rec)
 {
 	struct spool_pos pos;
-	bool spooled = false;
 	uint8_t *buf;
 	size_t len;
 	int err;
@@ -262,19 +577,32 @@ int kafka_sink__write(struct kafka_sink *ks, struct json_object *rec)
 	/* A record the spool cannot take still goes to Kafka, only without the safety net. */
 	if (ks->spool) {
 		err = spool__append(ks->spool, buf, len, &pos);
-		spooled = !err;
-		if (err)
-			spool_failed(ks, err);
+		if (!err) {
+			free(buf);
+			kafka_sink__poll(ks);
+			return 0;
+		}
+		spool_failed(ks, err);
 	}
-	err = produce(ks, buf, len, spooled ? &pos : NULL);
-	rd_kafka_poll(ks->rk, 0);
+	err = produce_bare(ks, buf, len);
+	kafka_sink__poll(ks);
 	return err;
 }
 
 void kafka_sink__poll(struct kafka_sink *ks)
 {
-	if (ks && ks->rk)
+	if (!ks)
+		return;
+	if (ks->rk)
 		rd_kafka_poll(ks->rk, 0);
+	if (ks->fatal && now_ns(CLOCK_MONOTONIC) >= ks->retry_at_ns)
+		recreate(ks);
+	pump(ks);
+}
+
+int kafka_sink__wait_ms(const struct kafka_sink *ks)
+{
+	return ks && (ks->blocked || ks->fatal) ? BACKLOG_WAIT_MS : -1;
 }
 
 uint64_t kafka_sink__delivered(const struct kafka_sink *ks)
@@ -285,4 +613,48 @@ uint64_t kafka_sink__delivered(const struct kafka_sink *ks)
 uint64_t kafka_sink__lost(const struct kafka_sink *ks)
 {
 	return ks ? ks->lost : 0;
+}
+
+const char *kafka_sink__state(const struct kafka_sink *ks)
+{
+	if (ks->fatal || !ks->rk || ks->failing)
+		return "error";
+	if (!ks->have_stats)
+		return "connecting";
+	return ks->stats.connected_brokers ? "connected" : "unreachable";
+}
+
+const char *kafka_sink__last_error(const struct kafka_sink *ks)
+{
+	return ks->last_error;
+}
+
+struct json_object *kafka_sink__report(const struct kafka_sink *ks)
+{
+	struct json_object *o = json_object_new_object();
+	struct spool_stats sp = { 0 };
+
+	if (!o)
+		return NULL;
+	if (ks->spool)
+		spool__stats(ks->spool, &sp);
+	record_str(o, "state", kafka_sink__state(ks));
+	record_str(o, "last_error", ks->last_error);
+	record_u64(o, "last_error_ns", ks->last_error_ns);
+	record_u64(o, "delivered", ks->delivered);
+	record_u64(o, "lost", ks->lost);
+	record_u64(o, "retries", ks->before.retries + ks->stats.retries);
+	record_u64(o, "request_timeouts", ks->before.request_timeouts + ks->stats.request_timeouts);
+	record_u64(o, "producers_recreated", ks->recreated);
+	record_u64(o, "queue_depth", ks->stats.queue_msgs);
+	record_u64(o, "queue_bytes", ks->stats.queue_bytes);
+	record_u64(o, "connected_brokers", ks->stats.connected_brokers);
+	record_u64(o, "spool_records", sp.records);
+	record_u64(o, "spool_bytes", sp.bytes);
+	return o;
+}
+
+rd_kafka_t *kafka_sink__producer(const struct kafka_sink *ks)
+{
+	return ks->rk;
 }

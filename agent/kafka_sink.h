@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <json-c/json.h>
+#include <librdkafka/rdkafka.h>
 #include "envelope.h"
 
 struct kafka_conf;
@@ -16,30 +17,59 @@ struct spool;
  * threads: an unreachable broker is not an error here. NULL with errno set
  * and err filled when librdkafka refuses the configuration.
  *
- * With a spool (owned by the caller, freed after the sink), every record is
- * appended to it before it is produced and leaves it on its positive
- * delivery report; records wait for the broker without a time limit, and the
- * records the spool held at open are produced first, before any new one.
+ * With a spool (owned by the caller, freed after the sink) the spool is the
+ * queue: every record is appended to it, produced from it in order while
+ * librdkafka's queue has room, and leaves it on its positive delivery report
+ * or on a permanent failure (counted lost). Records wait for the broker
+ * without a time limit; the records the spool held at open go first.
  *
  * kc: the librdkafka properties of [kafka] (SASL, TLS, ...), applied after
- * hostmond's own so that client.id and compression.codec can be changed.
+ * hostmond's own so that client.id and compression.codec can be changed;
+ * copied, so a producer recreated after a fatal error has them too.
  */
 struct kafka_sink *kafka_sink__new(const char *brokers, const char *topic, const char *key,
 				   const struct envelope_ids *ids, struct spool *spool,
 				   const struct kafka_conf *kc, char *err, size_t errlen);
 /*
- * Waits up to timeout_ms for the queued records. Without a spool the ones
- * left are counted lost; with one they stay in it for the next start.
+ * Waits up to timeout_ms for the queued records (with a spool, producing its
+ * backlog meanwhile). Without a spool the ones left are counted lost; with
+ * one they stay in it for the next start.
  */
 void kafka_sink__close(struct kafka_sink *ks, int timeout_ms);
 void kafka_sink__free(struct kafka_sink *ks);
-/* Packs rec and queues it; 0 or -errno (the record is counted lost). */
+/*
+ * Packs rec and spools and queues it; 0 or -errno (the record is counted
+ * lost). A full librdkafka queue is not an error with a spool.
+ */
 int kafka_sink__write(struct kafka_sink *ks, struct json_object *rec);
-/* Serves delivery reports (counts) without blocking. */
+/*
+ * Serves delivery reports, statistics and errors without blocking, recreates
+ * the producer after a fatal error, and produces spooled records the queue
+ * had no room for.
+ */
 void kafka_sink__poll(struct kafka_sink *ks);
+/*
+ * How long the event loop may sleep before the next kafka_sink__poll: -1
+ * (until something else happens) or a few ms while spooled records wait for
+ * room in the queue.
+ */
+int kafka_sink__wait_ms(const struct kafka_sink *ks);
 
 /* Cumulative: records acknowledged by the broker, and records lost (never delivered). */
 uint64_t kafka_sink__delivered(const struct kafka_sink *ks);
 uint64_t kafka_sink__lost(const struct kafka_sink *ks);
+/* connecting, connected, unreachable (no broker up) or error (records failing, fatal error). */
+const char *kafka_sink__state(const struct kafka_sink *ks);
+/* The latest error's text (naming the broker or topic), "" before any. */
+const char *kafka_sink__last_error(const struct kafka_sink *ks);
+/*
+ * A new object with the sink's figures for metrics records and /health:
+ * state, last error (text and wall-clock ns), cumulative counters (delivered,
+ * lost, retries, request timeouts, producers recreated) and gauges (queue,
+ * spool, connected brokers).
+ */
+struct json_object *kafka_sink__report(const struct kafka_sink *ks);
+/* The current producer (a new one after a fatal error), for tests. */
+rd_kafka_t *kafka_sink__producer(const struct kafka_sink *ks);
 
 #endif /* HOSTMON_KAFKA_SINK_H */

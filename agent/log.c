@@ -44,7 +44,7 @@ void log_mask(char *s, const char *secret)
 	}
 }
 
-static void log_mask_secrets(char *msg)
+void log_mask_secrets(char *msg)
 {
 	unsigned int n = __atomic_load_n(&log_nsecrets, __ATOMIC_ACQUIRE);
 

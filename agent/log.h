@@ -26,6 +26,8 @@ void log_route_libbpf(void);
 int log_add_secret(const char *secret);
 /* Overwrites every occurrence of secret in s with '*', in place. */
 void log_mask(char *s, const char *secret);
+/* Every registered secret masked in msg, in place: for text shown elsewhere (e.g. /health). */
+void log_mask_secrets(char *msg);
 void log_write(enum log_level level, const char *component, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

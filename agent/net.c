@@ -283,8 +283,11 @@ static void group_rows(struct net *nt)
 {
 	struct ep_row *row = NULL;
 
-	qsort(nt->deltas, nt->ndeltas, sizeof(*nt->deltas), cmp_delta);
 	nt->nrows = 0;
+	/* A window without endpoints may come before any array exists: qsort must not get NULL. */
+	if (!nt->ndeltas)
+		return;
+	qsort(nt->deltas, nt->ndeltas, sizeof(*nt->deltas), cmp_delta);
 	for (size_t i = 0; i < nt->ndeltas; i++) {
 		const struct ep_delta *d = &nt->deltas[i];
 

@@ -21,6 +21,8 @@ struct segment {
 	uint64_t acked;
 	uint64_t bytes;
 	bool unordered;	/* acked out of index order: acked records are not a prefix */
+	uint8_t *acked_bits;	/* bit i: record i acknowledged; grown as acks come */
+	size_t bits_len;	/* bytes */
 };
 
 struct spool {
@@ -33,6 +35,8 @@ struct spool {
 	uint64_t replay_below; /* segments found at open have smaller ids */
 	uint64_t next_id;
 	int fd;
+	int rfd;		/* the segment spool__read reads, rfd_id */
+	uint64_t rfd_id;
 	struct spool_stats st;
 };
 
@@ -173,6 +177,7 @@ static void seg_remove(struct spool *sp, size_t i)
 	sp->st.bytes -= s->bytes;
 	sp->st.records -= s->records - s->acked;
 	sp->st.segments--;
+	free(s->acked_bits);
 	memmove(s, s + 1, (sp->n - i - 1) * sizeof(*s));
 	sp->n--;
 }
@@ -259,7 +264,9 @@ static int list_segments(const char *dir, uint64_t **ids, size_t *n)
 		(*ids)[(*n)++] = id;
 	}
 	closedir(d);
-	qsort(*ids, *n, sizeof(**ids), cmp_id);
+	/* An empty directory leaves *ids NULL, which qsort must not be given. */
+	if (*n)
+		qsort(*ids, *n, sizeof(**ids), cmp_id);
 	return 0;
 }
 
@@ -275,6 +282,7 @@ struct spool *spool__open(const char *dir, uint64_t max_bytes, uint64_t segment_
 		goto fail;
 	}
 	sp->fd = -1;
+	sp->rfd = -1;
 	sp->max_bytes = max_bytes;
 	sp->segment_bytes = segment_bytes;
 	if (mkdir(dir, 0700) && errno != EEXIST) {
@@ -371,6 +379,10 @@ void spool__free(struct spool *sp)
 	for (i = 0; i < sp->n; i++)
 		if (sp->segs[i].acked && !sp->segs[i].unordered)
 			compact(sp, &sp->segs[i]);
+	for (i = 0; i < sp->n; i++)
+		free(sp->segs[i].acked_bits);
+	if (sp->rfd >= 0)
+		close(sp->rfd);
 	free(sp->segs);
 	free(sp->dir);
 	free(sp);
@@ -526,6 +538,35 @@ int spool__append(struct spool *sp, const void *payload, uint32_t len, struct sp
 	return 0;
 }
 
+/*
+ * Marks record index of s acknowledged; false if it already was. Without
+ * memory for the bit it counts anyway: a lost duplicate check, never a lost record.
+ */
+static bool mark_acked(struct segment *s, uint32_t index)
+{
+	size_t byte = index / 8, len;
+	uint8_t *grown;
+
+	if (byte >= s->bits_len) {
+		len = byte + 1 > 2 * s->bits_len ? byte + 1 : 2 * s->bits_len;
+		grown = realloc(s->acked_bits, len);
+		if (!grown)
+			return true;
+		memset(grown + s->bits_len, 0, len - s->bits_len);
+		s->acked_bits = grown;
+		s->bits_len = len;
+	}
+	if (s->acked_bits[byte] & (1u << index % 8))
+		return false;
+	s->acked_bits[byte] |= 1u << index % 8;
+	return true;
+}
+
+static bool is_acked(const struct segment *s, uint32_t index)
+{
+	return index / 8 < s->bits_len && s->acked_bits[index / 8] & (1u << index % 8);
+}
+
 void spool__ack(struct spool *sp, const struct spool_pos *pos)
 {
 	size_t i;
@@ -536,7 +577,7 @@ void spool__ack(struct spool *sp, const struct spool_pos *pos)
 		if (s->id != pos->segment)
 			continue;
 		/* An ack past the count would be a caller bug; never underflow. */
-		if (s->acked < s->records) {
+		if (s->acked < s->records && pos->index < s->records && mark_acked(s, pos->index)) {
 			s->unordered |= pos->index != s->acked;
 			s->acked++;
 			sp->st.records--;
@@ -551,4 +592,133 @@ void spool__ack(struct spool *sp, const struct spool_pos *pos)
 void spool__stats(const struct spool *sp, struct spool_stats *out)
 {
 	*out = sp->st;
+}
+
+/* The first segment with an id of at least id, or NULL. */
+static struct segment *seg_from(struct spool *sp, uint64_t id)
+{
+	for (size_t i = 0; i < sp->n; i++)
+		if (sp->segs[i].id >= id)
+			return &sp->segs[i];
+	return NULL;
+}
+
+/* A descriptor on segment id for reading, kept until the reader moves on. */
+static int reader_fd(struct spool *sp, uint64_t id)
+{
+	char *path;
+
+	if (sp->rfd >= 0 && sp->rfd_id == id)
+		return sp->rfd;
+	if (sp->rfd >= 0)
+		close(sp->rfd);
+	sp->rfd = -1;
+	path = seg_path(sp, id);
+	if (!path)
+		return -ENOMEM;
+	sp->rfd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (sp->rfd < 0)
+		return -errno;
+	sp->rfd_id = id;
+	return sp->rfd;
+}
+
+enum { REC_GOOD, REC_SKIP, REC_END };
+
+/*
+ * The header at cur in s: REC_GOOD with the payload length, REC_SKIP for a
+ * CRC mismatch (known only once the payload is read: *len set, payload NULL),
+ * REC_END when nothing after it can be trusted, or -errno. As spool_parse
+ * judges at open, so indexes agree.
+ */
+static int read_header(int fd, const struct segment *s, const struct spool_cursor *cur,
+		       uint32_t *len)
+{
+	uint8_t hdr[SPOOL_HDR_LEN];
+	ssize_t got;
+
+	if (s->bytes - cur->offset < SPOOL_HDR_LEN)
+		return REC_END;
+	got = pread(fd, hdr, SPOOL_HDR_LEN, cur->offset);
+	if (got < 0)
+		return -errno;
+	if (got != SPOOL_HDR_LEN || memcmp(hdr, SPOOL_MAGIC, 4))
+		return REC_END;
+	*len = get_le32(hdr + 4);
+	if (*len > SPOOL_RECORD_MAX || *len > s->bytes - cur->offset - SPOOL_HDR_LEN)
+		return REC_END;
+	return REC_GOOD;
+}
+
+static int read_payload(int fd, const struct spool_cursor *cur, uint32_t len, uint8_t **out)
+{
+	uint8_t hdr[SPOOL_HDR_LEN], *buf = malloc(len ? len : 1);
+	ssize_t got;
+
+	if (!buf)
+		return -ENOMEM;
+	if (pread(fd, hdr, SPOOL_HDR_LEN, cur->offset) != SPOOL_HDR_LEN ||
+	    (got = pread(fd, buf, len, cur->offset + SPOOL_HDR_LEN)) != (ssize_t)len ||
+	    crc32(0L, buf, len) != get_le32(hdr + 8)) {
+		free(buf);
+		return REC_SKIP;
+	}
+	*out = buf;
+	return REC_GOOD;
+}
+
+/* Moves cur to the start of segment id. */
+static void cursor_to(struct spool_cursor *cur, uint64_t id)
+{
+	cur->segment = id;
+	cur->index = 0;
+	cur->offset = 0;
+}
+
+int spool__read(struct spool *sp, struct spool_cursor *cur, uint8_t **payload, uint32_t *len,
+		struct spool_pos *pos)
+{
+	struct segment *s;
+	int fd, r;
+
+	for (;;) {
+		s = seg_from(sp, cur->segment);
+		if (!s)
+			return -ENOENT;
+		if (s->id != cur->segment)
+			cursor_to(cur, s->id);	/* evicted or fully acknowledged meanwhile */
+		fd = reader_fd(sp, s->id);
+		if (fd < 0)
+			return fd;
+		r = cur->index < s->records ? read_header(fd, s, cur, len) : REC_END;
+		if (r < 0)
+			return r;
+		if (r == REC_END) {
+			if (s == &sp->segs[sp->n - 1])
+				return -ENOENT;
+			cursor_to(cur, s->id + 1);
+			continue;
+		}
+		if (is_acked(s, cur->index)) {
+			spool__advance(cur, *len);
+			continue;
+		}
+		r = read_payload(fd, cur, *len, payload);
+		if (r == REC_GOOD)
+			break;
+		if (r < 0)
+			return r;
+		/* A CRC mismatch: counted at open, not a record (its index is the next one's). */
+		cur->offset += SPOOL_HDR_LEN + *len;
+	}
+	pos->segment = s->id;
+	pos->index = cur->index;
+	return 0;
+}
+
+void spool__advance(struct spool_cursor *cur, uint32_t len)
+{
+	cur->offset += SPOOL_HDR_LEN + (uint64_t)len;
+	cur->index++;
 }

@@ -83,8 +83,34 @@ int spool__replay(struct spool *sp, spool_replay_fn fn, void *ctx);
  */
 int spool__append(struct spool *sp, const void *payload, uint32_t len, struct spool_pos *pos);
 
-/* The record at pos was delivered; its segment goes once all of them are. */
+/*
+ * The record at pos was delivered (or given up, counted by the caller); its
+ * segment goes once all of them are. Acknowledging a record twice (it was
+ * sent again after a failure and delivered twice) counts once.
+ */
 void spool__ack(struct spool *sp, const struct spool_pos *pos);
+
+/*
+ * Where the producer reads next. A zeroed cursor is the oldest record; it
+ * moves on by itself past evicted segments and acknowledged records.
+ */
+struct spool_cursor {
+	uint64_t segment;
+	uint32_t index;		/* good records before it in its segment */
+	uint64_t offset;	/* bytes before it in its segment */
+};
+
+/*
+ * The first record at or after cur that is not acknowledged, read from its
+ * segment into a malloc'd *payload (the caller frees) with its position for
+ * spool__ack; cur is left on it (spool__advance steps past it). One record
+ * in memory at a time, whatever the backlog. 0, -ENOENT when there is none
+ * left (caught up), or -errno.
+ */
+int spool__read(struct spool *sp, struct spool_cursor *cur, uint8_t **payload, uint32_t *len,
+		struct spool_pos *pos);
+/* Steps cur past the len-byte record spool__read returned. */
+void spool__advance(struct spool_cursor *cur, uint32_t len);
 
 void spool__stats(const struct spool *sp, struct spool_stats *out);
 

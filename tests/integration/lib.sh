@@ -154,16 +154,54 @@ agent_start() {
 	done
 }
 
-# agent_stop: SIGTERM, at most 5 s to exit, exit status 0; then every output
-# line must be a JSON object.
+# agent_stop [SECONDS]: SIGTERM, at most SECONDS (5) to exit, exit status 0;
+# then every output line must be a JSON object. A Kafka sink with records
+# left waits up to 10 s for the broker: give it 13.
 agent_stop() {
 	[[ -n "$AGENT_PID" ]] || fail "agent_stop: hostmond not running"
 	kill -TERM "$AGENT_PID"
-	wait_child "$AGENT_PID" 5
+	wait_child "$AGENT_PID" "${1:-5}"
 	AGENT_PID=
 	expect_eq "hostmond exit status after SIGTERM" 0 "$CHILD_RC"
 	jq -e 'type == "object"' "$OUT" >/dev/null ||
 		fail "output $OUT has a line that is not a JSON object"
+}
+
+# memory_checked: for a test that bounds the agent's memory; call before
+# agent_start. A sanitizer build (make SANITIZE=1, which leaves
+# $BUILD/sanitizers) does not have the product's memory figures: there freed
+# memory is released at once instead of waiting in AddressSanitizer's
+# quarantine, and MEM_FACTOR (2 there, 1 on a plain build) scales the test's
+# bounds for shadow memory and redzones.
+memory_checked() {
+	MEM_FACTOR=1
+	[[ -f "$BUILD/sanitizers" ]] || return 0
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0
+	MEM_FACTOR=2
+}
+
+# private_broker_start [PROPS_FILE]: a Kafka broker of the test's own
+# (tools/kafka-local on ports 19292/19293, data under $T, PROPS_FILE's lines
+# added to its server.properties), stopped at exit; PRIVATE_BROKERS gets its
+# address. The shared broker (9092) is not touched.
+private_broker_start() {
+	on_exit "KAFKA_LOCAL_PORT=19292 KAFKA_LOCAL_CONTROLLER_PORT=19293 KAFKA_LOCAL_DATA=$T/kafka '$ROOT/tools/kafka-local' stop"
+	KAFKA_LOCAL_PORT=19292 KAFKA_LOCAL_CONTROLLER_PORT=19293 KAFKA_LOCAL_DATA=$T/kafka \
+		KAFKA_LOCAL_SERVER_PROPS=${1:-} "$ROOT/tools/kafka-local" start \
+		>"$T/private-start.out" 2>"$T/private-start.err" ||
+		fail "private broker did not start: $(tail -n 20 "$T/private-start.err")"
+	PRIVATE_BROKERS=$(tail -n 1 "$T/private-start.out")
+}
+
+# wait_health JQ_CONDITION SECONDS: until GET /health matches; HEALTH gets it.
+wait_health() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		HEALTH=$(api /health)
+		jq -e "$1" <<<"$HEALTH" >/dev/null && return 0
+		nap 0.1
+	done
+	fail "/health did not match '$1' within $2 s: $(field "$HEALTH" .kafka)"
 }
 
 # api [CURL OPTIONS...] PATH: the body of a request to the agent's stats

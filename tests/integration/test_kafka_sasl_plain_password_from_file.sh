@@ -4,8 +4,9 @@
 # security.protocol, sasl.mechanisms, sasl.username and sasl.password_file
 # delivers every record it writes as a JSON line (hostmon-consume -X ...
 # --check: all of them, no gap, no duplicate) and loses none. With a wrong
-# password (sasl.password_env) it logs the authentication failure, runs on,
-# delivers and loses nothing, and leaves every record in its spool. Neither
+# password (sasl.password_env) it logs the authentication failure, runs on
+# (degraded, the failure in /health's kafka section), delivers and loses
+# nothing, and leaves every record in its spool. Neither
 # password appears in hostmond's log (--log-level debug, librdkafka's debug =
 # all), its JSON lines, /health or /stats.
 . "$(dirname "$0")/lib.sh"
@@ -117,17 +118,19 @@ export HOSTMON_TEST_KAFKA_PASS=$WRONG
 sasl_config "sasl.password_env = HOSTMON_TEST_KAFKA_PASS"
 agent_start syscalls
 "$HELPERS/getppid_loop" 100
+# Logged from the event loop (librdkafka's error callback), within a window.
 for ((i = 0; i < 100; i++)); do
-	grep -q 'Authentication failed' "$AGENT_LOG" && break
+	grep -v ' debug ' "$AGENT_LOG" | grep -q 'kafka: .*Authentication failed' && break
 	nap 0.1
 done
 grep -v ' debug ' "$AGENT_LOG" | grep -q 'kafka: .*Authentication failed' ||
 	fail "no authentication error logged above debug: $(grep 'kafka:' "$AGENT_LOG" | grep -v ' debug ' | tail -n 5)"
-nap 1.5
 proc_exited "$AGENT_PID" && fail "hostmond exited after the authentication error"
+# A sink that cannot deliver degrades the agent (at the next window).
+wait_health '.state == "degraded" and (.kafka.last_error | test("Authentication failed"))' 20
 save_api health2 /health
 save_api stats2 /stats
-expect_eq "state in /health with Kafka refusing the password" running "$(jq -r .state "$T/health2")"
+expect_eq "kafka.lost in /health with Kafka refusing the password" 0 "$(jq -r .kafka.lost "$T/health2")"
 kill -TERM "$AGENT_PID"
 wait_child "$AGENT_PID" 20
 AGENT_PID=

@@ -8,7 +8,9 @@
 require_root
 require_file "$HELPERS/getppid_loop"
 
-printf '[agent]\ninterval = 1\nhost_id = hostmon-test\nspool_max_bytes = 65536\n[syscalls]\ninclude = getppid\nslow_threshold_us = 0\n' |
+# The stream must not depend on the agent's CPU: a brownout (over 2% of a
+# core on a loaded machine, or under the sanitizers) would shed it.
+printf '[agent]\ninterval = 1\nhost_id = hostmon-test\nmax_cpu_percent = 100\nspool_max_bytes = 65536\n[syscalls]\ninclude = getppid\nslow_threshold_us = 0\n' |
 	write_config
 AGENT_ARGS=(--kafka-brokers 127.0.0.1:1 --kafka-topic hostmon-test-spool-full)
 agent_start syscalls

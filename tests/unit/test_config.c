@@ -706,6 +706,23 @@ static void test_file_that_is_a_directory_is_eisdir_naming_path(void **state)
 	assert_contains(err, tmpdir);
 }
 
+/* The stream entry point (the fuzz target's) reports like the file one, under the given name. */
+static void test_stream_names_the_given_name_and_line(void **state)
+{
+	static const char text[] = "[agent]\ninterval = 5\n[kafka]\ntopic = t\nbogus = 1\n";
+	struct config cfg;
+	FILE *f;
+
+	(void)state;
+	config_defaults(&cfg);
+	f = fmemopen((void *)text, sizeof(text) - 1, "r");
+	assert_non_null(f);
+	assert_int_equal(config_load_stream(&cfg, f, "<mem>", err, sizeof(err)), -EINVAL);
+	fclose(f);
+	assert_contains(err, "<mem>:5: [kafka] bogus: unknown key");
+	assert_int_equal(cfg.interval_s, 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -758,6 +775,7 @@ int main(void)
 		cmocka_unit_test(test_file_missing_is_enoent_naming_path),
 		cmocka_unit_test(test_file_that_is_a_directory_is_eisdir_naming_path),
 		cmocka_unit_test(test_file_writable_by_group_or_others_is_refused),
+		cmocka_unit_test(test_stream_names_the_given_name_and_line),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

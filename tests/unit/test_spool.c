@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -320,6 +321,131 @@ static void test_spool_close_drops_acked_prefix(void **state)
 	spool__free(sp);
 }
 
+/* Reads the record at cur into out (NUL-terminated) and steps past it; -ENOENT at the end. */
+static int read_next(struct spool *sp, struct spool_cursor *cur, char *out, struct spool_pos *pos)
+{
+	struct spool_pos ignored;
+	uint8_t *payload;
+	uint32_t len;
+	int err = spool__read(sp, cur, &payload, &len, pos ? pos : &ignored);
+
+	if (err)
+		return err;
+	assert_true(len < 64);
+	memcpy(out, payload, len);
+	out[len] = '\0';
+	free(payload);
+	spool__advance(cur, len);
+	return 0;
+}
+
+/* The cursor reads across segments in order, stops at the end and resumes when more is appended. */
+static void test_cursor_reads_in_order_across_segments(void **state)
+{
+	struct spool *sp = spool__open(dir, 1 << 20, 40);
+	struct spool_cursor cur = { 0 };
+	struct spool_pos pos;
+	char rec[16], got[64];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		snprintf(rec, sizeof(rec), "rec-%d", i);
+		append(sp, rec, NULL);
+	}
+	assert_true(count_segments() > 1);
+	for (i = 0; i < 5; i++) {
+		snprintf(rec, sizeof(rec), "rec-%d", i);
+		assert_int_equal(read_next(sp, &cur, got, &pos), 0);
+		assert_string_equal(got, rec);
+	}
+	assert_int_equal(read_next(sp, &cur, got, NULL), -ENOENT);
+	append(sp, "late", NULL);
+	assert_int_equal(read_next(sp, &cur, got, NULL), 0);
+	assert_string_equal(got, "late");
+	assert_int_equal(read_next(sp, &cur, got, NULL), -ENOENT);
+	spool__free(sp);
+}
+
+/* A cursor back at the start skips what was acknowledged; an ack repeated counts once. */
+static void test_cursor_rewind_skips_acked_and_double_ack_counts_once(void **state)
+{
+	struct spool *sp = spool__open(dir, 1 << 20, 1 << 20);
+	struct spool_cursor cur = { 0 };
+	struct spool_pos pos[3];
+	struct spool_stats st;
+	char got[64];
+
+	(void)state;
+	append(sp, "one", &pos[0]);
+	append(sp, "two", &pos[1]);
+	append(sp, "three", &pos[2]);
+	spool__ack(sp, &pos[1]);
+	spool__ack(sp, &pos[1]);
+	spool__stats(sp, &st);
+	assert_int_equal(st.records, 2);
+	assert_int_equal(read_next(sp, &cur, got, NULL), 0);
+	assert_string_equal(got, "one");
+	assert_int_equal(read_next(sp, &cur, got, NULL), 0);
+	assert_string_equal(got, "three");
+	assert_int_equal(read_next(sp, &cur, got, NULL), -ENOENT);
+	memset(&cur, 0, sizeof(cur));
+	spool__ack(sp, &pos[0]);
+	assert_int_equal(read_next(sp, &cur, got, NULL), 0);
+	assert_string_equal(got, "three");
+	spool__stats(sp, &st);
+	assert_int_equal(st.records, 1);
+	spool__free(sp);
+}
+
+/* A segment evicted under the cursor: it moves on to the oldest record left. */
+static void test_cursor_moves_past_evicted_segment(void **state)
+{
+	uint64_t rec = SPOOL_HDR_LEN + 4;
+	struct spool *sp = spool__open(dir, 4 * rec, 2 * rec);
+	struct spool_cursor cur = { 0 };
+	char buf[8], got[64];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		snprintf(buf, sizeof(buf), "r-%02d", i);
+		append(sp, buf, NULL);
+	}
+	assert_int_equal(read_next(sp, &cur, got, NULL), 0);
+	assert_string_equal(got, "r-00");
+	append(sp, "r-04", NULL);	/* evicts r-00 and r-01 */
+	assert_int_equal(read_next(sp, &cur, got, NULL), 0);
+	assert_string_equal(got, "r-02");
+	spool__free(sp);
+}
+
+/* A record with a bad CRC in a segment found at open is skipped by the cursor too. */
+static void test_cursor_skips_crc_mismatch(void **state)
+{
+	struct spool *sp = spool__open(dir, 1 << 20, 1 << 20);
+	struct spool_cursor cur = { 0 };
+	struct spool_pos pos;
+	char path[128], got[64];
+	int fd;
+
+	(void)state;
+	append(sp, "one", NULL);
+	append(sp, "two", NULL);
+	spool__free(sp);
+	snprintf(path, sizeof(path), "%s/%020d.seg", dir, 1);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "X", 1, SPOOL_HDR_LEN), 1);
+	close(fd);
+	sp = spool__open(dir, 1 << 20, 1 << 20);
+	assert_int_equal(read_next(sp, &cur, got, &pos), 0);
+	assert_string_equal(got, "two");
+	assert_int_equal(pos.index, 0);
+	assert_int_equal(read_next(sp, &cur, got, NULL), -ENOENT);
+	spool__free(sp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +457,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_spool_overflow_evicts_oldest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_corrupt_segment_on_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_close_drops_acked_prefix, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_reads_in_order_across_segments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_rewind_skips_acked_and_double_ack_counts_once,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_moves_past_evicted_segment, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_skips_crc_mismatch, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -107,6 +107,29 @@ static void print_probes(struct json_object *health)
 	}
 }
 
+static uint64_t get_u64(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
+}
+
+/* The Kafka sink's state, counts and last error, when the agent has one. */
+static void print_kafka(struct json_object *health)
+{
+	struct json_object *k, *st, *err;
+
+	if (!json_object_object_get_ex(health, "kafka", &k) ||
+	    !json_object_object_get_ex(k, "state", &st))
+		return;
+	printf("kafka      %s: %llu delivered, %llu lost, %llu spooled", json_object_get_string(st),
+	       (unsigned long long)get_u64(k, "delivered"), (unsigned long long)get_u64(k, "lost"),
+	       (unsigned long long)get_u64(k, "spool_records"));
+	if (json_object_object_get_ex(k, "last_error", &err) && *json_object_get_string(err))
+		printf("; last error: %s", json_object_get_string(err));
+	printf("\n");
+}
+
 static int cmd_health(const struct ctl *c)
 {
 	struct json_object *h, *cfg, *v;
@@ -123,6 +146,7 @@ static int cmd_health(const struct ctl *c)
 		printf("shedding   %s events (brownout: over the CPU budget or a ring buffer "
 		       "half full)\n", json_object_get_string(v));
 	print_probes(h);
+	print_kafka(h);
 	if (json_object_object_get_ex(h, "config", &cfg))
 		printf("config     %s\n", json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PLAIN |
 					JSON_C_TO_STRING_NOSLASHESCAPE));
