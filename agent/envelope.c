@@ -395,6 +395,29 @@ static Hostmon__V1__AgentSelf *agent_self(struct arena *a, struct json_object *o
 	return m;
 }
 
+/* Every scalar uint64 field of m from the JSON key of the same name (names follow JSON, rule 5). */
+static void u64_fields(ProtobufCMessage *m, struct json_object *o)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+
+	for (unsigned i = 0; i < d->n_fields; i++)
+		if (d->fields[i].type == PROTOBUF_C_TYPE_UINT64 &&
+		    d->fields[i].label != PROTOBUF_C_LABEL_REPEATED)
+			*(uint64_t *)((char *)m + d->fields[i].offset) = ju64(o, d->fields[i].name);
+}
+
+static Hostmon__V1__KafkaSink *kafka_report(struct arena *a, struct json_object *o)
+{
+	Hostmon__V1__KafkaSink *m;
+
+	if (!o || !(m = arena_msg(a, &hostmon__v1__kafka_sink__descriptor)))
+		return NULL;
+	m->state = jstr(o, "state");
+	m->last_error = jstr(o, "last_error");
+	u64_fields(&m->base, o);
+	return m;
+}
+
 static int metrics(struct arena *a, struct json_object *r, Hostmon__V1__Envelope *env)
 {
 	Hostmon__V1__MetricsWindow *m = arena_msg(a, &hostmon__v1__metrics_window__descriptor);
@@ -423,6 +446,7 @@ static int metrics(struct arena *a, struct json_object *r, Hostmon__V1__Envelope
 				   &m->n_exits_nonzero);
 	window_drops(a, jget(r, "drops"), m);
 	m->self = agent_self(a, jget(r, "self"));
+	m->kafka = kafka_report(a, jget(r, "kafka"));
 	m->n_bucket_le_ns = SYSCALLS_LE_COUNT;
 	m->bucket_le_ns = (uint64_t *)syscalls_le_ns;
 	env->event_case = HOSTMON__V1__ENVELOPE__EVENT_METRICS;
