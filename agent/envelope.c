@@ -395,18 +395,7 @@ static Hostmon__V1__AgentSelf *agent_self(struct arena *a, struct json_object *o
 	return m;
 }
 
-/* Every scalar uint64 field of m from the JSON key of the same name (names follow JSON, rule 5). */
-static void u64_fields(ProtobufCMessage *m, struct json_object *o)
-{
-	const ProtobufCMessageDescriptor *d = m->descriptor;
-
-	for (unsigned i = 0; i < d->n_fields; i++)
-		if (d->fields[i].type == PROTOBUF_C_TYPE_UINT64 &&
-		    d->fields[i].label != PROTOBUF_C_LABEL_REPEATED)
-			*(uint64_t *)((char *)m + d->fields[i].offset) = ju64(o, d->fields[i].name);
-}
-
-static Hostmon__V1__KafkaSink *kafka_report(struct arena *a, struct json_object *o)
+static Hostmon__V1__KafkaSink *kafka_sink_msg(struct arena *a, struct json_object *o)
 {
 	Hostmon__V1__KafkaSink *m;
 
@@ -414,7 +403,17 @@ static Hostmon__V1__KafkaSink *kafka_report(struct arena *a, struct json_object 
 		return NULL;
 	m->state = jstr(o, "state");
 	m->last_error = jstr(o, "last_error");
-	u64_fields(&m->base, o);
+	m->last_error_ns = ju64(o, "last_error_ns");
+	m->delivered = ju64(o, "delivered");
+	m->lost = ju64(o, "lost");
+	m->retries = ju64(o, "retries");
+	m->request_timeouts = ju64(o, "request_timeouts");
+	m->producers_recreated = ju64(o, "producers_recreated");
+	m->queue_depth = ju64(o, "queue_depth");
+	m->queue_bytes = ju64(o, "queue_bytes");
+	m->connected_brokers = ju64(o, "connected_brokers");
+	m->spool_records = ju64(o, "spool_records");
+	m->spool_bytes = ju64(o, "spool_bytes");
 	return m;
 }
 
@@ -446,7 +445,7 @@ static int metrics(struct arena *a, struct json_object *r, Hostmon__V1__Envelope
 				   &m->n_exits_nonzero);
 	window_drops(a, jget(r, "drops"), m);
 	m->self = agent_self(a, jget(r, "self"));
-	m->kafka = kafka_report(a, jget(r, "kafka"));
+	m->kafka = kafka_sink_msg(a, jget(r, "kafka"));
 	m->n_bucket_le_ns = SYSCALLS_LE_COUNT;
 	m->bucket_le_ns = (uint64_t *)syscalls_le_ns;
 	env->event_case = HOSTMON__V1__ENVELOPE__EVENT_METRICS;

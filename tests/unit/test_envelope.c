@@ -210,7 +210,11 @@ static void metrics_window_every_part(void **state)
 		"\"exits_nonzero\":{\"bash\":1},"
 		"\"drops\":{\"syscalls\":{\"slow_syscall\":3,\"errno_map\":0},\"agent\":{\"jsonl_lost\":0}},"
 		"\"self\":{\"cpu_percent\":1.25,\"rss_kb\":13508,\"ring_fill_max\":0.0539,"
-		"\"shed_level\":\"slow_syscall\"}}");
+		"\"shed_level\":\"slow_syscall\"},\"kafka\":{\"state\":\"unreachable\","
+		"\"last_error\":\"127.0.0.1:1: Connection refused\",\"last_error_ns\":1795433267297351862,"
+		"\"delivered\":10,\"lost\":1,\"retries\":2,\"request_timeouts\":3,"
+		"\"producers_recreated\":4,\"queue_depth\":5,\"queue_bytes\":6,"
+		"\"connected_brokers\":0,\"spool_records\":7,\"spool_bytes\":8}}");
 	Hostmon__V1__MetricsWindow *m;
 	Hostmon__V1__SyscallWindow *sc;
 	Hostmon__V1__Endpoint *ep;
@@ -265,6 +269,20 @@ static void metrics_window_every_part(void **state)
 	assert_int_equal(m->self->rss_kb, 13508);
 	assert_true(m->self->ring_fill_max == 0.0539);
 	assert_string_equal(m->self->shed_level, "slow_syscall");
+	assert_non_null(m->kafka);
+	assert_string_equal(m->kafka->state, "unreachable");
+	assert_string_equal(m->kafka->last_error, "127.0.0.1:1: Connection refused");
+	assert_int_equal(m->kafka->last_error_ns, 1795433267297351862ULL);
+	assert_int_equal(m->kafka->delivered, 10);
+	assert_int_equal(m->kafka->lost, 1);
+	assert_int_equal(m->kafka->retries, 2);
+	assert_int_equal(m->kafka->request_timeouts, 3);
+	assert_int_equal(m->kafka->producers_recreated, 4);
+	assert_int_equal(m->kafka->queue_depth, 5);
+	assert_int_equal(m->kafka->queue_bytes, 6);
+	assert_int_equal(m->kafka->connected_brokers, 0);
+	assert_int_equal(m->kafka->spool_records, 7);
+	assert_int_equal(m->kafka->spool_bytes, 8);
 	hostmon__v1__envelope__free_unpacked(env, NULL);
 }
 
