@@ -58,7 +58,7 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS:= $(wildcard tests/helpers/*.c)
 HELPER_BINS:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 
-.PHONY: all deps run test unit integration bench soak vmlinux clean install
+.PHONY: all deps run test unit integration bench golden soak vmlinux clean install
 
 all: $(BUILD)/hostmond $(BUILD)/hostmonctl $(BUILD)/hostmon-consume
 
@@ -136,6 +136,21 @@ $(BUILD)/tests/test_consume: $(BUILD)/consume/seqcheck.o $(BUILD)/consume/pbjson
 
 # Unit tests that read files under tests/unit/data find them by absolute path.
 $(BUILD)/tests/test_kafka_stats: CPPFLAGS += -DUNIT_DATA='"$(CURDIR)/tests/unit/data"'
+
+# Golden envelopes (tests/golden): decoded by test_golden, written per release by `make golden`.
+GOLDEN     := tests/golden
+$(BUILD)/tests/test_golden: TEST_OBJS := $(BUILD)/consume/pbjson.o
+$(BUILD)/tests/test_golden: CPPFLAGS += -DGOLDEN_DIR='"$(abspath $(GOLDEN))"'
+$(BUILD)/tests/test_golden: $(BUILD)/consume/pbjson.o
+
+$(BUILD)/golden-gen: $(GOLDEN)/gen.c $(AGENT_LIB) $(BUILD)/consume/pbjson.o | $(PROTO_HDRS) $(BUILD)/deps
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/golden-gen.d $< \
+		$(BUILD)/consume/pbjson.o $(AGENT_LIB) $(LDLIBS) -o $@
+
+# Writes this release's golden files; fails rather than replace existing ones.
+golden: $(BUILD)/golden-gen
+	$(Q)$(BUILD)/golden-gen $(GOLDEN)/records.jsonl $(GOLDEN)
 
 $(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) | $(PROTO_HDRS) $(BUILD)/tests $(BUILD)/deps
 	$(call msg,CC,$@)

@@ -1,7 +1,8 @@
 # Benchmarks (make bench): the syscall probe's per-call overhead against no
 # tracing and against empty programs on the same tracepoints; the net probes'
 # per-connection overhead on a loopback connect/accept/close loop; the stats
-# socket's scrape rate and CPU cost under a syscall storm.
+# socket's scrape rate and CPU cost under a syscall storm; Kafka delivery
+# (events/s ring buffer to broker acknowledgement) against kcat -P.
 BENCH      := $(BUILD)/bench
 BENCH_LIBS := $(shell pkg-config --libs libbpf libelf zlib 2>/dev/null)
 # Only the skeletons and bpf/'s shared headers: agent/ has headers of the same names.
@@ -10,7 +11,7 @@ BENCH_CPPFLAGS := -I$(BUILD) -I$(BENCH) -Ibpf -D_GNU_SOURCE
 .PHONY: bench-build
 
 bench-build: $(BENCH)/syscall_overhead $(BENCH)/net_overhead $(BENCH)/scrape_client \
-	     $(BUILD)/hostmond $(BUILD)/helpers/getppid_loop
+	     $(BUILD)/hostmond $(BUILD)/helpers/getppid_loop $(BUILD)/helpers/syscall_loop
 
 $(BENCH)/scrape_client: tests/bench/scrape_client.c | $(BENCH)
 	$(call msg,CC,$@)

@@ -74,6 +74,27 @@ wait_child() {
 	wait "$pid" || CHILD_RC=$?
 }
 
+# wait_comm PID COMM: waits (at most 2.5 s) until PID runs as COMM, e.g. a
+# child that is still the forking shell until it has exec'd.
+wait_comm() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[[ $(cat "/proc/$1/comm" 2>/dev/null) == "$2" ]] && return 0
+		nap 0.05
+	done
+	fail "pid $1 does not run as $2 after 2.5 s: $(cat "/proc/$1/comm" 2>/dev/null)"
+}
+
+# kafka_start NAME: the development broker (tools/kafka-local start: a no-op
+# when it already runs, and left running at exit), BROKERS its address, TOPIC
+# a topic of this run's own.
+kafka_start() {
+	"$ROOT/tools/kafka-local" start >"$T/kafka-start.out" 2>"$T/kafka-start.err" ||
+		fail "tools/kafka-local start failed: $(tail -n 20 "$T/kafka-start.err")"
+	BROKERS=$(tail -n 1 "$T/kafka-start.out")
+	TOPIC=hostmon-test-$1-$$-$RANDOM
+}
+
 # track PID: killed (SIGKILL) at exit if still running.
 track() {
 	CLEANUP_PIDS+=("$1")

@@ -8,10 +8,7 @@ sleep 30 &
 pid=$!
 track "$pid"
 # Kill it as `sleep`, not as the shell that forked it.
-for ((i = 0; i < 50; i++)); do
-	[[ $(cat "/proc/$pid/comm") == sleep ]] && break
-	nap 0.05
-done
+wait_comm "$pid" sleep
 kill -9 "$pid"
 wait_child "$pid" 5
 expect_eq "sleep exit status after kill -9" 137 "$CHILD_RC"
