@@ -60,11 +60,35 @@ void spool_record_header(uint8_t hdr[SPOOL_HDR_LEN], const void *payload, uint32
 	put_le32(hdr + 8, crc32(0L, payload, len));
 }
 
+/* A whole, intact record at off: magic, a length inside the data, its CRC. */
+static bool record_at(const uint8_t *data, size_t len, size_t off, uint32_t *n)
+{
+	if (len - off < SPOOL_HDR_LEN || memcmp(data + off, SPOOL_MAGIC, 4))
+		return false;
+	*n = get_le32(data + off + 4);
+	return *n <= SPOOL_RECORD_MAX && *n <= len - off - SPOOL_HDR_LEN &&
+	       crc32(0L, data + off + SPOOL_HDR_LEN, *n) == get_le32(data + off + 8);
+}
+
+/* The next intact record after a damaged header at off, or len when none follows. */
+static size_t resync(const uint8_t *data, size_t len, size_t off)
+{
+	const uint8_t *p;
+	uint32_t n;
+
+	while (++off < len && (p = memmem(data + off, len - off, SPOOL_MAGIC, 4))) {
+		off = (size_t)(p - data);
+		if (record_at(data, len, off, &n))
+			return off;
+	}
+	return len;
+}
+
 uint64_t spool_parse(const uint8_t *data, size_t len, spool_record_fn on_record,
 		     spool_error_fn on_error, void *ctx)
 {
 	uint64_t good = 0;
-	size_t off = 0;
+	size_t off = 0, next;
 	uint32_t n;
 
 	while (off < len) {
@@ -72,14 +96,16 @@ uint64_t spool_parse(const uint8_t *data, size_t len, spool_record_fn on_record,
 			on_error(ctx, off, "truncated record header");
 			break;
 		}
-		if (memcmp(data + off, SPOOL_MAGIC, 4)) {
-			on_error(ctx, off, "bad record magic");
-			break;
-		}
 		n = get_le32(data + off + 4);
-		if (n > SPOOL_RECORD_MAX || n > len - off - SPOOL_HDR_LEN) {
-			on_error(ctx, off, "record length past the end (truncated)");
-			break;
+		if (memcmp(data + off, SPOOL_MAGIC, 4) || n > SPOOL_RECORD_MAX ||
+		    n > len - off - SPOOL_HDR_LEN) {
+			/* A damaged header: whatever intact record follows is still good. */
+			next = resync(data, len, off);
+			on_error(ctx, off, next == len ? "bad record header or truncated record, "
+				 "nothing intact after it" : "bad record header, skipped to the next "
+				 "intact record");
+			off = next;
+			continue;
 		}
 		if (crc32(0L, data + off + SPOOL_HDR_LEN, n) != get_le32(data + off + 8)) {
 			on_error(ctx, off, "CRC mismatch");
@@ -129,12 +155,14 @@ fail:
 struct check_ctx {
 	struct spool *sp;
 	const char *path;
+	uint64_t damaged;	/* places skipped in this segment */
 };
 
 static void log_corrupt(void *ctx, size_t offset, const char *why)
 {
 	struct check_ctx *c = ctx;
 
+	c->damaged++;
 	c->sp->st.corrupt++;
 	log_error("spool", "%s at offset %zu: %s: skipped (%" PRIu64 " corrupt records so far)",
 		  c->path, offset, why, c->sp->st.corrupt);
@@ -187,6 +215,8 @@ static int is_writing(const struct spool *sp, size_t i)
 	return sp->fd >= 0 && i == sp->n - 1;
 }
 
+static int rewrite(struct spool *sp, uint64_t id, uint64_t skip, uint64_t *bytes);
+
 /* A found segment: checked record by record, kept if anything in it is good. */
 static int load_segment(struct spool *sp, uint64_t id)
 {
@@ -209,7 +239,14 @@ static int load_segment(struct spool *sp, uint64_t id)
 	if (s) {
 		s->records = spool_parse(data, len, NULL, log_corrupt, &c);
 		s->bytes = len;
-		sp->st.bytes += len;
+		/*
+		 * Damage (counted and logged above) is cut out once, here: the
+		 * reader then meets only intact records, in order.
+		 */
+		if (c.damaged && s->records && !rewrite(sp, id, 0, &s->bytes))
+			log_info("spool", "%s rewritten with its %" PRIu64 " intact records", path,
+				 s->records);
+		sp->st.bytes += s->bytes;
 		sp->st.records += s->records;
 		if (!s->records)
 			seg_remove(sp, sp->n - 1);
@@ -335,33 +372,48 @@ static void keep_unacked(void *ctx, const uint8_t *payload, uint32_t len, size_t
 }
 
 /*
- * Rewrites a segment without its acknowledged prefix (through a temporary
- * file renamed over it), so the next start does not send those again. Left
- * whole on any failure: duplicates rather than losses.
+ * Rewrites segment id with its good records after the first skip (through a
+ * temporary file, synced, renamed over it); *bytes gets the new size. Left
+ * whole on any failure (-errno): duplicates or a damaged record met again,
+ * never a loss.
  */
-static void compact(struct spool *sp, const struct segment *s)
+static int rewrite(struct spool *sp, uint64_t id, uint64_t skip, uint64_t *bytes)
 {
-	struct compact_ctx c = { .skip = s->acked };
-	char *path = seg_path(sp, s->id), *tmp = NULL;
+	struct compact_ctx c = { .skip = skip };
+	char *path = seg_path(sp, id), *tmp = NULL;
 	uint8_t *data = NULL;
 	size_t len;
+	long size = -1;
+	int ret = -EIO;
 
 	if (!path || asprintf(&tmp, "%s.tmp", path) < 0 || !(data = read_file(path, &len)) ||
 	    !(c.out = fopen(tmp, "we")))
 		goto out;
 	spool_parse(data, len, keep_unacked, ignore_error, &c);
 	/* Synced before the rename: a crash then leaves the old file or the new one whole. */
-	if (fflush(c.out) || fsync(fileno(c.out)))
+	if (fflush(c.out) || fsync(fileno(c.out)) || (size = ftell(c.out)) < 0)
 		c.failed = true;
-	if (fclose(c.out) || c.failed || rename(tmp, path))
+	if (fclose(c.out) || c.failed || rename(tmp, path)) {
 		unlink(tmp);
-	else
-		log_info("spool", "%s: %" PRIu64 " delivered records dropped, %" PRIu64 " kept",
-			 path, s->acked, s->records - s->acked);
+		goto out;
+	}
+	*bytes = (uint64_t)size;
+	ret = 0;
 out:
 	free(data);
 	free(tmp);
 	free(path);
+	return ret;
+}
+
+/* At a clean stop: the acknowledged prefix goes, so the next start does not send it again. */
+static void compact(struct spool *sp, const struct segment *s)
+{
+	uint64_t bytes;
+
+	if (!rewrite(sp, s->id, s->acked, &bytes))
+		log_info("spool", "segment %" PRIu64 " in %s: %" PRIu64 " delivered records dropped, %"
+			 PRIu64 " kept", s->id, sp->dir, s->acked, s->records - s->acked);
 }
 
 /*

@@ -47,8 +47,10 @@ typedef void (*spool_error_fn)(void *ctx, size_t offset, const char *why);
 /*
  * Walks the records of a segment's bytes: good ones to on_record, each bad
  * one to on_error with its offset. A CRC mismatch skips that record only; a
- * bad magic or a length past the end ends the walk (nothing after it can be
- * trusted). Returns the number of good records.
+ * damaged header (bad magic, or a length past the end) skips to the next
+ * intact record (magic, length and CRC all right), so it too costs the
+ * damaged record only; a torn tail ends the walk. Returns the number of good
+ * records.
  */
 uint64_t spool_parse(const uint8_t *data, size_t len, spool_record_fn on_record,
 		     spool_error_fn on_error, void *ctx);

@@ -115,17 +115,46 @@ static void test_parse_truncated_tail(void **state)
 	}
 }
 
-static void test_parse_bad_magic_stops(void **state)
+/*
+ * A damaged header (magic, or a length pointing past the end) loses that
+ * record only: the walk goes on at the next intact record.
+ */
+static void test_parse_bad_header_resyncs_to_next_record(void **state)
+{
+	uint8_t buf[128];
+	size_t len = three_records(buf), second = SPOOL_HDR_LEN + 1;
+
+	(void)state;
+	for (int damage = 0; damage < 2; damage++) {
+		struct seen s = { 0 };
+
+		len = three_records(buf);
+		if (damage == 0)
+			buf[second + 1] = 'X';			/* "HMS1" -> "HXS1" */
+		else
+			buf[second + 4] = 0x7f;			/* length 2 -> 127 */
+		assert_int_equal(spool_parse(buf, len, on_record, on_error, &s), 2);
+		assert_int_equal(s.nerr, 1);
+		assert_int_equal(s.errors[0], second);
+		assert_string_equal(s.payload[0], "a");
+		assert_string_equal(s.payload[1], "ccc");
+	}
+}
+
+/* A damaged first header and nothing intact after it: one error, no record. */
+static void test_parse_bad_header_without_anything_after(void **state)
 {
 	struct seen s = { 0 };
 	uint8_t buf[128];
-	size_t len = three_records(buf);
 
 	(void)state;
-	buf[SPOOL_HDR_LEN + 1] = 'X';
-	assert_int_equal(spool_parse(buf, len, on_record, on_error, &s), 1);
+	three_records(buf);
+	buf[0] = 'X';
+	/* Cut inside the second record: no intact record is left after the first. */
+	assert_int_equal(spool_parse(buf, SPOOL_HDR_LEN + 1 + SPOOL_HDR_LEN + 1, on_record,
+				     on_error, &s), 0);
 	assert_int_equal(s.nerr, 1);
-	assert_int_equal(s.errors[0], SPOOL_HDR_LEN + 1);
+	assert_int_equal(s.errors[0], 0);
 }
 
 static char dir[] = "/tmp/test_spool.XXXXXX";
@@ -446,13 +475,60 @@ static void test_cursor_skips_crc_mismatch(void **state)
 	spool__free(sp);
 }
 
+/*
+ * A damaged header in the middle of a found segment costs that record only:
+ * counted, the segment rewritten with its intact records, which the cursor
+ * then reads in order; acknowledging them all deletes the segment.
+ */
+static void test_cursor_reads_past_a_damaged_header(void **state)
+{
+	struct spool *sp = spool__open(dir, 1 << 20, 1 << 20);
+	struct spool_cursor cur = { 0 };
+	struct spool_pos pos[2];
+	struct spool_stats st;
+	struct stat sb;
+	char path[128], got[64];
+	int fd;
+
+	(void)state;
+	append(sp, "one", NULL);
+	append(sp, "two", NULL);
+	append(sp, "three", NULL);
+	spool__free(sp);
+	snprintf(path, sizeof(path), "%s/%020d.seg", dir, 1);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "X", 1, SPOOL_HDR_LEN + 3 + 1), 1);	/* "HMS1" of "two" */
+	close(fd);
+
+	sp = spool__open(dir, 1 << 20, 1 << 20);
+	spool__stats(sp, &st);
+	assert_int_equal(st.corrupt, 1);
+	assert_int_equal(st.records, 2);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, 2 * SPOOL_HDR_LEN + 3 + 5);
+	assert_int_equal(st.bytes, sb.st_size);
+	assert_int_equal(read_next(sp, &cur, got, &pos[0]), 0);
+	assert_string_equal(got, "one");
+	assert_int_equal(read_next(sp, &cur, got, &pos[1]), 0);
+	assert_string_equal(got, "three");
+	assert_int_equal(read_next(sp, &cur, got, NULL), -ENOENT);
+	spool__ack(sp, &pos[0]);
+	spool__ack(sp, &pos[1]);
+	spool__stats(sp, &st);
+	assert_int_equal(st.records, 0);
+	spool__free(sp);
+	assert_int_equal(stat(path, &sb), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_round_trip),
 		cmocka_unit_test(test_parse_crc_mismatch_skips_one),
 		cmocka_unit_test(test_parse_truncated_tail),
-		cmocka_unit_test(test_parse_bad_magic_stops),
+		cmocka_unit_test(test_parse_bad_header_resyncs_to_next_record),
+		cmocka_unit_test(test_parse_bad_header_without_anything_after),
 		cmocka_unit_test_setup_teardown(test_spool_replay_after_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_overflow_evicts_oldest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_corrupt_segment_on_disk, setup, teardown),
@@ -462,6 +538,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_moves_past_evicted_segment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_skips_crc_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_reads_past_a_damaged_header, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
