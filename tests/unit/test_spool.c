@@ -450,23 +450,35 @@ static void test_cursor_moves_past_evicted_segment(void **state)
 }
 
 /* A record with a bad CRC in a segment found at open is skipped by the cursor too. */
-static void test_cursor_skips_crc_mismatch(void **state)
+/*
+ * Spools the records (NULL-terminated) in one segment, closes the spool and
+ * writes an 'X' at offset off of that segment; path gets its name.
+ */
+static void spool_and_damage(const char *const *recs, off_t off, char *path, size_t pathlen)
 {
 	struct spool *sp = spool__open(dir, 1 << 20, 1 << 20);
+	int fd;
+
+	for (; *recs; recs++)
+		append(sp, *recs, NULL);
+	spool__free(sp);
+	snprintf(path, pathlen, "%s/%020d.seg", dir, 1);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "X", 1, off), 1);
+	close(fd);
+}
+
+static void test_cursor_skips_crc_mismatch(void **state)
+{
+	static const char *const recs[] = { "one", "two", NULL };
+	struct spool *sp;
 	struct spool_cursor cur = { 0 };
 	struct spool_pos pos;
 	char path[128], got[64];
-	int fd;
 
 	(void)state;
-	append(sp, "one", NULL);
-	append(sp, "two", NULL);
-	spool__free(sp);
-	snprintf(path, sizeof(path), "%s/%020d.seg", dir, 1);
-	fd = open(path, O_RDWR);
-	assert_true(fd >= 0);
-	assert_int_equal(pwrite(fd, "X", 1, SPOOL_HDR_LEN), 1);
-	close(fd);
+	spool_and_damage(recs, SPOOL_HDR_LEN, path, sizeof(path));
 	sp = spool__open(dir, 1 << 20, 1 << 20);
 	assert_int_equal(read_next(sp, &cur, got, &pos), 0);
 	assert_string_equal(got, "two");
@@ -482,25 +494,16 @@ static void test_cursor_skips_crc_mismatch(void **state)
  */
 static void test_cursor_reads_past_a_damaged_header(void **state)
 {
-	struct spool *sp = spool__open(dir, 1 << 20, 1 << 20);
+	static const char *const recs[] = { "one", "two", "three", NULL };
+	struct spool *sp;
 	struct spool_cursor cur = { 0 };
 	struct spool_pos pos[2];
 	struct spool_stats st;
 	struct stat sb;
 	char path[128], got[64];
-	int fd;
 
 	(void)state;
-	append(sp, "one", NULL);
-	append(sp, "two", NULL);
-	append(sp, "three", NULL);
-	spool__free(sp);
-	snprintf(path, sizeof(path), "%s/%020d.seg", dir, 1);
-	fd = open(path, O_RDWR);
-	assert_true(fd >= 0);
-	assert_int_equal(pwrite(fd, "X", 1, SPOOL_HDR_LEN + 3 + 1), 1);	/* "HMS1" of "two" */
-	close(fd);
-
+	spool_and_damage(recs, SPOOL_HDR_LEN + 3 + 1, path, sizeof(path));	/* "HMS1" of "two" */
 	sp = spool__open(dir, 1 << 20, 1 << 20);
 	spool__stats(sp, &st);
 	assert_int_equal(st.corrupt, 1);
