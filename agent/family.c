@@ -1,6 +1,7 @@
 /* What probe families share: their states and how they start. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
@@ -21,10 +22,31 @@ const char *family_state_name(enum family_state state)
 	return "unknown";
 }
 
+struct family_ring {
+	struct ring_buffer *rb;
+	int (*on_event)(void *ctx, void *data, size_t len);
+	void *ctx;
+	unsigned int left;	/* events this batch may still read */
+};
+
+/* Stops libbpf's read after the batch: the event is consumed, the rest waits. */
+#define BATCH_DONE	(-EINTR)
+
+static int batch_event(void *ctx, void *data, size_t len)
+{
+	struct family_ring *r = ctx;
+	int ret = r->on_event(r->ctx, data, len);
+
+	if (ret < 0)
+		return ret;
+	return --r->left ? 0 : BATCH_DONE;
+}
+
 int family_start(struct bpf_object_skeleton *skel, struct bpf_map *events, uint32_t ring_bytes,
 		 int (*on_event)(void *ctx, void *data, size_t len), void *ctx,
-		 struct ring_buffer **rb, char *err, size_t errlen)
+		 struct family_ring **ring, char *err, size_t errlen)
 {
+	struct family_ring *r;
 	int ret;
 
 	ret = bpf_map__set_max_entries(events, ring_bytes);
@@ -42,11 +64,42 @@ int family_start(struct bpf_object_skeleton *skel, struct bpf_map *events, uint3
 		snprintf(err, errlen, "attach failed: %s", strerror(-ret));
 		return ret;
 	}
-	*rb = ring_buffer__new(bpf_map__fd(events), on_event, ctx, NULL);
-	if (!*rb) {
+	*ring = r = calloc(1, sizeof(*r));
+	if (!r) {
+		snprintf(err, errlen, "ring buffer: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	r->on_event = on_event;
+	r->ctx = ctx;
+	r->rb = ring_buffer__new(bpf_map__fd(events), batch_event, r, NULL);
+	if (!r->rb) {
 		ret = -errno;
 		snprintf(err, errlen, "ring buffer: %s", strerror(-ret));
 	}
+	return ret;
+}
+
+void family_ring__free(struct family_ring *ring)
+{
+	if (!ring)
+		return;
+	ring_buffer__free(ring->rb);
+	free(ring);
+}
+
+int family_ring__epoll_fd(const struct family_ring *ring)
+{
+	return ring_buffer__epoll_fd(ring->rb);
+}
+
+int family_ring__consume(struct family_ring *ring)
+{
+	int ret;
+
+	ring->left = FAMILY_RING_BATCH;
+	ret = ring_buffer__consume(ring->rb);
+	if (ret == BATCH_DONE)
+		return FAMILY_RING_BATCH;
 	return ret;
 }
 

@@ -26,7 +26,12 @@ int family_need_tracefs(char *err, size_t errlen);
 
 struct bpf_object_skeleton;
 struct bpf_map;
-struct ring_buffer;
+
+/* Events read in one family_ring__consume: the loop serves its timers between batches. */
+#define FAMILY_RING_BATCH	8192
+
+/* A family's events ring buffer reader that stops after a batch. */
+struct family_ring;
 
 /*
  * Sizes the events ring buffer of an opened skeleton, loads and attaches it,
@@ -34,6 +39,14 @@ struct ring_buffer;
  */
 int family_start(struct bpf_object_skeleton *skel, struct bpf_map *events, uint32_t ring_bytes,
 		 int (*on_event)(void *ctx, void *data, size_t len), void *ctx,
-		 struct ring_buffer **rb, char *err, size_t errlen);
+		 struct family_ring **ring, char *err, size_t errlen);
+void family_ring__free(struct family_ring *ring);
+int family_ring__epoll_fd(const struct family_ring *ring);
+/*
+ * Hands at most FAMILY_RING_BATCH waiting events to on_event, so that a
+ * storm faster than the agent cannot keep the event loop from its timers
+ * (windows, the brownout's samples). The events read, or -errno.
+ */
+int family_ring__consume(struct family_ring *ring);
 
 #endif /* HOSTMON_FAMILY_H */

@@ -32,7 +32,7 @@ struct ep_row {
 
 struct net {
 	struct net_bpf *skel;
-	struct ring_buffer *rb;
+	struct family_ring *ring;
 	struct pipeline *out;
 	int ncpu;
 	uint64_t *percpu;		/* one u64 per possible CPU */
@@ -130,7 +130,7 @@ static int load_and_attach(struct net *nt, const struct config *cfg, char *err, 
 	if (ret)
 		return ret;
 	return family_start(nt->skel->skeleton, nt->skel->maps.events, cfg->ringbuf_bytes,
-			    handle_event, nt, &nt->rb, err, errlen);
+			    handle_event, nt, &nt->ring, err, errlen);
 }
 
 struct net *net__open(const struct config *cfg, struct pipeline *out,
@@ -171,7 +171,7 @@ void net__free(struct net *nt)
 {
 	if (!nt)
 		return;
-	ring_buffer__free(nt->rb);
+	family_ring__free(nt->ring);
 	net_bpf__destroy(nt->skel);
 	counters__free(nt->ep_prev);
 	free(nt->deltas);
@@ -182,7 +182,7 @@ void net__free(struct net *nt)
 
 int net__epoll_fd(const struct net *nt)
 {
-	return ring_buffer__epoll_fd(nt->rb);
+	return family_ring__epoll_fd(nt->ring);
 }
 
 int net__events_fd(const struct net *nt)
@@ -197,7 +197,7 @@ void net__shed(struct net *nt, bool on)
 
 int net__poll(struct net *nt)
 {
-	return ring_buffer__consume(nt->rb);
+	return family_ring__consume(nt->ring);
 }
 
 /* Sum over CPUs of one per-CPU u64 array element; 0 (counted) when it cannot be read. */

@@ -17,7 +17,7 @@
 
 struct proc {
 	struct proc_bpf *skel;
-	struct ring_buffer *rb;
+	struct family_ring *ring;
 	struct pipeline *out;
 	int ncpu;
 	uint64_t *percpu;		/* one u64 per possible CPU */
@@ -157,7 +157,7 @@ static int load_and_attach(struct proc *pr, const struct config *cfg, char *err,
 	bpf_program__set_autoload(pr->skel->progs.proc_exit, group_dead);
 	bpf_program__set_autoload(pr->skel->progs.proc_exit_legacy, !group_dead);
 	return family_start(pr->skel->skeleton, pr->skel->maps.events, cfg->ringbuf_bytes,
-			    handle_event, pr, &pr->rb, err, errlen);
+			    handle_event, pr, &pr->ring, err, errlen);
 }
 
 struct proc *proc__open(const struct config *cfg, struct pipeline *out,
@@ -198,7 +198,7 @@ void proc__free(struct proc *pr)
 {
 	if (!pr)
 		return;
-	ring_buffer__free(pr->rb);
+	family_ring__free(pr->ring);
 	proc_bpf__destroy(pr->skel);
 	counters__free(pr->exits_prev);
 	free(pr->percpu);
@@ -207,7 +207,7 @@ void proc__free(struct proc *pr)
 
 int proc__epoll_fd(const struct proc *pr)
 {
-	return ring_buffer__epoll_fd(pr->rb);
+	return family_ring__epoll_fd(pr->ring);
 }
 
 int proc__events_fd(const struct proc *pr)
@@ -217,7 +217,7 @@ int proc__events_fd(const struct proc *pr)
 
 int proc__poll(struct proc *pr)
 {
-	return ring_buffer__consume(pr->rb);
+	return family_ring__consume(pr->ring);
 }
 
 /* Sum over CPUs of one per-CPU u64 array element; 0 (counted) when it cannot be read. */

@@ -24,7 +24,7 @@ struct sc_prev {
 
 struct syscalls {
 	struct syscalls_bpf *skel;
-	struct ring_buffer *rb;
+	struct family_ring *ring;
 	struct pipeline *out;
 	int ncpu;
 	void *percpu;			/* one map value for every possible CPU */
@@ -102,7 +102,7 @@ static int load_and_attach(struct syscalls *sc, const struct config *cfg, char *
 	if (ret)
 		return ret;
 	return family_start(sc->skel->skeleton, sc->skel->maps.events, cfg->ringbuf_bytes,
-			    handle_slow, sc, &sc->rb, err, errlen);
+			    handle_slow, sc, &sc->ring, err, errlen);
 }
 
 struct syscalls *syscalls__open(const struct config *cfg, struct pipeline *out,
@@ -143,7 +143,7 @@ void syscalls__free(struct syscalls *sc)
 {
 	if (!sc)
 		return;
-	ring_buffer__free(sc->rb);
+	family_ring__free(sc->ring);
 	syscalls_bpf__destroy(sc->skel);
 	counters__free(sc->errno_prev);
 	free(sc->percpu);
@@ -153,7 +153,7 @@ void syscalls__free(struct syscalls *sc)
 
 int syscalls__epoll_fd(const struct syscalls *sc)
 {
-	return ring_buffer__epoll_fd(sc->rb);
+	return family_ring__epoll_fd(sc->ring);
 }
 
 int syscalls__events_fd(const struct syscalls *sc)
@@ -168,7 +168,7 @@ void syscalls__shed(struct syscalls *sc, bool on)
 
 int syscalls__poll(struct syscalls *sc)
 {
-	return ring_buffer__consume(sc->rb);
+	return family_ring__consume(sc->ring);
 }
 
 /* Adds {"errnos": {"ENOENT": n, ...}} to each syscall of the window that failed. */
