@@ -58,6 +58,8 @@ struct daemon {
 	uint64_t window_start_mono;
 	uint64_t lost_prev;		/* records the sinks lost, at the last window */
 	uint64_t kafka_lost_prev;
+	uint64_t kafka_published;	/* delivered + lost at the last progress publish */
+	const char *kafka_state_published;	/* kafka_sink__state's (static) text then */
 	struct spool_stats spool_prev;
 };
 
@@ -289,6 +291,27 @@ static int set_timer(struct daemon *d)
 }
 
 /*
+ * /health's kafka figures between windows: republished at the second when
+ * the broker acknowledged or lost records or the sink's state changed
+ * (hostmonctl selftest waits on them).
+ */
+static void publish_kafka_progress(struct daemon *d)
+{
+	const char *state;
+	uint64_t done;
+
+	if (!d->kafka)
+		return;
+	done = kafka_sink__delivered(d->kafka) + kafka_sink__lost(d->kafka);
+	state = kafka_sink__state(d->kafka);
+	if (done == d->kafka_published && state == d->kafka_state_published)
+		return;
+	d->kafka_published = done;
+	d->kafka_state_published = state;
+	publish(d);
+}
+
+/*
  * The governor's second: a change of shed level goes to the BPF programs at
  * once (slow_syscall events first, then conn_error; crashes never), and is
  * logged and announced in an agent_status record.
@@ -303,8 +326,10 @@ static void on_tick(struct daemon *d)
 	if (read(d->tickfd, &expirations, sizeof(expirations)) != sizeof(expirations))
 		return;
 	change = governor__sample(d->gov, why, sizeof(why));
-	if (!change)
+	if (!change) {
+		publish_kafka_progress(d);
 		return;
+	}
 	level = governor__level(d->gov);
 	if (d->syscalls)
 		syscalls__shed(d->syscalls, level >= SHED_SLOW_SYSCALLS);
@@ -625,16 +650,26 @@ void daemon__free(struct daemon *d)
 	free(d);
 }
 
-static void drain(struct daemon *d)
+/* A family's batch read: failures logged; true when it had more waiting. */
+static bool batch_read(const char *family, int ret)
 {
-	int ret;
+	if (ret < 0)
+		log_error(family, "ring buffer read failed: %s", strerror(-ret));
+	return ret == FAMILY_RING_BATCH;
+}
 
-	if (d->syscalls && (ret = syscalls__poll(d->syscalls)) < 0)
-		log_error("syscalls", "ring buffer read failed: %s", strerror(-ret));
-	if (d->proc && (ret = proc__poll(d->proc)) < 0)
-		log_error("proc", "ring buffer read failed: %s", strerror(-ret));
-	if (d->net && (ret = net__poll(d->net)) < 0)
-		log_error("net", "ring buffer read failed: %s", strerror(-ret));
+/* Reads a batch from each ring buffer; true when some had more waiting. */
+static bool drain(struct daemon *d)
+{
+	bool more = false;
+
+	if (d->syscalls)
+		more |= batch_read("syscalls", syscalls__poll(d->syscalls));
+	if (d->proc)
+		more |= batch_read("proc", proc__poll(d->proc));
+	if (d->net)
+		more |= batch_read("net", net__poll(d->net));
+	return more;
 }
 
 static void on_timer(struct daemon *d)
@@ -704,7 +739,9 @@ int daemon__run(struct daemon *d)
 			 stop_requested == SIGINT ? "SIGINT" : "SIGTERM");
 	log_info("hostmond", "stopping: draining events and closing the last window");
 	lifecycle__to(d->life, AGENT_DRAINING, cause);
-	drain(d);
+	/* What the ring buffers hold now, in batches; bounded, should a storm go on. */
+	for (int i = 0; i < 64 && drain(d); i++)
+		;
 	emit_window(d);
 	lifecycle__to(d->life, AGENT_STOPPED, cause);
 	return ret;

@@ -419,6 +419,7 @@ static Hostmon__V1__KafkaSink *kafka_sink_msg(struct arena *a, struct json_objec
 	m->last_error = jstr(o, "last_error");
 	m->last_error_ns = ju64(o, "last_error_ns");
 	m->delivered = ju64(o, "delivered");
+	m->delivered_seq = ju64(o, "delivered_seq");
 	m->lost = ju64(o, "lost");
 	m->retries = ju64(o, "retries");
 	m->request_timeouts = ju64(o, "request_timeouts");
@@ -515,13 +516,15 @@ int envelope_pack(struct json_object *rec, const struct envelope_ids *ids, uint8
 	return err;
 }
 
-int envelope_ts_ns(const uint8_t *buf, size_t len, uint64_t *ts_ns)
+int envelope_head(const uint8_t *buf, size_t len, struct envelope_head *h)
 {
 	Hostmon__V1__Envelope *env = hostmon__v1__envelope__unpack(NULL, len, buf);
 
 	if (!env)
 		return -EINVAL;
-	*ts_ns = env->ts_ns;
+	snprintf(h->instance_id, sizeof(h->instance_id), "%s", env->instance_id ? env->instance_id : "");
+	h->seq = env->seq;
+	h->ts_ns = env->ts_ns;
 	hostmon__v1__envelope__free_unpacked(env, NULL);
 	return 0;
 }

@@ -23,7 +23,14 @@ int envelope_pack(struct json_object *rec, const struct envelope_ids *ids, uint8
 
 /* A random RFC 4122 version 4 UUID in out (37 bytes); 0 or -errno from getrandom. */
 int envelope_instance_id(char out[37]);
-/* The ts_ns of a packed envelope (unpacked with protobuf-c); 0 or -EINVAL. */
-int envelope_ts_ns(const uint8_t *buf, size_t len, uint64_t *ts_ns);
+/* Who and when a packed envelope is (unpacked with protobuf-c). */
+struct envelope_head {
+	char instance_id[37];
+	uint64_t seq;
+	uint64_t ts_ns;
+};
+
+/* 0, or -EINVAL when buf is not an Envelope. */
+int envelope_head(const uint8_t *buf, size_t len, struct envelope_head *h);
 
 #endif /* HOSTMON_ENVELOPE_H */

@@ -61,6 +61,7 @@ struct kafka_sink {
 	/* This window's delivery latencies: record's ts_ns to its acknowledgement. */
 	uint64_t lat[HIST_BUCKETS];
 	uint64_t lat_n, lat_max_ns;
+	uint64_t delivered_seq;	/* this instance's highest acknowledged seq */
 };
 
 static uint64_t now_ns(clockid_t clock)
@@ -217,6 +218,19 @@ static void note_latency(struct kafka_sink *ks, const rd_kafka_message_t *msg)
 		ks->lat_max_ns = lat;
 }
 
+/* The highest seq of this instance the broker acknowledged (acks come in order: one partition). */
+static void note_delivered(struct kafka_sink *ks, const rd_kafka_message_t *msg)
+{
+	struct envelope_head h;
+
+	ks->delivered++;
+	ks->failing = false;
+	note_latency(ks, msg);
+	if (!envelope_head(msg->payload, msg->len, &h) &&
+	    !strcmp(h.instance_id, ks->ids.instance_id) && h.seq > ks->delivered_seq)
+		ks->delivered_seq = h.seq;
+}
+
 static void spooled_delivery(struct kafka_sink *ks, const rd_kafka_message_t *msg)
 {
 	struct spool_pos pos = pos_unpack(msg->_private);
@@ -230,13 +244,10 @@ static void spooled_delivery(struct kafka_sink *ks, const rd_kafka_message_t *ms
 		record_kept(ks, "delivery", rd_kafka_err2str(msg->err));
 		return;
 	}
-	if (msg->err) {
+	if (msg->err)
 		record_lost(ks, "delivery", rd_kafka_err2str(msg->err));
-	} else {
-		ks->delivered++;
-		ks->failing = false;
-		note_latency(ks, msg);
-	}
+	else
+		note_delivered(ks, msg);
 	spool__ack(ks->spool, &pos);
 }
 
@@ -251,8 +262,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
 	} else if (msg->err) {
 		record_lost(ks, "delivery", rd_kafka_err2str(msg->err));
 	} else {
-		ks->delivered++;
-		ks->failing = false;
+		note_delivered(ks, msg);
 	}
 }
 
@@ -394,16 +404,16 @@ static int produce_bare(struct kafka_sink *ks, uint8_t *buf, size_t len)
 static int produce_spooled(struct kafka_sink *ks, uint8_t *buf, uint32_t len,
 			   const struct spool_pos *pos)
 {
+	struct envelope_head h = { .ts_ns = 0 };
 	rd_kafka_resp_err_t err;
-	uint64_t ts_ns = 0;
 
 	/* The record's own time as the message's: consumers and the latency see it. */
-	envelope_ts_ns(buf, len, &ts_ns);
+	envelope_head(buf, len, &h);
 	err = rd_kafka_producev(ks->rk, RD_KAFKA_V_RKT(ks->topic),
 				RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
 				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_VALUE(buf, len),
 				RD_KAFKA_V_KEY(ks->key, strlen(ks->key)),
-				RD_KAFKA_V_TIMESTAMP((int64_t)(ts_ns / 1000000)),
+				RD_KAFKA_V_TIMESTAMP((int64_t)(h.ts_ns / 1000000)),
 				RD_KAFKA_V_OPAQUE(pos_pack(pos)), RD_KAFKA_V_END);
 	if (!err) {
 		ks->in_flight++;
@@ -674,6 +684,7 @@ struct json_object *kafka_sink__report(const struct kafka_sink *ks)
 	record_str(o, "last_error", ks->last_error);
 	record_u64(o, "last_error_ns", ks->last_error_ns);
 	record_u64(o, "delivered", ks->delivered);
+	record_u64(o, "delivered_seq", ks->delivered_seq);
 	record_u64(o, "lost", ks->lost);
 	record_u64(o, "retries", ks->before.retries + ks->stats.retries);
 	record_u64(o, "request_timeouts", ks->before.request_timeouts + ks->stats.request_timeouts);

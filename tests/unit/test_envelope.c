@@ -212,7 +212,7 @@ static void metrics_window_every_part(void **state)
 		"\"self\":{\"cpu_percent\":1.25,\"rss_kb\":13508,\"ring_fill_max\":0.0539,"
 		"\"shed_level\":\"slow_syscall\"},\"kafka\":{\"state\":\"unreachable\","
 		"\"last_error\":\"127.0.0.1:1: Connection refused\",\"last_error_ns\":1795433267297351862,"
-		"\"delivered\":10,\"lost\":1,\"retries\":2,\"request_timeouts\":3,"
+		"\"delivered\":10,\"delivered_seq\":14,\"lost\":1,\"retries\":2,\"request_timeouts\":3,"
 		"\"producers_recreated\":4,\"queue_depth\":5,\"queue_bytes\":6,"
 		"\"connected_brokers\":0,\"spool_records\":7,\"spool_bytes\":8,"
 		"\"delivery_latency\":{\"count\":9,\"p50_ns\":10,\"p95_ns\":11,\"p99_ns\":12,"
@@ -276,6 +276,7 @@ static void metrics_window_every_part(void **state)
 	assert_string_equal(m->kafka->last_error, "127.0.0.1:1: Connection refused");
 	assert_int_equal(m->kafka->last_error_ns, 1795433267297351862ULL);
 	assert_int_equal(m->kafka->delivered, 10);
+	assert_int_equal(m->kafka->delivered_seq, 14);
 	assert_int_equal(m->kafka->lost, 1);
 	assert_int_equal(m->kafka->retries, 2);
 	assert_int_equal(m->kafka->request_timeouts, 3);

@@ -15,6 +15,7 @@
 #include "ctl.h"
 
 #define SELFTEST_WAIT_MS	5000	/* for each event to show on /events */
+#define SELFTEST_KAFKA_MS	15000	/* for the broker to acknowledge them */
 #define SELFTEST_SLOW_MIN_MS	50
 
 /* What one stage made happen, and how to recognise the agent's record of it. */
@@ -183,6 +184,55 @@ static int find_events(const struct ctl *c, uint64_t since, struct stage *st, in
 	return 0;
 }
 
+/* -1: no Kafka sink; else its delivered_seq, with state and last_error copied out. */
+static long long kafka_progress(const struct ctl *c, char *state, size_t n, char *err, size_t errn)
+{
+	struct json_object *h = ctl_fetch(c, "GET", "/health", NULL, true), *k;
+	long long seq = -1;
+
+	if (h && json_object_object_get_ex(h, "kafka", &k)) {
+		seq = jint(k, "delivered_seq");
+		snprintf(state, n, "%s", jstr(k, "state"));
+		snprintf(err, errn, "%s", jstr(k, "last_error"));
+	}
+	json_object_put(h);
+	return seq;
+}
+
+/*
+ * With a Kafka sink: the broker acknowledged every seen record (acks come in
+ * order on the one partition a host's key picks, so delivered_seq at or past
+ * the highest is all of them). Returns 1 for a failure, 0 otherwise (also
+ * without Kafka: nothing printed then).
+ */
+static int check_kafka(const struct ctl *c, const struct stage *st, int n)
+{
+	char state[32] = "", err[256] = "";
+	uint64_t want = 0;
+	long long got;
+
+	for (int i = 0; i < n; i++)
+		if (st[i].seq > want)
+			want = st[i].seq;
+	for (int waited = 0;; waited += 100) {
+		got = kafka_progress(c, state, sizeof(state), err, sizeof(err));
+		if (got < 0)
+			return 0;
+		if (want && (uint64_t)got >= want) {
+			printf("PASS kafka: the broker acknowledged every record up to seq %llu (seq %"
+			       PRIu64 " needed)\n", got, want);
+			return 0;
+		}
+		if (!want || waited >= SELFTEST_KAFKA_MS)
+			break;
+		sleep_ms(100);
+	}
+	printf("FAIL kafka: %s, acknowledged up to seq %lld of %" PRIu64 " within %d ms "
+	       "(sink %s%s%s)\n", want ? "not delivered" : "no record of the self-test to look for",
+	       got, want, SELFTEST_KAFKA_MS, state, *err ? ": " : "", err);
+	return 1;
+}
+
 /* The newest event's seq now, so only what happens next is looked at. */
 static int events_head(const struct ctl *c, uint64_t *since)
 {
@@ -222,6 +272,26 @@ static int check_agent(const struct ctl *c, long *slow_ms)
 	return 0;
 }
 
+/* One line per stage; the number that failed. */
+static int report_stages(const struct stage *st, int n)
+{
+	int failed = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!st[i].done) {
+			failed++;
+		} else if (st[i].seq) {
+			printf("PASS %s: %s, seen as seq %" PRIu64 "\n", st[i].name, st[i].detail,
+			       st[i].seq);
+		} else {
+			printf("FAIL %s: %s, not seen by the agent within %d ms\n", st[i].name,
+			       st[i].detail, SELFTEST_WAIT_MS);
+			failed++;
+		}
+	}
+	return failed;
+}
+
 int ctl_selftest(const struct ctl *c, int argc, char **argv)
 {
 	struct stage st[] = {
@@ -230,9 +300,10 @@ int ctl_selftest(const struct ctl *c, int argc, char **argv)
 		{ .name = "process_crash", .type = "process_crash" },
 	};
 	const int n = sizeof(st) / sizeof(st[0]);
+	char kstate[32], kerr[256];
+	int err, failed, stages = n + 1;
 	uint64_t since;
 	long slow_ms;
-	int err, failed = 0;
 
 	(void)argv;
 	if (argc > 1) {
@@ -251,20 +322,11 @@ int ctl_selftest(const struct ctl *c, int argc, char **argv)
 	}
 	if (find_events(c, since, st, n))
 		return 1;
-	for (int i = 0; i < n; i++) {
-		if (!st[i].done) {
-			failed++;
-			continue;
-		}
-		if (st[i].seq) {
-			printf("PASS %s: %s, seen as seq %" PRIu64 "\n", st[i].name, st[i].detail,
-			       st[i].seq);
-		} else {
-			printf("FAIL %s: %s, not seen by the agent within %d ms\n", st[i].name,
-			       st[i].detail, SELFTEST_WAIT_MS);
-			failed++;
-		}
+	failed = report_stages(st, n);
+	if (kafka_progress(c, kstate, sizeof(kstate), kerr, sizeof(kerr)) >= 0) {
+		failed += check_kafka(c, st, n);
+		stages++;
 	}
-	printf("selftest: %s (%d of %d stages failed)\n", failed ? "FAIL" : "PASS", failed, n + 1);
+	printf("selftest: %s (%d of %d stages failed)\n", failed ? "FAIL" : "PASS", failed, stages);
 	return failed ? 1 : 0;
 }
