@@ -18,6 +18,8 @@ struct brownout_cfg {
 	double fill_low;	/* calm only below this */
 	unsigned int hold_s;	/* seconds at a level before shedding more */
 	unsigned int recover_s;	/* calm seconds before shedding less */
+	unsigned int recover_max_s;	/* the longest it grows to after relapses */
+	unsigned int relapse_s;	/* overload this soon after shedding less is a relapse */
 };
 
 struct brownout {
@@ -25,6 +27,8 @@ struct brownout {
 	enum shed_level level;
 	unsigned int at_level_s;	/* samples since the last change */
 	unsigned int calm_s;		/* consecutive calm samples */
+	unsigned int recover_now_s;	/* calm seconds needed now: doubles on each relapse */
+	unsigned int since_less_s;	/* samples since the last step down */
 };
 
 void brownout_init(struct brownout *b, const struct brownout_cfg *cfg);
@@ -33,7 +37,10 @@ void brownout_init(struct brownout *b, const struct brownout_cfg *cfg);
  * core) and the fullest ring buffer (0..1). Overload (CPU over budget, or a
  * ring buffer over fill_high) sheds one level more at once from none, then
  * after hold_s at a level; calm (CPU under half the budget and every ring
- * buffer under fill_low) for recover_s in a row sheds one level less.
+ * buffer under fill_low) for recover_s in a row sheds one level less. Against
+ * flapping, overload within relapse_s of shedding less doubles the calm
+ * needed (up to recover_max_s), and it returns to recover_s after
+ * recover_max_s calm seconds with nothing shed.
  * Returns +1 or -1 when the level changed (why says so), else 0.
  */
 int brownout_step(struct brownout *b, double cpu_pct, double fill, char *why, size_t whylen);

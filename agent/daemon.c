@@ -397,7 +397,7 @@ static int open_governor(struct daemon *d)
 {
 	const struct brownout_cfg bc = {
 		.cpu_budget_pct = d->cfg.max_cpu_percent, .fill_high = 0.5, .fill_low = 0.1,
-		.hold_s = 3, .recover_s = 10,
+		.hold_s = 3, .recover_s = 10, .recover_max_s = 300, .relapse_s = 60,
 	};
 	int ret = 0;
 

@@ -8,6 +8,7 @@
 
 static const struct brownout_cfg cfg = {
 	.cpu_budget_pct = 2, .fill_high = 0.5, .fill_low = 0.1, .hold_s = 3, .recover_s = 10,
+	.recover_max_s = 40, .relapse_s = 30,
 };
 static char why[200];
 
@@ -103,6 +104,51 @@ static void test_recovery_steps_down_one_level_at_a_time(void **state)
 	assert_int_equal(b.level, SHED_SLOW_SYSCALLS);
 }
 
+/* Calm n seconds; the step that changed the level, 0 if none did. */
+static int calm_for(struct brownout *b, int n)
+{
+	int ret = 0;
+
+	for (int i = 0; i < n && !ret; i++)
+		ret = step(b, 0, 0);
+	return ret;
+}
+
+/* Overload right after each recovery: the calm needed doubles, up to the maximum, then resets. */
+static void test_relapses_lengthen_the_calm_needed(void **state)
+{
+	struct brownout b;
+
+	(void)state;
+	brownout_init(&b, &cfg);
+	assert_int_equal(step(&b, 5, 0), 1);
+	assert_int_equal(calm_for(&b, 10), -1);		/* 10 s: the first recovery */
+	assert_int_equal(step(&b, 5, 0), 1);		/* a relapse at once */
+	assert_int_equal(calm_for(&b, 19), 0);
+	assert_int_equal(calm_for(&b, 1), -1);		/* 20 s now */
+	assert_int_equal(step(&b, 5, 0), 1);
+	assert_int_equal(calm_for(&b, 39), 0);
+	assert_int_equal(calm_for(&b, 1), -1);		/* 40 s: the maximum */
+	assert_int_equal(step(&b, 5, 0), 1);
+	assert_int_equal(calm_for(&b, 39), 0);
+	assert_int_equal(calm_for(&b, 1), -1);		/* still 40 s */
+	/* recover_max_s calm with nothing shed: back to recover_s. */
+	assert_int_equal(calm_for(&b, 40), 0);
+	assert_int_equal(step(&b, 5, 0), 1);
+	assert_int_equal(calm_for(&b, 10), -1);
+	/* Overload at the relapse_s-th second after a recovery is no relapse: still 10 s. */
+	for (int i = 0; i < 29; i++)
+		assert_int_equal(step(&b, 1.5, 0), 0);
+	assert_int_equal(step(&b, 5, 0), 1);
+	assert_int_equal(calm_for(&b, 10), -1);
+	/* A second earlier it is: 20 s. */
+	for (int i = 0; i < 28; i++)
+		assert_int_equal(step(&b, 1.5, 0), 0);
+	assert_int_equal(step(&b, 5, 0), 1);
+	assert_int_equal(calm_for(&b, 19), 0);
+	assert_int_equal(calm_for(&b, 1), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -111,6 +157,7 @@ int main(void)
 		cmocka_unit_test(test_ring_buffer_fill_alone_is_overload),
 		cmocka_unit_test(test_recovery_needs_recover_s_calm_seconds_in_a_row),
 		cmocka_unit_test(test_recovery_steps_down_one_level_at_a_time),
+		cmocka_unit_test(test_relapses_lengthen_the_calm_needed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
