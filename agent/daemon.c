@@ -86,12 +86,6 @@ static bool kafka_broken(const struct daemon *d)
 	return !strcmp(state, "error") || !strcmp(state, "unreachable");
 }
 
-static bool degraded(const struct daemon *d)
-{
-	return d->sc_status.state == FAMILY_FAILED || d->proc_status.state == FAMILY_FAILED ||
-	       d->net_status.state == FAMILY_FAILED;
-}
-
 static struct json_object *family_json(const struct family_status *st)
 {
 	struct json_object *o = json_object_new_object();
@@ -712,7 +706,8 @@ int daemon__run(struct daemon *d)
 
 	settle_state(d);
 	log_info("hostmond", "running (%s), window %us, output %s",
-		 degraded(d) ? "degraded" : "all probes attached", d->cfg.interval_s, d->cfg.output);
+		 lifecycle__state(d->life) == AGENT_DEGRADED ? "degraded" : "all probes attached",
+		 d->cfg.interval_s, d->cfg.output);
 	while (!stop_requested) {
 		n = epoll_pwait(d->epfd, evs, 8, kafka_sink__wait_ms(d->kafka), &d->wait_mask);
 		if (n < 0 && errno != EINTR) {
