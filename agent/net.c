@@ -39,6 +39,8 @@ struct net {
 	uint32_t top_n;
 	struct counters *ep_prev;	/* keyed by struct net_ep_key */
 	uint64_t totals_prev[NET_TOTALS];
+	/* Since start, for "other": totals, what listed rows showed, what other showed. */
+	uint64_t cum_total[NET_STAT_MAX], cum_listed[NET_STAT_MAX], cum_other[NET_STAT_MAX];
 	uint64_t drops_prev[NET_DROP_MAX];
 	uint64_t evicted_prev;
 	uint64_t read_errors;
@@ -384,11 +386,22 @@ static void window_connections(struct net *nt, struct json_object *metrics, uint
 	*evicted = inserts > present ? inserts - present : 0;
 	group_rows(nt);
 	top = nt->nrows < nt->top_n ? nt->nrows : nt->top_n;
-	memcpy(rest, total, sizeof(rest));
 	for (size_t r = 0; r < top; r++) {
 		json_object_array_add(arr, endpoint_json(nt, &nt->rows[r]));
 		for (int s = 0; s < NET_STAT_MAX; s++)
-			rest[s] -= rest[s] >= nt->rows[r].stat[s] ? nt->rows[r].stat[s] : rest[s];
+			nt->cum_listed[s] += nt->rows[r].stat[s];
+	}
+	/*
+	 * The endpoint map and the totals are read one after the other: a count
+	 * landing between the two reads is in one window's totals and the next
+	 * window's endpoint. Other is what the totals have that listed rows have
+	 * not shown yet, since start, so listed + other always sums to the totals.
+	 */
+	for (int s = 0; s < NET_STAT_MAX; s++) {
+		nt->cum_total[s] += total[s];
+		rest[s] = nt->cum_total[s] > nt->cum_listed[s] + nt->cum_other[s] ?
+			  nt->cum_total[s] - nt->cum_listed[s] - nt->cum_other[s] : 0;
+		nt->cum_other[s] += rest[s];
 	}
 	record_u64(other, "endpoints", nt->nrows - top);
 	record_stats(other, rest);
