@@ -137,6 +137,9 @@ $(BUILD)/tests/test_consume: $(BUILD)/consume/seqcheck.o $(BUILD)/consume/pbjson
 # Unit tests that read files under tests/unit/data find them by absolute path.
 $(BUILD)/tests/test_kafka_stats: CPPFLAGS += -DUNIT_DATA='"$(CURDIR)/tests/unit/data"'
 
+# test_log checks the error codes against their table in docs/errors.md.
+$(BUILD)/tests/test_log: CPPFLAGS += -DDOCS_DIR='"$(CURDIR)/docs"'
+
 # Golden envelopes (tests/golden): decoded by test_golden, written per release by `make golden`.
 GOLDEN     := tests/golden
 $(BUILD)/tests/test_golden: TEST_OBJS := $(BUILD)/consume/pbjson.o

@@ -53,7 +53,7 @@ unsigned int admin_reload(struct config *running, int argc, char **argv,
 		return *body = statsock_error("no_memory", "out of memory"), 500;
 	config_defaults(next);
 	if (config_parse_args(next, argc, argv, &check_only, &show_version, err, sizeof(err))) {
-		log_warn("admin", "reload rejected, running configuration kept: %s", err);
+		log_warn("admin", HM_E_RELOAD_REJECTED, NULL, "reload rejected, running configuration kept: %s", err);
 		free(next);
 		json_object_put(d.applied);
 		json_object_put(d.restart);

@@ -319,6 +319,7 @@ static void on_tick(struct daemon *d)
 
 	if (read(d->tickfd, &expirations, sizeof(expirations)) != sizeof(expirations))
 		return;
+	log_flush_repeats(0);
 	change = governor__sample(d->gov, why, sizeof(why));
 	if (!change) {
 		publish_kafka_progress(d);
@@ -335,7 +336,7 @@ static void on_tick(struct daemon *d)
 		snprintf(reason, sizeof(reason), "brownout: %s %s events shed, counts kept (%s)",
 			 change > 0 ? "overloaded," : "calmer, only", shed_level_name(level), why);
 	if (change > 0)
-		log_warn("hostmond", "%s", reason);
+		log_warn("hostmond", HM_E_BROWNOUT, NULL, "%s", reason);
 	else
 		log_info("hostmond", "%s", reason);
 	emit_status(d, NULL, reason);
@@ -369,19 +370,22 @@ static void open_families(struct daemon *d)
 	if (cfg->syscalls_enabled) {
 		d->syscalls = syscalls__open(cfg, d->out, &d->sc_status);
 		if (!d->syscalls)
-			log_error("syscalls", "probe family failed, running without it: %s",
+			log_error("syscalls", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "syscalls")),
+				  "probe family failed, running without it: %s",
 				  d->sc_status.error);
 	}
 	if (cfg->proc_enabled) {
 		d->proc = proc__open(cfg, d->out, &d->proc_status);
 		if (!d->proc)
-			log_error("proc", "probe family failed, running without it: %s",
+			log_error("proc", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "proc")),
+				  "probe family failed, running without it: %s",
 				  d->proc_status.error);
 	}
 	if (cfg->net_enabled) {
 		d->net = net__open(cfg, d->out, &d->net_status);
 		if (!d->net)
-			log_error("net", "probe family failed, running without it: %s",
+			log_error("net", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "net")),
+				  "probe family failed, running without it: %s",
 				  d->net_status.error);
 	}
 }
@@ -405,7 +409,8 @@ static int open_governor(struct daemon *d)
 	if (!ret && d->net)
 		ret = governor__watch(d->gov, net__events_fd(d->net));
 	if (ret)
-		log_error("hostmond", "cannot watch the ring buffers' fill: %s", strerror(-ret));
+		log_error("hostmond", HM_E_RING_WATCH, LOG_FIELDS(LF_ERRNO(-ret)),
+			  "cannot watch the ring buffers' fill: %s", strerror(-ret));
 	return ret;
 }
 
@@ -432,21 +437,25 @@ static int open_kafka(struct daemon *d)
 		return 0;
 	ret = envelope_instance_id(instance);
 	if (ret) {
-		log_error("kafka", "cannot make an instance id: %s", strerror(-ret));
+		log_error("kafka", HM_E_INSTANCE_ID, LOG_FIELDS(LF_ERRNO(-ret)),
+			  "cannot make an instance id: %s", strerror(-ret));
 		return ret;
 	}
 	ids.instance_id = instance;
 	d->spool = spool__open(d->cfg.spool_dir, d->cfg.spool_max_bytes, spool_segment_bytes(&d->cfg));
 	/* A disk that fails must not stop the agent: Kafka without the safety net. */
 	if (!d->spool)
-		log_error("kafka", "cannot open the spool in %s: %s: records not delivered will be "
+		log_error("kafka", HM_E_SPOOL_OPEN,
+			  LOG_FIELDS(LF_STR("path", d->cfg.spool_dir), LF_ERRNO(errno)),
+			  "cannot open the spool in %s: %s: records not delivered will be "
 			  "lost (counted)", d->cfg.spool_dir, strerror(errno));
 	/* Corrupt records found at open are counted in the first window. */
 	d->kafka = kafka_sink__new(d->cfg.kafka_brokers, d->cfg.kafka_topic, d->hi.host_id, &ids,
 				   d->spool, &d->cfg.kafka, err, sizeof(err));
 	if (!d->kafka) {
 		ret = -errno;
-		log_error("kafka", "producer for %s: %s", d->cfg.kafka_brokers, err);
+		log_error("kafka", HM_E_KAFKA_PRODUCER, LOG_FIELDS(LF_STR("brokers", d->cfg.kafka_brokers)),
+			  "producer for %s: %s", d->cfg.kafka_brokers, err);
 		return ret;
 	}
 	pipeline__set_kafka(d->out, d->kafka);
@@ -462,13 +471,14 @@ static int open_outputs(struct daemon *d)
 
 	ret = hostinfo_read(&d->hi, d->cfg.host_id, err, sizeof(err));
 	if (ret) {
-		log_error("hostmond", "host identity: %s", err);
+		log_error("hostmond", HM_E_HOST_IDENTITY, NULL, "host identity: %s", err);
 		return ret;
 	}
 	d->jsonl = jsonl_sink__new(d->cfg.output);
 	if (!d->jsonl) {
 		ret = -errno;
-		log_error("jsonl", "cannot open output %s: %s", d->cfg.output, strerror(-ret));
+		log_error("jsonl", HM_E_JSONL_OPEN, LOG_FIELDS(LF_STR("path", d->cfg.output), LF_ERRNO(-ret)),
+			  "cannot open output %s: %s", d->cfg.output, strerror(-ret));
 		return ret;
 	}
 	d->out = pipeline__new(&d->hi);
@@ -494,7 +504,7 @@ static int drop_privileges(void)
 
 	ret = privs_drop(&bounds, err, sizeof(err));
 	if (ret) {
-		log_error("hostmond", "cannot drop privileges, not running with more than needed: %s",
+		log_error("hostmond", HM_E_PRIVS_DROP, NULL, "cannot drop privileges, not running with more than needed: %s",
 			  err);
 		return ret;
 	}
@@ -513,7 +523,7 @@ static int open_socket(struct daemon *d)
 				sizeof(err));
 	if (!d->sock) {
 		ret = -errno;
-		log_error("statsock", "%s", err);
+		log_error("statsock", HM_E_STATSOCK, LOG_FIELDS(LF_STR("path", d->cfg.socket_path)), "%s", err);
 		return ret;
 	}
 	publish(d);
@@ -583,7 +593,8 @@ struct daemon *daemon__new(const struct config *cfg, int argc, char **argv)
 	open_families(d);
 	if ((cfg->syscalls_enabled || cfg->proc_enabled || cfg->net_enabled) && !d->syscalls &&
 	    !d->proc && !d->net) {
-		log_error("hostmond", "no probe family could be loaded; is this root on a kernel with BTF?");
+		log_error("hostmond", HM_E_NO_PROBES, NULL,
+			  "no probe family could be loaded; is this root on a kernel with BTF?");
 		ret = -ENOTSUP;
 		goto fail;
 	}
@@ -600,7 +611,8 @@ struct daemon *daemon__new(const struct config *cfg, int argc, char **argv)
 		goto fail;
 	ret = add_sources(d);
 	if (ret) {
-		log_error("hostmond", "event loop setup failed: %s", strerror(-ret));
+		log_error("hostmond", HM_E_EVENT_LOOP, LOG_FIELDS(LF_ERRNO(-ret)),
+			  "event loop setup failed: %s", strerror(-ret));
 		goto fail;
 	}
 	return d;
@@ -648,7 +660,8 @@ void daemon__free(struct daemon *d)
 static bool batch_read(const char *family, int ret)
 {
 	if (ret < 0)
-		log_error(family, "ring buffer read failed: %s", strerror(-ret));
+		log_error(family, HM_E_RING_READ, LOG_FIELDS(LF_STR("probe", family), LF_ERRNO(-ret)),
+			  "ring buffer read failed: %s", strerror(-ret));
 	return ret == FAMILY_RING_BATCH;
 }
 
@@ -692,7 +705,8 @@ static void on_admin(struct daemon *d)
 	else
 		status = admin_reload(&d->cfg, d->argc, d->argv, &body);
 	if (d->cfg.interval_s != old_interval && set_timer(d))
-		log_error("hostmond", "cannot change the window timer: %s", strerror(errno));
+		log_error("hostmond", HM_E_EVENT_LOOP, LOG_FIELDS(LF_ERRNO(errno)),
+			  "cannot change the window timer: %s", strerror(errno));
 	statsock__admin_answer(d->sock, status, encode_line(body));
 	json_object_put(body);
 	publish(d);
@@ -712,7 +726,8 @@ int daemon__run(struct daemon *d)
 		n = epoll_pwait(d->epfd, evs, 8, kafka_sink__wait_ms(d->kafka), &d->wait_mask);
 		if (n < 0 && errno != EINTR) {
 			ret = -errno;
-			log_error("hostmond", "epoll_wait failed: %s", strerror(-ret));
+			log_error("hostmond", HM_E_EVENT_LOOP, LOG_FIELDS(LF_ERRNO(-ret)),
+				  "epoll_wait failed: %s", strerror(-ret));
 			snprintf(cause, sizeof(cause), "event loop error: epoll_wait: %s", strerror(-ret));
 			break;
 		}

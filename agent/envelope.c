@@ -382,6 +382,20 @@ static void window_drops(struct arena *a, struct json_object *drops, Hostmon__V1
 	m->n_drops = i;
 }
 
+static Hostmon__V1__LogCounts *log_counts(struct arena *a, struct json_object *o)
+{
+	Hostmon__V1__LogCounts *m;
+
+	if (!o || !(m = arena_msg(a, &hostmon__v1__log_counts__descriptor)))
+		return NULL;
+	m->errors = ju64(o, "errors");
+	m->warnings = ju64(o, "warnings");
+	m->suppressed = ju64(o, "suppressed");
+	m->by_code = u64_map(a, jget(o, "by_code"), &hostmon__v1__log_counts__by_code_entry__descriptor,
+			     &m->n_by_code);
+	return m;
+}
+
 static Hostmon__V1__AgentSelf *agent_self(struct arena *a, struct json_object *o)
 {
 	Hostmon__V1__AgentSelf *m;
@@ -392,6 +406,7 @@ static Hostmon__V1__AgentSelf *agent_self(struct arena *a, struct json_object *o
 	m->rss_kb = ju64(o, "rss_kb");
 	m->ring_fill_max = json_object_get_double(jget(o, "ring_fill_max"));
 	m->shed_level = jstr(o, "shed_level");
+	m->log = log_counts(a, jget(o, "log"));
 	return m;
 }
 

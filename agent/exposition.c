@@ -269,6 +269,30 @@ static void render_self(struct prom *p, struct json_object *self)
 	}
 }
 
+/* The agent's own warnings and errors since start ("self"."log"). */
+static void render_log(struct prom *p, struct json_object *self)
+{
+	struct json_object *log, *by_code;
+
+	if (!json_object_object_get_ex(self, "log", &log))
+		return;
+	prom_family(p, "hostmon_agent_log_records_total", "counter",
+		    "Warnings and errors the agent logged (repeats held back included), since start.");
+	prom_u64(p, "hostmon_agent_log_records_total", get_u64(log, "errors"), "level", "error", NULL);
+	prom_u64(p, "hostmon_agent_log_records_total", get_u64(log, "warnings"), "level", "warn", NULL);
+	prom_family(p, "hostmon_agent_log_suppressed_total", "counter",
+		    "Identical warnings and errors held back and counted in the next record shown.");
+	prom_u64(p, "hostmon_agent_log_suppressed_total", get_u64(log, "suppressed"), NULL);
+	prom_family(p, "hostmon_agent_errors_total", "counter",
+		    "Warnings and errors by code (docs/errors.md), codes seen since start only.");
+	if (json_object_object_get_ex(log, "by_code", &by_code) &&
+	    json_object_is_type(by_code, json_type_object)) {
+		json_object_object_foreach(by_code, code, n)
+			prom_u64(p, "hostmon_agent_errors_total", json_object_get_uint64(n),
+				 "code", code, NULL);
+	}
+}
+
 static void render_agent(struct prom *p, struct json_object *totals,
 			 struct json_object *window, const char *state)
 {
@@ -288,6 +312,7 @@ static void render_agent(struct prom *p, struct json_object *totals,
 		    "Length of the latest metrics window.");
 	prom_sec(p, "hostmon_window_duration_seconds", get_u64(window, "window_ns"), NULL);
 	render_self(p, child(window, "self"));
+	render_log(p, child(window, "self"));
 }
 
 /* Name, type, key in the metrics record's kafka object, help. */

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 #include "governor.h"
+#include "log.h"
 #include "pipeline.h"
 #include "ring_watch.h"
 
@@ -128,6 +129,23 @@ enum shed_level governor__level(const struct governor *g)
 	return g->bo.level;
 }
 
+/* Since start: the agent's warnings and errors, by code for the codes seen. */
+static struct json_object *log_record(void)
+{
+	struct json_object *o = json_object_new_object(), *by_code = json_object_new_object();
+	struct log_counts c;
+
+	log_get_counts(&c);
+	record_u64(o, "errors", c.errors);
+	record_u64(o, "warnings", c.warnings);
+	record_u64(o, "suppressed", c.suppressed);
+	for (int i = 1; i < HM_E_MAX; i++)
+		if (c.by_code[i])
+			record_u64(by_code, errcode_id(i), c.by_code[i]);
+	json_object_object_add(o, "by_code", by_code);
+	return o;
+}
+
 void governor__window(struct governor *g, struct json_object *rec)
 {
 	struct json_object *self = json_object_new_object();
@@ -138,6 +156,7 @@ void governor__window(struct governor *g, struct json_object *rec)
 	record_u64(self, "rss_kb", rss_kb());
 	json_object_object_add(self, "ring_fill_max", rounded(g->fill_max, 4));
 	record_str(self, "shed_level", shed_level_name(g->bo.level));
+	json_object_object_add(self, "log", log_record());
 	json_object_object_add(rec, "self", self);
 	g->cpu_win_us = cpu;
 	g->mono_win_us = now;

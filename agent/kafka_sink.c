@@ -120,9 +120,9 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char 
 	if (!strcmp(fac, "FAIL"))
 		level = 7;
 	if (level <= 3)
-		log_error("kafka", "%s: %s", fac, buf);
+		log_error("kafka", HM_E_KAFKA_CLIENT, LOG_FIELDS(LF_STR("facility", fac)), "%s: %s", fac, buf);
 	else if (level <= 5)
-		log_warn("kafka", "%s: %s", fac, buf);
+		log_warn("kafka", HM_E_KAFKA_CLIENT, LOG_FIELDS(LF_STR("facility", fac)), "%s: %s", fac, buf);
 	else if (level == 6)
 		log_info("kafka", "%s: %s", fac, buf);
 	else
@@ -135,7 +135,8 @@ static void record_lost(struct kafka_sink *ks, const char *what, const char *why
 	ks->lost++;
 	note_error(ks, "%s to topic %s failed: %s", what, ks->topic_name, why);
 	if (log_due(&ks->lost_log))
-		log_error("kafka", "%s to topic %s failed: %s: record dropped (%llu since the last line, "
+		log_error("kafka", HM_E_KAFKA_RECORD_LOST, LOG_FIELDS(LF_STR("topic", ks->topic_name)),
+		  "%s to topic %s failed: %s: record dropped (%llu since the last line, "
 			  "%llu records lost in all)", what, ks->topic_name, why,
 			  logged(&ks->lost_log), (unsigned long long)ks->lost);
 }
@@ -146,7 +147,8 @@ static void record_kept(struct kafka_sink *ks, const char *what, const char *why
 	ks->failing = true;
 	note_error(ks, "%s to topic %s failed: %s", what, ks->topic_name, why);
 	if (log_due(&ks->topic_errors))
-		log_error("kafka", "%s to topic %s failed: %s: kept in the spool, sent again "
+		log_error("kafka", HM_E_KAFKA_RECORD_RETRY, LOG_FIELDS(LF_STR("topic", ks->topic_name)),
+			  "%s to topic %s failed: %s: kept in the spool, sent again "
 			  "later (%llu since the last line, %llu in all)", what, ks->topic_name, why,
 			  logged(&ks->topic_errors), (unsigned long long)ks->topic_errors.count);
 }
@@ -283,7 +285,8 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		return;
 	}
 	if (log_due(&ks->broker_errors))
-		log_error("kafka", "brokers %s: %s (%llu broker errors since the last line, %llu in all)",
+		log_error("kafka", HM_E_KAFKA_BROKER, LOG_FIELDS(LF_STR("brokers", ks->brokers)),
+			  "brokers %s: %s (%llu broker errors since the last line, %llu in all)",
 			  ks->brokers, reason, logged(&ks->broker_errors),
 			  (unsigned long long)ks->broker_errors.count);
 }
@@ -377,7 +380,8 @@ static void producer_close(struct kafka_sink *ks)
 static void spool_failed(struct kafka_sink *ks, int err)
 {
 	if (log_due(&ks->spool_failures))
-		log_error("kafka", "spooling a record failed: %s: sent unspooled (%llu spool failures "
+		log_error("kafka", HM_E_SPOOL_WRITE, LOG_FIELDS(LF_ERRNO(-err)),
+			  "spooling a record failed: %s: sent unspooled (%llu spool failures "
 			  "since the last line, %llu in all)", strerror(-err), logged(&ks->spool_failures),
 			  (unsigned long long)ks->spool_failures.count);
 }
@@ -475,7 +479,8 @@ static void pump(struct kafka_sink *ks)
 		ks->blocked = true;
 		ks->retry_at_ns = now_ns(CLOCK_MONOTONIC) + RETRY_NS;
 		if (log_due(&ks->spool_failures))
-			log_error("kafka", "reading the spool failed: %s: retried in a second (%llu "
+			log_error("kafka", HM_E_SPOOL_READ, LOG_FIELDS(LF_ERRNO(-err)),
+				  "reading the spool failed: %s: retried in a second (%llu "
 				  "spool failures since the last line)", strerror(-err),
 				  logged(&ks->spool_failures));
 	}
@@ -495,7 +500,8 @@ static void recreate(struct kafka_sink *ks)
 	ks->fatal = false;
 	if (ks->rk) {
 		code = rd_kafka_fatal_error(ks->rk, reason, sizeof(reason));
-		log_error("kafka", "fatal producer error on %s: %s: %s: recreating the producer; "
+		log_error("kafka", HM_E_KAFKA_FATAL, LOG_FIELDS(LF_STR("brokers", ks->brokers)),
+			  "fatal producer error on %s: %s: %s: recreating the producer; "
 			  "records not delivered are sent again from the spool (duplicates possible)",
 			  ks->brokers, rd_kafka_err2name(code), reason);
 		rd_kafka_purge(ks->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
@@ -517,7 +523,8 @@ static void recreate(struct kafka_sink *ks)
 		producer_close(ks);
 		ks->fatal = true;
 		ks->retry_at_ns = now_ns(CLOCK_MONOTONIC) + RETRY_NS;
-		log_error("kafka", "recreating the producer for %s failed: %s: retried in a second",
+		log_error("kafka", HM_E_KAFKA_PRODUCER, LOG_FIELDS(LF_STR("brokers", ks->brokers)),
+			  "recreating the producer for %s failed: %s: retried in a second",
 			  ks->brokers, err);
 		return;
 	}
@@ -565,7 +572,8 @@ static void drain_spool(struct kafka_sink *ks, int timeout_ms)
 			rd_kafka_poll(ks->rk, 50);
 	} while (now_ns(CLOCK_MONOTONIC) < end);
 	if (st.records)
-		log_warn("kafka", "%llu records not delivered to %s within %d ms: kept in the spool "
+		log_warn("kafka", HM_E_KAFKA_UNDELIVERED_AT_STOP, LOG_FIELDS(LF_STR("topic", ks->topic_name)),
+			 "%llu records not delivered to %s within %d ms: kept in the spool "
 			 "for the next start", (unsigned long long)st.records, ks->topic_name,
 			 timeout_ms);
 }
@@ -583,7 +591,8 @@ void kafka_sink__close(struct kafka_sink *ks, int timeout_ms)
 		left = rd_kafka_outq_len(ks->rk);
 		if (left > 0) {
 			ks->lost += (uint64_t)left;
-			log_error("kafka", "%d records not delivered to %s within %d ms: lost", left,
+			log_error("kafka", HM_E_KAFKA_LOST_AT_STOP, LOG_FIELDS(LF_STR("topic", ks->topic_name)),
+				  "%d records not delivered to %s within %d ms: lost", left,
 				  ks->topic_name, timeout_ms);
 		}
 	}

@@ -79,7 +79,7 @@ int lifecycle__to(struct lifecycle *lc, enum agent_state to, const char *cause)
 	if (to == from)
 		return 0;
 	if (!lifecycle_allowed(from, to)) {
-		log_error("lifecycle", "internal error: transition %s -> %s (%s) is not allowed, "
+		log_error("lifecycle", HM_E_LIFECYCLE, NULL, "internal error: transition %s -> %s (%s) is not allowed, "
 			  "staying %s", agent_state_name(from), agent_state_name(to), cause,
 			  agent_state_name(from));
 		return -EINVAL;

@@ -18,7 +18,7 @@ int main(int argc, char **argv)
 	config_defaults(&cfg);
 	ret = config_parse_args(&cfg, argc, argv, &check_only, &show_version, err, sizeof(err));
 	if (ret < 0) {
-		fprintf(stderr, "hostmond: %s\n", err);
+		log_error("config", HM_E_CONFIG_INVALID, NULL, "%s", err);
 		return 2;
 	}
 	if (ret > 0)	/* --help printed the usage */
@@ -38,5 +38,7 @@ int main(int argc, char **argv)
 		return errno == EADDRINUSE ? 2 : 1;
 	ret = daemon__run(d);
 	daemon__free(d);
+	/* The counts of repeats held back, last, so none is lost with the process. */
+	log_flush_repeats(1);
 	return ret ? 1 : 0;
 }

@@ -18,6 +18,7 @@ struct pipeline {
 	uint64_t next_seq;
 	uint64_t emitted;
 	uint64_t failures;
+	uint64_t sink_failures;	/* JSON-lines writes and flushes that failed */
 };
 
 struct pipeline *pipeline__new(const struct hostinfo *hi)
@@ -80,16 +81,16 @@ struct json_object *pipeline__record(struct pipeline *p, const char *type)
 	return rec;
 }
 
-/* Logs a sink failure at the 1st, 2nd, 4th, 8th, ... time: always counted, never a flood. */
+/* Every failure logged: the logger holds back the repeats with their count. */
 static void sink_failed(struct pipeline *p, const char *what, int err)
 {
 	p->failures++;
-	if (p->failures & (p->failures - 1))
-		return;
-	log_error("jsonl", "%s %s failed: %s (%llu lines lost so far, failure %llu)", what,
-		  jsonl_sink__path(p->jsonl), strerror(-err),
-		  (unsigned long long)jsonl_sink__lost(p->jsonl),
-		  (unsigned long long)p->failures);
+	p->sink_failures++;
+	log_error("jsonl", HM_E_JSONL_WRITE,
+		  LOG_FIELDS(LF_STR("path", jsonl_sink__path(p->jsonl)), LF_ERRNO(-err),
+			     LF_INT("lost", jsonl_sink__lost(p->jsonl)),
+			     LF_INT("failures", p->sink_failures)),
+		  "%s %s failed: %s: lines lost", what, jsonl_sink__path(p->jsonl), strerror(-err));
 }
 
 void pipeline__set_kafka(struct pipeline *p, struct kafka_sink *sink)

@@ -164,7 +164,9 @@ static void log_corrupt(void *ctx, size_t offset, const char *why)
 
 	c->damaged++;
 	c->sp->st.corrupt++;
-	log_error("spool", "%s at offset %zu: %s: skipped (%" PRIu64 " corrupt records so far)",
+	log_error("spool", HM_E_SPOOL_CORRUPT,
+		  LOG_FIELDS(LF_STR("path", c->path), LF_INT("offset", offset)),
+		  "%s at offset %zu: %s: skipped (%" PRIu64 " corrupt records so far)",
 		  c->path, offset, why, c->sp->st.corrupt);
 }
 
@@ -199,7 +201,8 @@ static void seg_remove(struct spool *sp, size_t i)
 	char *path = seg_path(sp, s->id);
 
 	if (!path || (unlink(path) && errno != ENOENT))
-		log_error("spool", "removing segment %" PRIu64 " in %s failed: %s", s->id, sp->dir,
+		log_error("spool", HM_E_SPOOL_REMOVE, LOG_FIELDS(LF_STR("path", sp->dir), LF_ERRNO(errno)),
+			  "removing segment %" PRIu64 " in %s failed: %s", s->id, sp->dir,
 			  strerror(errno));
 	free(path);
 	sp->st.bytes -= s->bytes;
@@ -231,7 +234,8 @@ static int load_segment(struct spool *sp, uint64_t id)
 	c.path = path;
 	data = read_file(path, &len);
 	if (!data) {
-		log_error("spool", "reading %s failed: %s: segment skipped", path, strerror(errno));
+		log_error("spool", HM_E_SPOOL_READ, LOG_FIELDS(LF_STR("path", path), LF_ERRNO(errno)),
+			  "reading %s failed: %s: segment skipped", path, strerror(errno));
 		free(path);
 		return 0;
 	}
@@ -324,12 +328,14 @@ struct spool *spool__open(const char *dir, uint64_t max_bytes, uint64_t segment_
 	sp->segment_bytes = segment_bytes;
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		err = -errno;
-		log_error("spool", "creating %s failed: %s", dir, strerror(-err));
+		log_error("spool", HM_E_SPOOL_OPEN, LOG_FIELDS(LF_STR("path", dir), LF_ERRNO(-err)),
+			  "creating %s failed: %s", dir, strerror(-err));
 		goto fail;
 	}
 	err = list_segments(dir, &ids, &n);
 	if (err) {
-		log_error("spool", "listing %s failed: %s", dir, strerror(-err));
+		log_error("spool", HM_E_SPOOL_OPEN, LOG_FIELDS(LF_STR("path", dir), LF_ERRNO(-err)),
+			  "listing %s failed: %s", dir, strerror(-err));
 		goto fail;
 	}
 	for (i = 0; i < n && !err; i++)
@@ -479,7 +485,9 @@ int spool__replay(struct spool *sp, spool_replay_fn fn, void *ctx)
 			/* Errors were logged and counted at open. */
 			spool_parse(data, len, replay_one, ignore_error, &r);
 		} else {
-			log_error("spool", "replaying %s failed: %s", path ? path : sp->dir,
+			log_error("spool", HM_E_SPOOL_READ,
+				  LOG_FIELDS(LF_STR("path", path ? path : sp->dir), LF_ERRNO(errno)),
+				  "replaying %s failed: %s", path ? path : sp->dir,
 				  strerror(errno));
 		}
 		free(data);
@@ -499,7 +507,8 @@ static void evict_oldest(struct spool *sp)
 		sp->fd = -1;
 	}
 	sp->st.evicted += lost;
-	log_warn("spool", "%s full (%" PRIu64 " bytes): segment %" PRIu64 " evicted, %" PRIu64
+	log_warn("spool", HM_E_SPOOL_FULL, LOG_FIELDS(LF_STR("path", sp->dir)),
+		 "%s full (%" PRIu64 " bytes): segment %" PRIu64 " evicted, %" PRIu64
 		 " records never delivered (%" PRIu64 " evicted so far)", sp->dir, sp->max_bytes,
 		 s->id, lost, sp->st.evicted);
 	seg_remove(sp, 0);
@@ -527,7 +536,8 @@ static int start_segment(struct spool *sp)
 	sp->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
 	if (sp->fd < 0) {
 		err = -errno;
-		log_error("spool", "creating %s failed: %s", path, strerror(-err));
+		log_error("spool", HM_E_SPOOL_WRITE, LOG_FIELDS(LF_STR("path", path), LF_ERRNO(-err)),
+			  "creating %s failed: %s", path, strerror(-err));
 	} else if (!seg_add(sp, id)) {
 		close(sp->fd);
 		sp->fd = -1;
@@ -556,8 +566,10 @@ static int write_record(struct spool *sp, const void *payload, uint32_t len)
 	err = w < 0 ? -errno : -ENOSPC;
 	/* Cut a partial record off so the segment stays well-formed. */
 	if (w > 0 && ftruncate(sp->fd, s->bytes))
-		log_error("spool", "truncating segment %" PRIu64 " failed: %s", s->id, strerror(errno));
-	log_error("spool", "writing segment %" PRIu64 " in %s failed: %s", s->id, sp->dir,
+		log_error("spool", HM_E_SPOOL_WRITE, LOG_FIELDS(LF_STR("path", sp->dir), LF_ERRNO(errno)),
+			  "truncating segment %" PRIu64 " failed: %s", s->id, strerror(errno));
+	log_error("spool", HM_E_SPOOL_WRITE, LOG_FIELDS(LF_STR("path", sp->dir), LF_ERRNO(-err)),
+		  "writing segment %" PRIu64 " in %s failed: %s", s->id, sp->dir,
 		  strerror(-err));
 	return err;
 }

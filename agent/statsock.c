@@ -231,7 +231,8 @@ static enum MHD_Result admin_call(struct statsock_req *r, const struct statsock_
 	id = mb->pending_id = ++mb->next_id;
 	mb->req = *req;
 	if (write(mb->efd, &one, sizeof(one)) != sizeof(one))
-		log_warn("statsock", "cannot wake the event loop: %s", strerror(errno));
+		log_warn("statsock", HM_E_ADMIN_MAILBOX, LOG_FIELDS(LF_ERRNO(errno)),
+			 "cannot wake the event loop: %s", strerror(errno));
 	while (mb->answer_id != id && !mb->closing &&
 	       pthread_cond_timedwait(&mb->answered, &mb->lock, &deadline) != ETIMEDOUT)
 		;
@@ -511,7 +512,8 @@ int statsock__admin_take(struct statsock *ss, struct statsock_admin *req)
 	int ret = 0;
 
 	if (read(mb->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-		log_warn("statsock", "admin eventfd read failed: %s", strerror(errno));
+		log_warn("statsock", HM_E_ADMIN_MAILBOX, LOG_FIELDS(LF_ERRNO(errno)),
+			 "admin eventfd read failed: %s", strerror(errno));
 	pthread_mutex_lock(&mb->lock);
 	if (mb->pending_id) {
 		*req = mb->req;

@@ -112,5 +112,5 @@ echo "drops (summed over windows, non-zero only):"
 jq -rs '[.[] | select(.type == "metrics") | .drops | to_entries[] | .key as $f |
 	.value | to_entries[] | {k: "\($f).\(.key)", v: .value}] | group_by(.k) |
 	map({k: .[0].k, v: (map(.v) | add)}) | .[] | select(.v > 0) | "  \(.k) \(.v)"' "$T/out.jsonl"
-echo "brownout changes: $(grep -c 'brownout' "$T/hostmond.log" || true)"
+echo "brownout changes: $(grep -c 'msg="brownout' "$T/hostmond.log" || true)"
 echo "kafka: $records JSON lines; hostmon-consume --check exit $rc: $(grep '^total' "$T/check" || tail -n 1 "$T/check")"

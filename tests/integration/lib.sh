@@ -165,6 +165,23 @@ agent_stop() {
 	expect_eq "hostmond exit status after SIGTERM" 0 "$CHILD_RC"
 	jq -e 'type == "object"' "$OUT" >/dev/null ||
 		fail "output $OUT has a line that is not a JSON object"
+	log_checked "$AGENT_LOG"
+}
+
+# log_checked FILE: every line of hostmond's log FILE is one record as
+# docs/errors.md describes (ts, level, component, code on warnings and errors,
+# quoted msg), and every code in it has a row in docs/errors.md.
+log_checked() {
+	local bad code
+	bad=$(grep -Evn '^ts=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}Z level=(error|warn|info|debug) component=[a-z_]+ (code=HM[0-9]{3} )?msg="' "$1" | head -n 3 || true)
+	[[ -z "$bad" ]] || fail "$1: lines that are not log records: $bad"
+	bad=$(grep -En '^ts=[^ ]* level=(error|warn) ' "$1" | grep -Ev ' code=HM[0-9]{3} msg=' | head -n 3 || true)
+	[[ -z "$bad" ]] || fail "$1: warnings or errors without a code: $bad"
+	for code in $(grep -oE ' code=HM[0-9]{3} ' "$1" | sort -u || true); do
+		code=${code#*=}
+		grep -q "^| ${code% } |" "$ROOT/docs/errors.md" ||
+			fail "$1: code ${code% } logged but not in docs/errors.md"
+	done
 }
 
 # memory_checked: for a test that bounds the agent's memory; call before

@@ -57,8 +57,8 @@ expect_cmp "ms from the broker's return to the first delivery" "$resumed" -le 10
 expect_cmp "records emitted while the broker was down" "$((down_to - down_from))" -ge 6000
 nap 5
 agent_stop
-grep -q 'kafka: [0-9]* records delivered, 0 lost' "$AGENT_LOG" ||
-	fail "hostmond did not report every record delivered: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
+grep -q 'component=kafka msg="[0-9]* records delivered, 0 lost' "$AGENT_LOG" ||
+	fail "hostmond did not report every record delivered: $(grep 'component=kafka' "$AGENT_LOG" | grep -v level=debug | tail -n 5)"
 # Records emitted while the broker was away waited a minute for it: the
 # windows' delivery latency shows it; every acknowledgement was timed.
 max_lat=$(q '[.[] | select(.type == "metrics") | .kafka.delivery_latency.max_ns] | max')

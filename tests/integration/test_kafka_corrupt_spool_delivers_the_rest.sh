@@ -86,13 +86,13 @@ AGENT_ARGS=(--kafka-brokers "$BROKERS" --kafka-topic "$TOPIC")
 agent_start proc
 nap 2.5
 agent_stop
-grep -q 'kafka: [0-9]* records delivered, 0 lost' "$AGENT_LOG" ||
-	fail "second run did not deliver everything: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
+grep -q 'component=kafka msg="[0-9]* records delivered, 0 lost' "$AGENT_LOG" ||
+	fail "second run did not deliver everything: $(grep 'component=kafka' "$AGENT_LOG" | grep -v level=debug | tail -n 5)"
 for damage in "$seg_a at offset $off_a: CRC mismatch" \
 	"$seg_b at offset $off_b: bad record header, skipped to the next intact record" \
 	"$seg_c at offset $off_c: bad record header or truncated record, nothing intact after it"; do
-	grep -qF "spool: $damage: skipped" "$AGENT_LOG" ||
-		fail "no log line for '$damage': $(grep 'spool:' "$AGENT_LOG" | tail -n 5)"
+	grep -qF "component=spool code=HM402 msg=\"$damage: skipped" "$AGENT_LOG" ||
+		fail "no log line for '$damage': $(grep 'component=spool' "$AGENT_LOG" | tail -n 5)"
 done
 expect_eq "drops.agent.spool_corrupt summed over the second run's windows" 3 \
 	"$(sum_metric drops agent spool_corrupt)"

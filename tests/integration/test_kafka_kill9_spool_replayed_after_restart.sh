@@ -43,9 +43,9 @@ AGENT_ARGS=(--kafka-brokers "$brokers" --kafka-topic "$topic")
 agent_start syscalls
 nap 4
 agent_stop
-grep -q 'kafka: [0-9]* records delivered, 0 lost' "$AGENT_LOG" ||
-	fail "second run did not deliver everything: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
-grep -q "spool: $SPOOL: [0-9]* records in [0-9]* segments to replay" "$AGENT_LOG" ||
+grep -q 'component=kafka msg="[0-9]* records delivered, 0 lost' "$AGENT_LOG" ||
+	fail "second run did not deliver everything: $(grep 'component=kafka' "$AGENT_LOG" | grep -v level=debug | tail -n 5)"
+grep -q "component=spool msg=\"$SPOOL: [0-9]* records in [0-9]* segments to replay" "$AGENT_LOG" ||
 	fail "second run did not announce a replay: $(grep 'spool' "$AGENT_LOG" | tail -n 5)"
 second_n=$(q 'length')
 second_instance=$(grep -o 'as instance [0-9a-f-]*' "$AGENT_LOG" | cut -d' ' -f3)

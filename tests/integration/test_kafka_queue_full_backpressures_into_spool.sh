@@ -35,8 +35,8 @@ expect_eq "private broker address" 127.0.0.1:19292 "$PRIVATE_BROKERS"
 wait_health ".kafka.state == \"connected\" and .kafka.delivered >= $written" 120
 agent_stop 13
 n=$(q 'length')
-grep -q "kafka: $n records delivered, 0 lost" "$AGENT_LOG" ||
-	fail "expected 'kafka: $n records delivered, 0 lost', got: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
+grep -q "component=kafka msg=\"$n records delivered, 0 lost" "$AGENT_LOG" ||
+	fail "expected 'kafka: $n records delivered, 0 lost', got: $(grep 'component=kafka' "$AGENT_LOG" | grep -v level=debug | tail -n 5)"
 expect_eq "drops.agent.kafka_lost summed" 0 "$(sum_metric drops agent kafka_lost)"
 expect_eq "records left in the spool" 0 "$(spool_records "$SPOOL")"
 rc=0

@@ -95,9 +95,9 @@ nap 2.5
 save_api health1 /health
 save_api stats1 /stats
 agent_stop
-grep -q 'kafka: [0-9]* records delivered, 0 lost' "$AGENT_LOG" ||
-	fail "hostmond did not report every record delivered: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
-grep -q 'debug kafka: ' "$AGENT_LOG" || fail "no librdkafka debug line in the log: debug = all not applied"
+grep -q 'component=kafka msg="[0-9]* records delivered, 0 lost' "$AGENT_LOG" ||
+	fail "hostmond did not report every record delivered: $(grep 'component=kafka' "$AGENT_LOG" | grep -v level=debug | tail -n 5)"
+grep -q 'level=debug component=kafka ' "$AGENT_LOG" || fail "no librdkafka debug line in the log: debug = all not applied"
 n=$(q 'length')
 expect_cmp "JSON lines written" "$n" -ge 300
 rc=0
@@ -120,11 +120,11 @@ agent_start syscalls
 "$HELPERS/getppid_loop" 100
 # Logged from the event loop (librdkafka's error callback), within a window.
 for ((i = 0; i < 100; i++)); do
-	grep -v ' debug ' "$AGENT_LOG" | grep -q 'kafka: .*Authentication failed' && break
+	grep -v ' level=debug ' "$AGENT_LOG" | grep -q 'component=kafka .*Authentication failed' && break
 	nap 0.1
 done
-grep -v ' debug ' "$AGENT_LOG" | grep -q 'kafka: .*Authentication failed' ||
-	fail "no authentication error logged above debug: $(grep 'kafka:' "$AGENT_LOG" | grep -v ' debug ' | tail -n 5)"
+grep -v ' level=debug ' "$AGENT_LOG" | grep -q 'component=kafka .*Authentication failed' ||
+	fail "no authentication error logged above debug: $(grep 'component=kafka' "$AGENT_LOG" | grep -v ' level=debug ' | tail -n 5)"
 proc_exited "$AGENT_PID" && fail "hostmond exited after the authentication error"
 # A sink that cannot deliver degrades the agent (at the next window).
 wait_health '.state == "degraded" and (.kafka.last_error | test("Authentication failed"))' 20
@@ -135,8 +135,8 @@ kill -TERM "$AGENT_PID"
 wait_child "$AGENT_PID" 20
 AGENT_PID=
 expect_eq "hostmond exit status after SIGTERM" 0 "$CHILD_RC"
-grep -q 'kafka: 0 records delivered, 0 lost' "$AGENT_LOG" ||
-	fail "expected 'kafka: 0 records delivered, 0 lost', got: $(grep 'kafka:' "$AGENT_LOG" | grep -v ' debug ' | tail -n 5)"
+grep -q 'component=kafka msg="0 records delivered, 0 lost' "$AGENT_LOG" ||
+	fail "expected '0 records delivered, 0 lost', got: $(grep 'component=kafka' "$AGENT_LOG" | grep -v ' level=debug ' | tail -n 5)"
 n=$(q 'length')
 expect_cmp "JSON lines written with the wrong password" "$n" -ge 100
 expect_eq "windows with drops.agent.kafka_lost 0" \

@@ -28,8 +28,8 @@ track "$pid"
 wait_child "$pid" 10
 nap 2.5
 agent_stop
-grep -q 'kafka: [0-9]* records delivered, 0 lost' "$AGENT_LOG" ||
-	fail "hostmond did not report every record delivered: $(grep 'kafka:' "$AGENT_LOG" | tail -n 5)"
+grep -q 'component=kafka msg="[0-9]* records delivered, 0 lost' "$AGENT_LOG" ||
+	fail "hostmond did not report every record delivered: $(grep 'component=kafka' "$AGENT_LOG" | tail -n 5)"
 
 jsonl_seqs=$(q -c '[.[] | [.seq, .type]]')
 n=$(q 'length')

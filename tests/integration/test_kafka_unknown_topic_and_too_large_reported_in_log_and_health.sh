@@ -36,9 +36,9 @@ expect_eq "/health kafka.lost with the topic missing" 0 "$(field "$HEALTH" .kafk
 expect_eq "/health kafka.delivered with the topic missing" 0 "$(field "$HEALTH" .kafka.delivered)"
 expect_cmp "/health kafka.spool_records with the topic missing" \
 	"$(field "$HEALTH" .kafka.spool_records)" -gt 0
-grep -q "error kafka: .* to topic $topic failed: .*nknown topic.*: kept in the spool" "$AGENT_LOG" ||
-	fail "no log line naming $topic and the unknown topic: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
-lines=$(grep -c "error kafka: .* to topic $topic failed" "$AGENT_LOG")
+grep -q "level=error component=kafka code=HM303 msg=\".* to topic $topic failed: .*nknown topic.*: kept in the spool" "$AGENT_LOG" ||
+	fail "no log line naming $topic and the unknown topic: $(grep 'component=kafka' "$AGENT_LOG" | grep -v level=debug | tail -n 5)"
+lines=$(grep -c "level=error component=kafka code=HM303 msg=\".* to topic $topic failed" "$AGENT_LOG")
 expect_cmp "log lines on the missing topic (at most one per 10 s per kind, 2 kinds)" "$lines" -le 8
 
 # Every record written so far was refused: once the topic exists they all arrive.
@@ -48,8 +48,8 @@ waiting=$(q 'length')
 wait_health ".kafka.state == \"connected\" and .kafka.delivered >= $waiting" 60
 agent_stop 13
 n=$(q 'length')
-grep -q "kafka: $n records delivered, 0 lost" "$AGENT_LOG" ||
-	fail "expected 'kafka: $n records delivered, 0 lost', got: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
+grep -q "component=kafka msg=\"$n records delivered, 0 lost" "$AGENT_LOG" ||
+	fail "expected 'kafka: $n records delivered, 0 lost', got: $(grep 'component=kafka' "$AGENT_LOG" | grep -v level=debug | tail -n 5)"
 expect_eq "drops.agent.kafka_lost summed, topic created late" 0 "$(sum_metric drops agent kafka_lost)"
 rc=0
 timeout 60 "$CONSUME" -b "$brokers" -t "$topic" --end --check -q 2>"$T/consume.err" || rc=$?
@@ -73,11 +73,11 @@ expect_eq "/health state, records too large" degraded "$(field "$HEALTH" .state)
 nap 3
 agent_stop 13
 n=$(q 'length')
-grep -q "kafka: 0 records delivered, $n lost" "$AGENT_LOG" ||
-	fail "expected 'kafka: 0 records delivered, $n lost' ($n JSON lines), got: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
-grep -q "error kafka: delivery to topic $topic failed: Broker: Message size too large: record dropped" "$AGENT_LOG" ||
-	fail "no log line naming $topic and the size: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
-lines=$(grep -c "error kafka: delivery to topic $topic failed" "$AGENT_LOG")
+grep -q "component=kafka msg=\"0 records delivered, $n lost" "$AGENT_LOG" ||
+	fail "expected 'kafka: 0 records delivered, $n lost' ($n JSON lines), got: $(grep 'component=kafka' "$AGENT_LOG" | grep -v level=debug | tail -n 5)"
+grep -q "level=error component=kafka code=HM302 msg=\"delivery to topic $topic failed: Broker: Message size too large: record dropped" "$AGENT_LOG" ||
+	fail "no log line naming $topic and the size: $(grep 'component=kafka' "$AGENT_LOG" | grep -v level=debug | tail -n 5)"
+lines=$(grep -c "level=error component=kafka code=HM302 msg=\"delivery to topic $topic failed" "$AGENT_LOG")
 expect_cmp "log lines on records too large (one per 10 s)" "$lines" -le 2
 # Windows count what was lost before each of them; the last two records (final
 # window, "stopped") are lost after the last window and only in the log's total.

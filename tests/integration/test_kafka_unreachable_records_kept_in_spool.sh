@@ -22,10 +22,10 @@ expect_cmp "seconds from SIGTERM to exit" "$took" -le 13
 
 n=$(q 'length')
 expect_cmp "JSON lines written while Kafka is unreachable" "$n" -ge 3
-grep -q "kafka: 0 records delivered, 0 lost" "$AGENT_LOG" ||
-	fail "expected 'kafka: 0 records delivered, 0 lost' in the log, got: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
-grep -q "kafka: $n records not delivered to hostmon-test-unreachable within 10000 ms: kept in the spool for the next start" "$AGENT_LOG" ||
-	fail "no warning naming the $n records kept in the spool: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
+grep -q "component=kafka msg=\"0 records delivered, 0 lost" "$AGENT_LOG" ||
+	fail "expected '0 records delivered, 0 lost' in the log, got: $(grep 'component=kafka' "$AGENT_LOG" | grep -v level=debug | tail -n 5)"
+grep -q "component=kafka code=HM307 msg=\"$n records not delivered to hostmon-test-unreachable within 10000 ms: kept in the spool for the next start" "$AGENT_LOG" ||
+	fail "no warning naming the $n records kept in the spool: $(grep 'component=kafka' "$AGENT_LOG" | grep -v level=debug | tail -n 5)"
 expect_eq "windows with drops.agent.kafka_lost 0" \
 	"$(count_events metrics)" "$(count_events metrics '.drops.agent.kafka_lost == 0')"
 expect_eq "windows with drops.agent.spool_evicted 0" \

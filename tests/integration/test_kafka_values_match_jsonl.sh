@@ -51,8 +51,8 @@ wait_child "$loop_pid" 10
 kill -0 2147483646 2>/dev/null && fail "pid 2147483646 exists"
 nap 2.5
 agent_stop
-grep -q 'kafka: [0-9]* records delivered, 0 lost' "$AGENT_LOG" ||
-	fail "hostmond did not report every record delivered: $(grep 'kafka:' "$AGENT_LOG" | tail -n 5)"
+grep -q 'component=kafka msg="[0-9]* records delivered, 0 lost' "$AGENT_LOG" ||
+	fail "hostmond did not report every record delivered: $(grep 'component=kafka' "$AGENT_LOG" | tail -n 5)"
 
 # The activity is in the JSON lines, with the fields the comparison must cover.
 ev=$(one_event process_crash ".pid == $killed_pid")

@@ -34,15 +34,15 @@ check_address() {
 		fail "hostmonctl health: no 'kafka unreachable ... $addr ... $reason' line in: $out"
 
 	agent_stop 13
-	grep -q "error kafka: brokers $addr: .*$reason" "$AGENT_LOG" ||
-		fail "no 'kafka: brokers $addr: ... $reason' line in: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
-	lines=$(grep -v ' debug ' "$AGENT_LOG" | grep ' kafka: ' | grep -c "$addr.*$reason" || true)
+	grep -q "level=error component=kafka code=HM304 msg=\"brokers $addr: .*$reason" "$AGENT_LOG" ||
+		fail "no 'kafka: brokers $addr: ... $reason' line in: $(grep 'component=kafka' "$AGENT_LOG" | grep -v level=debug | tail -n 5)"
+	lines=$(grep -v ' level=debug ' "$AGENT_LOG" | grep ' component=kafka ' | grep -c "$addr.*$reason" || true)
 	expect_eq "kafka log lines naming $addr and '$reason' (once, rate-limited)" 1 "$lines"
-	grep -q "lifecycle: running -> degraded: kafka unreachable: .*$addr" "$AGENT_LOG" ||
+	grep -q "component=lifecycle msg=\"running -> degraded: kafka unreachable: .*$addr" "$AGENT_LOG" ||
 		fail "no 'running -> degraded: kafka unreachable: ... $addr' line: $(grep 'lifecycle:' "$AGENT_LOG" | tail -n 3)"
 	n=$(q 'length')
-	grep -q "kafka: 0 records delivered, 0 lost" "$AGENT_LOG" ||
-		fail "expected 'kafka: 0 records delivered, 0 lost', got: $(grep 'kafka:' "$AGENT_LOG" | grep -v debug | tail -n 5)"
+	grep -q "component=kafka msg=\"0 records delivered, 0 lost" "$AGENT_LOG" ||
+		fail "expected '0 records delivered, 0 lost', got: $(grep 'component=kafka' "$AGENT_LOG" | grep -v level=debug | tail -n 5)"
 	expect_eq "metrics records with kafka.state unreachable, $addr" \
 		"$(count_events metrics '.kafka.connected_brokers != null')" \
 		"$(count_events metrics '.kafka.state == "unreachable" or .kafka.state == "connecting"')"

@@ -25,7 +25,7 @@ expect_eq "type of the last record" agent_status "$(q -r '.[-1].type')"
 expect_eq "state of the last record" stopped "$(q -r '.[-1].state')"
 for line in "starting -> running: probes attached" "running -> draining: signal SIGTERM" \
 	"draining -> stopped: signal SIGTERM"; do
-	grep -q "lifecycle: $line" "$AGENT_LOG" || fail "no log line 'lifecycle: $line'"
+	grep -q "component=lifecycle msg=\"$line" "$AGENT_LOG" || fail "no log line 'lifecycle: $line'"
 done
 # The last window closes while the agent drains.
 expect_eq "state of the metrics windows but the last" running \

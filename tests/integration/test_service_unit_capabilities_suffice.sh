@@ -38,7 +38,7 @@ run_bounded "$wanted"
 expect_eq "CapBnd of hostmond started with the unit's set" 0000000000000000 \
 	"$(awk '$1 == "CapBnd:" { print $2 }' /proc/"$AGENT_PID"/status)"
 expect_eq "CapEff of hostmond" 0000000000000000 "$(awk '$1 == "CapEff:" { print $2 }' /proc/"$AGENT_PID"/status)"
-grep -q 'privileges dropped: no capabilities left, no_new_privs set$' "$AGENT_LOG" ||
+grep -q 'privileges dropped: no capabilities left, no_new_privs set"$' "$AGENT_LOG" ||
 	fail "expected the drop logged with the bounding set cleared: $(grep 'privileges' "$AGENT_LOG")"
 agent_stop
 

@@ -372,7 +372,8 @@ static void test_applied_secret_never_reaches_the_log(void **state)
 	fd = open(log_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	assert_true(fd >= 0 && saved >= 0);
 	dup2(fd, 2);
-	log_error("kafka", "SASL: server says password '%s' is wrong", SECRET);
+	log_error("kafka", HM_E_KAFKA_CLIENT, LOG_FIELDS(LF_STR("sasl", SECRET)),
+		  "SASL: server says password '%s' is wrong", SECRET);
 	log_set_level(LOG_LEVEL_DEBUG);
 	log_debug("kafka", "debug: %s", SECRET);
 	dup2(saved, 2);
@@ -384,6 +385,7 @@ static void test_applied_secret_never_reaches_the_log(void **state)
 	fclose(f);
 	must_contain(text, "server says password '***************' is wrong");
 	must_contain(text, "debug: ***************");
+	must_contain(text, " sasl=***************");
 	must_not_contain(text, SECRET);
 }
 
