@@ -85,14 +85,38 @@ wait_comm() {
 	fail "pid $1 does not run as $2 after 2.5 s: $(cat "/proc/$1/comm" 2>/dev/null)"
 }
 
-# kafka_start NAME: the development broker (tools/kafka-local start: a no-op
-# when it already runs, and left running at exit), BROKERS its address, TOPIC
-# a topic of this run's own.
+# Kafka brokers for the tests, one policy: the shared development broker
+# (tools/kafka-local, 127.0.0.1:9092) is started when missing and left running
+# for the next test (tests/run-all stops it at the end if it started it);
+# a private broker (its own ports, data under $T) is the test's alone and is
+# stopped at exit.
+KAFKA_LOCAL=$ROOT/tools/kafka-local
+
+# kafka_start NAME: the shared broker, BROKERS its address, TOPIC a topic of this run's own.
 kafka_start() {
-	"$ROOT/tools/kafka-local" start >"$T/kafka-start.out" 2>"$T/kafka-start.err" ||
+	"$KAFKA_LOCAL" start >"$T/kafka-start.out" 2>"$T/kafka-start.err" ||
 		fail "tools/kafka-local start failed: $(tail -n 20 "$T/kafka-start.err")"
 	BROKERS=$(tail -n 1 "$T/kafka-start.out")
 	TOPIC=hostmon-test-$1-$$-$RANDOM
+}
+
+# private_kafka CMD...: tools/kafka-local CMD on this test's private broker:
+# ports PRIVATE_PORT (19292) and the next, data under $T/kafka, PRIVATE_PROPS'
+# lines added to its server.properties, PRIVATE_PROBE_ARGS for its readiness probe.
+private_kafka() {
+	KAFKA_LOCAL_PORT=${PRIVATE_PORT:-19292} KAFKA_LOCAL_CONTROLLER_PORT=$((${PRIVATE_PORT:-19292} + 1)) \
+		KAFKA_LOCAL_DATA=$T/kafka KAFKA_LOCAL_SERVER_PROPS=${PRIVATE_PROPS:-} \
+		KAFKA_LOCAL_PROBE_ARGS=${PRIVATE_PROBE_ARGS:-} "$KAFKA_LOCAL" "$@"
+}
+
+# private_broker_start [PROPS_FILE]: starts the private broker (stopped at
+# exit); PRIVATE_BROKERS gets its address. The shared broker is not touched.
+private_broker_start() {
+	PRIVATE_PROPS=${1:-${PRIVATE_PROPS:-}}
+	on_exit "private_kafka stop"
+	private_kafka start >"$T/private-start.out" 2>"$T/private-start.err" ||
+		fail "private broker did not start: $(tail -n 20 "$T/private-start.err")"
+	PRIVATE_BROKERS=$(tail -n 1 "$T/private-start.out")
 }
 
 # track PID: killed (SIGKILL) at exit if still running.
@@ -195,19 +219,6 @@ memory_checked() {
 	[[ -f "$BUILD/sanitizers" ]] || return 0
 	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0
 	MEM_FACTOR=2
-}
-
-# private_broker_start [PROPS_FILE]: a Kafka broker of the test's own
-# (tools/kafka-local on ports 19292/19293, data under $T, PROPS_FILE's lines
-# added to its server.properties), stopped at exit; PRIVATE_BROKERS gets its
-# address. The shared broker (9092) is not touched.
-private_broker_start() {
-	on_exit "KAFKA_LOCAL_PORT=19292 KAFKA_LOCAL_CONTROLLER_PORT=19293 KAFKA_LOCAL_DATA=$T/kafka '$ROOT/tools/kafka-local' stop"
-	KAFKA_LOCAL_PORT=19292 KAFKA_LOCAL_CONTROLLER_PORT=19293 KAFKA_LOCAL_DATA=$T/kafka \
-		KAFKA_LOCAL_SERVER_PROPS=${1:-} "$ROOT/tools/kafka-local" start \
-		>"$T/private-start.out" 2>"$T/private-start.err" ||
-		fail "private broker did not start: $(tail -n 20 "$T/private-start.err")"
-	PRIVATE_BROKERS=$(tail -n 1 "$T/private-start.out")
 }
 
 # wait_health JQ_CONDITION SECONDS: until GET /health matches; HEALTH gets it.

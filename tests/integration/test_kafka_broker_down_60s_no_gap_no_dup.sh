@@ -11,12 +11,9 @@ require_root
 require_file "$HELPERS/getppid_loop"
 require_file "$BUILD/hostmon-consume"
 
-export KAFKA_LOCAL_PORT=19392 KAFKA_LOCAL_CONTROLLER_PORT=19393 KAFKA_LOCAL_DATA=$T/kafka
-KAFKA_LOCAL=$ROOT/tools/kafka-local
-on_exit "'$KAFKA_LOCAL' stop"
-"$KAFKA_LOCAL" start >"$T/start.out" 2>"$T/start.err" ||
-	fail "tools/kafka-local start failed: $(tail -n 20 "$T/start.err")"
-brokers=$(tail -n 1 "$T/start.out")
+PRIVATE_PORT=19392
+private_broker_start
+brokers=$PRIVATE_BROKERS
 topic=hostmon-test-outage
 
 # The topic's high watermark (records stored in partition 0), or empty.
@@ -34,10 +31,10 @@ agent_start syscalls
 (while :; do "$HELPERS/getppid_loop" 20; sleep 0.1; done) &
 track $!
 nap 3
-"$KAFKA_LOCAL" stop >"$T/stop.out" 2>&1 || fail "tools/kafka-local stop: $(tail -n 5 "$T/stop.out")"
+private_kafka stop >"$T/stop.out" 2>&1 || fail "tools/kafka-local stop: $(tail -n 5 "$T/stop.out")"
 down_from=$(q 'length')
 nap 60
-"$KAFKA_LOCAL" start >"$T/start2.out" 2>"$T/start2.err" ||
+private_kafka start >"$T/start2.out" 2>"$T/start2.err" ||
 	fail "tools/kafka-local start (again) failed: $(tail -n 20 "$T/start2.err")"
 back=$(date +%s%N)
 down_to=$(q 'length')

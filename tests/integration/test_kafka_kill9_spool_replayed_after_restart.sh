@@ -10,12 +10,9 @@ require_root
 require_file "$HELPERS/getppid_loop"
 require_file "$BUILD/hostmon-consume"
 
-KAFKA_LOCAL=$ROOT/tools/kafka-local
-"$KAFKA_LOCAL" status >/dev/null 2>&1 || on_exit "'$KAFKA_LOCAL' stop"
-"$KAFKA_LOCAL" start >"$T/start.out" 2>"$T/start.err" ||
-	fail "tools/kafka-local start failed: $(tail -n 20 "$T/start.err")"
-brokers=$(tail -n 1 "$T/start.out")
-topic=hostmon-test-kill9-$$-$RANDOM
+kafka_start kill9
+brokers=$BROKERS
+topic=$TOPIC
 
 # The stream must not depend on the agent's CPU: a brownout (over 2% of a
 # core on a loaded machine, or under the sanitizers) would shed it.

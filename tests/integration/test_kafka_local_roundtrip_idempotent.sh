@@ -4,24 +4,16 @@
 # back byte for byte, the producer acquires a producer id from the broker, and
 # the broker stores the batch with that producer id and sequence 0 (idempotence
 # really active, not switched off by an old client against a new broker).
-# Leaves the broker as it found it: stopped at exit unless it ran before.
+# Uses the shared broker (lib.sh kafka_start).
 . "$(dirname "$0")/lib.sh"
 
-KAFKA_LOCAL=$ROOT/tools/kafka-local
-
-if "$KAFKA_LOCAL" status >/dev/null 2>&1; then
-	echo "broker already running: left running"
-else
-	on_exit "'$KAFKA_LOCAL' stop"
-fi
-"$KAFKA_LOCAL" start >"$T/start.out" 2>"$T/start.err" ||
-	fail "tools/kafka-local start failed: $(tail -n 20 "$T/start.err")"
-brokers=$(tail -n 1 "$T/start.out")
+kafka_start roundtrip
+brokers=$BROKERS
 expect_eq "last line of tools/kafka-local start" 127.0.0.1:9092 "$brokers"
 again=$("$KAFKA_LOCAL" start 2>/dev/null | tail -n 1)
 expect_eq "last line of a second tools/kafka-local start" "$brokers" "$again"
 
-topic=hostmon-test-roundtrip-$$-$RANDOM
+topic=$TOPIC
 key=host-$$
 payload="roundtrip $$ $(date +%s%N) ünïcode |tab	end"
 

@@ -14,7 +14,6 @@ require_root
 require_file "$HELPERS/getppid_loop"
 require_file "$BUILD/hostmon-consume"
 
-KAFKA_LOCAL=$ROOT/tools/kafka-local
 PASS=hostmon-pw-$$-$RANDOM$RANDOM
 WRONG=wrong-pw-$$-$RANDOM$RANDOM
 ADMIN_PASS=admin-pw-$$-$RANDOM$RANDOM
@@ -35,12 +34,9 @@ listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.secu
 EOF
 SASL=(-X security.protocol=SASL_PLAINTEXT -X sasl.mechanisms=PLAIN -X sasl.username=hostmon
 	-X "sasl.password=$PASS")
-private=(env KAFKA_LOCAL_PORT=19192 KAFKA_LOCAL_CONTROLLER_PORT=19193 KAFKA_LOCAL_DATA="$T/kafka"
-	KAFKA_LOCAL_SERVER_PROPS="$T/props" KAFKA_LOCAL_PROBE_ARGS="${SASL[*]}" "$KAFKA_LOCAL")
-on_exit "$(printf '%q ' "${private[@]}") stop"
-"${private[@]}" start >"$T/start.out" 2>"$T/start.err" ||
-	fail "private SASL broker did not start: $(tail -n 20 "$T/start.err")"
-expect_eq "private broker address" "$brokers" "$(tail -n 1 "$T/start.out")"
+PRIVATE_PORT=19192 PRIVATE_PROBE_ARGS="${SASL[*]}"
+private_broker_start "$T/props"
+expect_eq "private broker address" "$brokers" "$PRIVATE_BROKERS"
 # Without credentials the listener refuses: the broker really requires SASL.
 if timeout 20 kcat -b "$brokers" -L -m 5 >/dev/null 2>&1; then
 	fail "kcat without SASL got metadata from $brokers"

@@ -6,18 +6,15 @@
 # build/hostmon-consume decodes the same (seq, type) list with --check finding
 # no gap and no duplicate, and finds the gap and the duplicate in a copy of the
 # messages with one left out and one sent twice.
-# Uses tools/kafka-local (stopped again at exit unless it ran before).
+# Uses the shared tools/kafka-local broker (lib.sh kafka_start).
 . "$(dirname "$0")/lib.sh"
 require_root
 require_file "$HELPERS/crasher"
 command -v protoc >/dev/null || fail "protoc not found (Debian package protobuf-compiler)"
 
-KAFKA_LOCAL=$ROOT/tools/kafka-local
-"$KAFKA_LOCAL" status >/dev/null 2>&1 || on_exit "'$KAFKA_LOCAL' stop"
-"$KAFKA_LOCAL" start >"$T/start.out" 2>"$T/start.err" ||
-	fail "tools/kafka-local start failed: $(tail -n 20 "$T/start.err")"
-brokers=$(tail -n 1 "$T/start.out")
-topic=hostmon-test-sink-$$-$RANDOM
+kafka_start sink
+brokers=$BROKERS
+topic=$TOPIC
 
 one_second_windows
 AGENT_ARGS=(--kafka-brokers "$brokers" --kafka-topic "$topic")
