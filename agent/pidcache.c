@@ -9,7 +9,6 @@
 #include <unistd.h>
 #include "encode.h"
 #include "pidcache.h"
-#include "pipeline.h"
 
 /* Hand-written: a hash and a list are ~100 lines; glib or a uthash copy would be a dependency for that. */
 struct entry {
@@ -40,6 +39,7 @@ struct proc_read {
 	char exe[PATH_MAX];
 	char cgroup[PATH_MAX];
 	char memcg[PATH_MAX];
+	char buf[2 * PATH_MAX + 1024];	/* /proc/PID/cgroup as read */
 };
 
 static uint64_t mono_s(void)
@@ -197,6 +197,28 @@ static int read_start_ticks(int dirfd, unsigned long long *ticks)
 	return 0;
 }
 
+/* All of a small file under dirfd in buf (NUL-terminated); -errno. */
+static int read_all(int dirfd, const char *name, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n = 1;
+	int fd, err = 0;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (n > 0 && got < len - 1) {
+		n = read(fd, buf + got, len - 1 - got);
+		if (n < 0)
+			err = -errno;
+		else
+			got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = 0;
+	return err;
+}
+
 /*
  * The cgroup2 ("0::") path and the v1 memory controller's. cgroup is the
  * unified one, what the kernel's dfl_cgrp (process_crash "cgroup") names;
@@ -205,17 +227,14 @@ static int read_start_ticks(int dirfd, unsigned long long *ticks)
  */
 static void read_cgroups(int dirfd, struct proc_read *r)
 {
-	char line[PATH_MAX + 64], *path;
-	FILE *f;
-	int fd = openat(dirfd, "cgroup", O_RDONLY | O_CLOEXEC);
+	char *line, *next, *path;
 
-	if (fd < 0 || !(f = fdopen(fd, "re"))) {
-		if (fd >= 0)
-			close(fd);
+	if (read_all(dirfd, "cgroup", r->buf, sizeof(r->buf)))
 		return;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
+	for (line = r->buf; *line; line = next) {
+		next = line + strcspn(line, "\n");
+		if (*next)
+			*next++ = 0;
 		path = strchr(line, ':');
 		path = path ? strchr(path + 1, ':') : NULL;
 		if (!path)
@@ -225,13 +244,13 @@ static void read_cgroups(int dirfd, struct proc_read *r)
 		else if (strstr(line, ":memory:"))
 			snprintf(r->memcg, sizeof(r->memcg), "%s", path + 1);
 	}
-	fclose(f);
 }
 
 /*
- * Reads PID's files through one descriptor of its /proc directory: once the
- * process is gone every read through it fails, so a pid reused meanwhile
- * cannot lend its files; starttime tells a pid reused before the open.
+ * Reads PID's files through one descriptor of its /proc directory: it stays
+ * bound to that process (once reaped, every open through it fails), so a pid
+ * reused meanwhile cannot lend its files; starttime tells a pid reused before
+ * the open.
  */
 static void read_proc(struct pidcache *c, const struct pidcache_key *k, struct proc_read *r)
 {
@@ -253,9 +272,6 @@ static void read_proc(struct pidcache *c, const struct pidcache_key *k, struct p
 	n = readlinkat(dirfd, "exe", r->exe, sizeof(r->exe) - 1);
 	r->exe[n > 0 ? n : 0] = 0;
 	read_cgroups(dirfd, r);
-	/* Read again: gone now means what was read may not be its. */
-	if (read_start_ticks(dirfd, &ticks))
-		r->gone = true;
 out:
 	if (dirfd >= 0)
 		close(dirfd);
