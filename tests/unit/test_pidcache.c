@@ -149,6 +149,33 @@ static struct pidcache_key key(uint32_t pid, uint64_t start_ns, uint64_t exec_id
 	return (struct pidcache_key){ .pid = pid, .start_ns = start_ns, .exec_id = exec_id };
 }
 
+/* One lookup that must answer exe (NULL: none, the process gone). */
+static void expect_exe(struct pidcache *c, struct pidcache_key k, const char *exe)
+{
+	struct pidcache_meta m;
+
+	assert_int_equal(pidcache__lookup(c, &k, &m), 0);
+	if (exe) {
+		assert_false(m.gone);
+		assert_string_equal(m.exe, exe);
+	} else {
+		assert_true(m.gone);
+		assert_null(m.exe);
+		assert_null(m.cgroup);
+		assert_null(m.container_id);
+	}
+}
+
+static void expect_counts(struct pidcache *c, uint64_t hits, uint64_t misses, uint64_t gone)
+{
+	struct pidcache_stats st;
+
+	pidcache__stats(c, &st);
+	assert_int_equal(st.hits, hits);
+	assert_int_equal(st.misses, misses);
+	assert_int_equal(st.gone, gone);
+}
+
 static void test_miss_reads_proc_then_hits(void **state)
 {
 	struct fake *fk = *state;
@@ -199,22 +226,15 @@ static void test_reused_pid_is_a_miss_never_the_old_answer(void **state)
 	struct fake *fk = *state;
 	struct pidcache *c = pidcache__new(64, fk->root);
 	struct pidcache_key old = key(200, 1000000000ULL, 1), now = key(200, 9000000000ULL, 1);
-	struct pidcache_meta m;
-	struct pidcache_stats st;
 
 	fake_proc(fk, 200, old.start_ns, "a", "/bin/a", "/", "/");
-	assert_int_equal(pidcache__lookup(c, &old, &m), 0);
-	assert_string_equal(m.exe, "/bin/a");
+	expect_exe(c, old, "/bin/a");
 	/* Process a exits, the pid goes to b. */
 	fake_proc(fk, 200, now.start_ns, "b", "/bin/b", "/", "/");
-	assert_int_equal(pidcache__lookup(c, &now, &m), 0);
-	assert_string_equal(m.exe, "/bin/b");
+	expect_exe(c, now, "/bin/b");
 	/* A late event of a: still a's (cached), never b's. */
-	assert_int_equal(pidcache__lookup(c, &old, &m), 0);
-	assert_string_equal(m.exe, "/bin/a");
-	pidcache__stats(c, &st);
-	assert_int_equal(st.misses, 2);
-	assert_int_equal(st.hits, 1);
+	expect_exe(c, old, "/bin/a");
+	expect_counts(c, 1, 2, 0);
 	pidcache__free(c);
 }
 
@@ -223,28 +243,15 @@ static void test_gone_or_reused_before_read_is_a_counted_miss_without_metadata(v
 	struct fake *fk = *state;
 	struct pidcache *c = pidcache__new(64, fk->root);
 	struct pidcache_key dead = key(300, 2000000000ULL, 1), stale = key(301, 3000000000ULL, 1);
-	struct pidcache_meta m;
-	struct pidcache_stats st;
 
 	fake_gone(fk, 300);
-	assert_int_equal(pidcache__lookup(c, &dead, &m), 0);
-	assert_true(m.gone);
-	assert_null(m.exe);
-	assert_null(m.cgroup);
-	assert_null(m.container_id);
+	expect_exe(c, dead, NULL);
 	/* Pid 301 belongs to a newer process now: its files are not the event's. */
 	fake_proc(fk, 301, 8000000000ULL, "new", "/bin/new", "/system.slice/docker-" ID_A ".scope", "/");
-	assert_int_equal(pidcache__lookup(c, &stale, &m), 0);
-	assert_true(m.gone);
-	assert_null(m.exe);
-	assert_null(m.container_id);
+	expect_exe(c, stale, NULL);
 	/* Gone is cached too: a burst of late events reads /proc once. */
-	assert_int_equal(pidcache__lookup(c, &dead, &m), 0);
-	assert_true(m.gone);
-	pidcache__stats(c, &st);
-	assert_int_equal(st.misses, 2);
-	assert_int_equal(st.gone, 2);
-	assert_int_equal(st.hits, 1);
+	expect_exe(c, dead, NULL);
+	expect_counts(c, 1, 2, 2);
 	pidcache__free(c);
 }
 
@@ -253,15 +260,23 @@ static void test_execve_is_a_new_key(void **state)
 	struct fake *fk = *state;
 	struct pidcache *c = pidcache__new(64, fk->root);
 	struct pidcache_key before = key(400, 4000000000ULL, 1), after = key(400, 4000000000ULL, 2);
-	struct pidcache_meta m;
 
 	fake_proc(fk, 400, before.start_ns, "sh", "/bin/sh", "/", "/");
-	assert_int_equal(pidcache__lookup(c, &before, &m), 0);
-	assert_string_equal(m.exe, "/bin/sh");
+	expect_exe(c, before, "/bin/sh");
 	fake_proc(fk, 400, before.start_ns, "python3", "/usr/bin/python3", "/", "/");
-	assert_int_equal(pidcache__lookup(c, &after, &m), 0);
-	assert_string_equal(m.exe, "/usr/bin/python3");
+	expect_exe(c, after, "/usr/bin/python3");
+	expect_counts(c, 0, 2, 0);
 	pidcache__free(c);
+}
+
+/* n processes pid, pid + 1, ... started a second apart from start_s; their keys in k. */
+static void fake_procs(struct fake *fk, struct pidcache_key *k, unsigned int n, uint32_t pid,
+		       uint64_t start_s)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		k[i] = key(pid + i, (start_s + i) * 1000000000ULL, 1);
+		fake_proc(fk, pid + i, k[i].start_ns, "p", "/bin/p", "/", "/");
+	}
 }
 
 static void test_full_cache_evicts_least_recently_used(void **state)
@@ -272,10 +287,7 @@ static void test_full_cache_evicts_least_recently_used(void **state)
 	struct pidcache_stats st;
 	struct pidcache_key k[4];
 
-	for (unsigned int i = 0; i < 4; i++) {
-		k[i] = key(500 + i, (10 + i) * 1000000000ULL, 1);
-		fake_proc(fk, 500 + i, k[i].start_ns, "p", "/bin/p", "/", "/");
-	}
+	fake_procs(fk, k, 4, 500, 10);
 	for (unsigned int i = 0; i < 3; i++)
 		pidcache__lookup(c, &k[i], &m);
 	/* 500 used again: 501 is now the least recently used. */
@@ -288,11 +300,9 @@ static void test_full_cache_evicts_least_recently_used(void **state)
 	pidcache__lookup(c, &k[0], &m);
 	pidcache__lookup(c, &k[2], &m);
 	pidcache__lookup(c, &k[3], &m);
-	pidcache__stats(c, &st);
-	assert_int_equal(st.hits, 4);
+	expect_counts(c, 4, 4, 0);
 	pidcache__lookup(c, &k[1], &m);
-	pidcache__stats(c, &st);
-	assert_int_equal(st.misses, 5);
+	expect_counts(c, 4, 5, 0);
 	pidcache__free(c);
 }
 
@@ -304,11 +314,9 @@ static void test_shrink_keeps_the_most_recent_and_counts(void **state)
 	struct pidcache_stats st;
 	struct pidcache_key k[8];
 
-	for (unsigned int i = 0; i < 8; i++) {
-		k[i] = key(600 + i, (20 + i) * 1000000000ULL, 1);
-		fake_proc(fk, 600 + i, k[i].start_ns, "p", "/bin/p", "/", "/");
+	fake_procs(fk, k, 8, 600, 20);
+	for (unsigned int i = 0; i < 8; i++)
 		pidcache__lookup(c, &k[i], &m);
-	}
 	assert_int_equal(pidcache__shrink(c, 4), 4);
 	pidcache__stats(c, &st);
 	assert_int_equal(st.entries, 4);
