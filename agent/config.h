@@ -29,6 +29,8 @@ struct config {
 	enum log_level log_level;		/* log_level: error|warn|info|debug */
 	char host_id[CONFIG_STR_MAX];		/* host_id, default empty: /etc/machine-id */
 	uint32_t ringbuf_bytes;			/* ringbuf_size: power of two, 4096..1073741824 */
+	uint32_t pid_cache_size;		/* pid_cache_size: process metadata entries, 64..1048576 */
+	uint32_t max_rss_mb;			/* max_rss_mb: resident memory bound, MiB: brownout above */
 	/* [kafka] */
 	char kafka_brokers[CONFIG_STR_MAX];	/* brokers, default empty (no Kafka) */
 	char kafka_topic[CONFIG_STR_MAX];	/* topic, default hostmon.events */

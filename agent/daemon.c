@@ -20,6 +20,7 @@
 #include "spool.h"
 #include "log.h"
 #include "net.h"
+#include "pidcache.h"
 #include "pipeline.h"
 #include "privs.h"
 #include "proc.h"
@@ -47,6 +48,8 @@ struct daemon {
 	struct net *net;
 	struct lifecycle *life;
 	struct governor *gov;		/* self-measurement and brownout */
+	struct pidcache *procs;		/* process metadata for conn_error and slow_syscall */
+	bool rss_stuck;			/* over max_rss_mb with everything shed, reported */
 	struct family_status sc_status;
 	struct family_status proc_status;
 	struct family_status net_status;
@@ -167,7 +170,14 @@ static void on_state_change(void *ctx, enum agent_state from, enum agent_state t
 	publish(d);
 }
 
-/* Running, or degraded naming the first probe family that failed, else a broken Kafka sink. */
+static void memory_stuck_cause(const struct daemon *d, char *cause, size_t len)
+{
+	snprintf(cause, len, "memory: rss %.1f MiB over max_rss_mb %u for %u s with every "
+		 "detail event shed", governor__rss_kb(d->gov) / 1024.0, d->cfg.max_rss_mb,
+		 GOVERNOR_RSS_STUCK_S);
+}
+
+/* Running, or degraded naming the first probe family that failed, else a broken Kafka sink or memory. */
 static void settle_state(struct daemon *d)
 {
 	const struct { const char *name; const struct family_status *st; } fams[] = {
@@ -186,6 +196,11 @@ static void settle_state(struct daemon *d)
 	if (kafka_broken(d)) {
 		snprintf(cause, sizeof(cause), "kafka %s: %s", kafka_sink__state(d->kafka),
 			 kafka_sink__last_error(d->kafka));
+		lifecycle__to(d->life, AGENT_DEGRADED, cause);
+		return;
+	}
+	if (d->rss_stuck) {
+		memory_stuck_cause(d, cause, sizeof(cause));
 		lifecycle__to(d->life, AGENT_DEGRADED, cause);
 		return;
 	}
@@ -306,6 +321,37 @@ static void publish_kafka_progress(struct daemon *d)
 }
 
 /*
+ * Over max_rss_mb: on crossing it, the agent gives back what it can
+ * (announced); staying over it with everything shed degrades the agent, loudly,
+ * until RSS is back within the bound. The host is never harmed for it.
+ */
+static void watch_memory(struct daemon *d)
+{
+	char what[200], reason[400];
+	bool stuck = governor__rss_stuck(d->gov);
+
+	if (governor__rss_crossed(d->gov)) {
+		governor__shrink(d->gov, what, sizeof(what));
+		snprintf(reason, sizeof(reason), "memory: rss %.1f MiB over max_rss_mb %u: shrunk: %s",
+			 governor__rss_kb(d->gov) / 1024.0, d->cfg.max_rss_mb, what);
+		log_warn("hostmond", HM_E_MEMORY_OVER, LOG_FIELDS(LF_INT("max_rss_mb", d->cfg.max_rss_mb)),
+			 "%s", reason);
+		emit_status(d, NULL, reason);
+	}
+	if (stuck == d->rss_stuck)
+		return;
+	d->rss_stuck = stuck;
+	if (stuck) {
+		memory_stuck_cause(d, reason, sizeof(reason));
+		log_error("hostmond", HM_E_MEMORY_STUCK,
+			  LOG_FIELDS(LF_INT("max_rss_mb", d->cfg.max_rss_mb)),
+			  "%s: raise max_rss_mb or find what grows (docs/runbooks/brownout.md)", reason);
+	}
+	settle_state(d);
+	publish(d);
+}
+
+/*
  * The governor's second: a change of shed level goes to the BPF programs at
  * once (slow_syscall events first, then conn_error; crashes never), and is
  * logged and announced in an agent_status record.
@@ -321,6 +367,7 @@ static void on_tick(struct daemon *d)
 		return;
 	log_flush_repeats(0);
 	change = governor__sample(d->gov, why, sizeof(why));
+	watch_memory(d);
 	if (!change) {
 		publish_kafka_progress(d);
 		return;
@@ -388,20 +435,27 @@ static void open_families(struct daemon *d)
 				  "probe family failed, running without it: %s",
 				  d->net_status.error);
 	}
+	if (d->syscalls)
+		syscalls__set_pidcache(d->syscalls, d->procs);
+	if (d->net)
+		net__set_pidcache(d->net, d->procs);
 }
 
-/* Brownout at max_cpu_percent or a ring buffer half full; calm means under half of both for 10 s. */
+/* Brownout at max_cpu_percent, max_rss_mb or a ring buffer half full; calm means under half of
+ * the first and the last, within the memory bound, for 10 s. */
 static int open_governor(struct daemon *d)
 {
 	const struct brownout_cfg bc = {
 		.cpu_budget_pct = d->cfg.max_cpu_percent, .fill_high = 0.5, .fill_low = 0.1,
 		.hold_s = 3, .recover_s = 10, .recover_max_s = 300, .relapse_s = 60,
+		.rss_max_kb = (uint64_t)d->cfg.max_rss_mb * 1024, .rss_stuck_s = GOVERNOR_RSS_STUCK_S,
 	};
 	int ret = 0;
 
 	d->gov = governor__new(&bc);
 	if (!d->gov)
 		return -ENOMEM;
+	governor__set_pidcache(d->gov, d->procs);
 	if (d->syscalls)
 		ret = governor__watch(d->gov, syscalls__events_fd(d->syscalls));
 	if (!ret && d->proc)
@@ -484,7 +538,8 @@ static int open_outputs(struct daemon *d)
 	d->out = pipeline__new(&d->hi);
 	d->events = evring__new(EVRING_CAPACITY);
 	d->snap = snapshot_builder__new();
-	if (!d->out || !d->events || !d->snap)
+	d->procs = pidcache__new(d->cfg.pid_cache_size, "/proc");
+	if (!d->out || !d->events || !d->snap || !d->procs)
 		return -ENOMEM;
 	pipeline__set_jsonl(d->out, d->jsonl);
 	pipeline__set_events(d->out, d->events);
@@ -653,6 +708,7 @@ void daemon__free(struct daemon *d)
 	jsonl_sink__free(d->jsonl);
 	lifecycle__free(d->life);
 	governor__free(d->gov);
+	pidcache__free(d->procs);
 	free(d);
 }
 

@@ -156,6 +156,9 @@ static int slow_syscall(struct arena *a, struct json_object *r, Hostmon__V1__Env
 	m->latency_ns = ju64(r, "latency_ns");
 	m->ret = ji64(r, "ret");
 	m->error = jstr(r, "error");
+	m->exe = jstr(r, "exe");
+	m->cgroup = jstr(r, "cgroup");
+	m->container_id = jstr(r, "container_id");
 	env->event_case = HOSTMON__V1__ENVELOPE__EVENT_SLOW_SYSCALL;
 	env->slow_syscall = m;
 	return 0;
@@ -180,6 +183,9 @@ static int conn_error(struct arena *a, struct json_object *r, Hostmon__V1__Envel
 	m->kind = JENUM(r, "kind", kind_names);
 	m->connect = jbool(r, "connect");
 	m->duration_ns = ju64(r, "duration_ns");
+	m->exe = jstr(r, "exe");
+	m->cgroup = jstr(r, "cgroup");
+	m->container_id = jstr(r, "container_id");
 	env->event_case = HOSTMON__V1__ENVELOPE__EVENT_CONN_ERROR;
 	env->conn_error = m;
 	return 0;
@@ -206,6 +212,7 @@ static int process_crash(struct arena *a, struct json_object *r, Hostmon__V1__En
 	m->oom_killed = jbool(r, "oom_killed");
 	m->sender_pid = ju64(r, "sender_pid");
 	m->sender_comm = jstr(r, "sender_comm");
+	m->container_id = jstr(r, "container_id");
 	env->event_case = HOSTMON__V1__ENVELOPE__EVENT_PROCESS_CRASH;
 	env->process_crash = m;
 	return 0;
@@ -227,6 +234,7 @@ static int oom_kill(struct arena *a, struct json_object *r, Hostmon__V1__Envelop
 	m->shmem_rss_kb = ju64(r, "shmem_rss_kb");
 	m->pgtables_kb = ju64(r, "pgtables_kb");
 	m->oom_score_adj = ji64(r, "oom_score_adj");
+	m->container_id = jstr(r, "container_id");
 	env->event_case = HOSTMON__V1__ENVELOPE__EVENT_OOM_KILL;
 	env->oom_kill = m;
 	return 0;
@@ -396,6 +404,22 @@ static Hostmon__V1__LogCounts *log_counts(struct arena *a, struct json_object *o
 	return m;
 }
 
+static Hostmon__V1__PidCache *pid_cache(struct arena *a, struct json_object *o)
+{
+	Hostmon__V1__PidCache *m;
+
+	if (!o || !(m = arena_msg(a, &hostmon__v1__pid_cache__descriptor)))
+		return NULL;
+	m->hits = ju64(o, "hits");
+	m->misses = ju64(o, "misses");
+	m->gone = ju64(o, "gone");
+	m->evictions = ju64(o, "evictions");
+	m->entries = ju64(o, "entries");
+	m->capacity = ju64(o, "capacity");
+	m->hit_ratio = json_object_get_double(jget(o, "hit_ratio"));
+	return m;
+}
+
 static Hostmon__V1__AgentSelf *agent_self(struct arena *a, struct json_object *o)
 {
 	Hostmon__V1__AgentSelf *m;
@@ -407,6 +431,9 @@ static Hostmon__V1__AgentSelf *agent_self(struct arena *a, struct json_object *o
 	m->ring_fill_max = json_object_get_double(jget(o, "ring_fill_max"));
 	m->shed_level = jstr(o, "shed_level");
 	m->log = log_counts(a, jget(o, "log"));
+	m->pid_cache = pid_cache(a, jget(o, "pid_cache"));
+	m->max_rss_kb = ju64(o, "max_rss_kb");
+	m->memory_shrinks = ju64(o, "memory_shrinks");
 	return m;
 }
 

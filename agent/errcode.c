@@ -38,6 +38,8 @@ static const struct {
 	[HM_E_INSTANCE_ID]		= { "HM504", "internal" },
 	[HM_E_ADMIN_MAILBOX]		= { "HM505", "internal" },
 	[HM_E_BROWNOUT]			= { "HM601", "resource" },
+	[HM_E_MEMORY_OVER]		= { "HM602", "resource" },
+	[HM_E_MEMORY_STUCK]		= { "HM603", "resource" },
 };
 
 const char *errcode_id(enum errcode code)

@@ -40,6 +40,8 @@ enum errcode {
 	HM_E_INSTANCE_ID,		/* HM504 */
 	HM_E_ADMIN_MAILBOX,		/* HM505 */
 	HM_E_BROWNOUT,			/* HM601 */
+	HM_E_MEMORY_OVER,		/* HM602 */
+	HM_E_MEMORY_STUCK,		/* HM603 */
 	HM_E_MAX,
 };
 

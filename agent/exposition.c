@@ -1,5 +1,6 @@
 /* Prometheus exposition of hostmon: what is summed since start, and how each family is written. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "exposition.h"
 #include "prom.h"
@@ -62,6 +63,8 @@ static void add_tree(struct json_object *dst, struct json_object *src, const cha
 	}
 }
 
+static uint64_t get_u64(struct json_object *obj, const char *key);
+
 /* Returns obj[key], created as an empty object if missing. */
 static struct json_object *child(struct json_object *obj, const char *key)
 {
@@ -74,11 +77,30 @@ static struct json_object *child(struct json_object *obj, const char *key)
 	return c;
 }
 
+/* The agent's own counters, window by window: the pid cache's and the memory shrinks. */
+static void accumulate_self(struct json_object *totals, struct json_object *window)
+{
+	static const char *const gauges[] = { "entries", "capacity", NULL };
+	struct json_object *self, *cache, *shrinks, *t;
+
+	if (!json_object_object_get_ex(window, "self", &self))
+		return;
+	if (json_object_object_get_ex(self, "pid_cache", &cache))
+		add_tree(child(totals, "pid_cache"), cache, gauges);
+	if (json_object_object_get_ex(self, "memory_shrinks", &shrinks)) {
+		t = child(totals, "memory");
+		json_object_object_add(t, "shrinks", json_object_new_uint64(
+			get_u64(t, "shrinks") + json_object_get_uint64(shrinks)));
+	}
+}
+
 void exposition_accumulate(struct json_object *totals, struct json_object *window)
 {
 	struct json_object *rows, *row, *name, *by_name = child(totals, "syscalls");
 	struct json_object *conns, *conn_total;
 	static const char *const none[] = { NULL };
+
+	accumulate_self(totals, window);
 
 	/* Connections: the window's host-wide totals (endpoints come and go). */
 	if (json_object_object_get_ex(window, "connections", &conns) &&
@@ -242,6 +264,58 @@ static void render_drops(struct prom *p, struct json_object *totals)
 	}
 }
 
+/* Name, type, key in totals' pid_cache (counters) or the window's (gauges), help. */
+static const char *const pid_cache_metrics[][4] = {
+	{ "hostmon_agent_pid_cache_hits_total", "counter", "hits",
+	  "Process metadata lookups the cache answered, since the agent started." },
+	{ "hostmon_agent_pid_cache_misses_total", "counter", "misses",
+	  "Process metadata lookups that read /proc (gone processes included), since the agent started." },
+	{ "hostmon_agent_pid_cache_gone_total", "counter", "gone",
+	  "Lookups for processes gone before /proc was read, since the agent started." },
+	{ "hostmon_agent_pid_cache_evictions_total", "counter", "evictions",
+	  "Process metadata entries dropped (least recently used, or shrunk), since the agent started." },
+	{ "hostmon_agent_pid_cache_entries", "gauge", "entries",
+	  "Processes in the metadata cache at the end of the latest window." },
+	{ "hostmon_agent_pid_cache_capacity", "gauge", "capacity",
+	  "The metadata cache's bound ([agent] pid_cache_size)." },
+};
+
+/* Counters since start from totals, gauges from the latest window, the hit ratio since start. */
+static void render_pid_cache(struct prom *p, struct json_object *totals, struct json_object *self)
+{
+	struct json_object *sum = child(totals, "pid_cache"), *win = child(self, "pid_cache");
+	uint64_t hits = get_u64(sum, "hits"), lookups = hits + get_u64(sum, "misses");
+	char ratio[32];
+
+	for (size_t i = 0; i < sizeof(pid_cache_metrics) / sizeof(pid_cache_metrics[0]); i++) {
+		prom_family(p, pid_cache_metrics[i][0], pid_cache_metrics[i][1], pid_cache_metrics[i][3]);
+		prom_u64(p, pid_cache_metrics[i][0],
+			 get_u64(pid_cache_metrics[i][1][0] == 'c' ? sum : win, pid_cache_metrics[i][2]),
+			 NULL);
+	}
+	prom_family(p, "hostmon_agent_pid_cache_hit_ratio", "gauge",
+		    "Share of process metadata lookups the cache answered, since the agent started "
+		    "(NaN before any).");
+	if (lookups)
+		snprintf(ratio, sizeof(ratio), "%.4f", (double)hits / (double)lookups);
+	else
+		snprintf(ratio, sizeof(ratio), "NaN");
+	prom_number(p, "hostmon_agent_pid_cache_hit_ratio", ratio, NULL);
+}
+
+/* The memory bound and the shrinks that crossing it caused. */
+static void render_memory(struct prom *p, struct json_object *totals, struct json_object *self)
+{
+	prom_family(p, "hostmon_agent_max_resident_memory_bytes", "gauge",
+		    "The agent's memory bound ([agent] max_rss_mb); over it, overload.");
+	prom_u64(p, "hostmon_agent_max_resident_memory_bytes", get_u64(self, "max_rss_kb") * 1024,
+		 NULL);
+	prom_family(p, "hostmon_agent_memory_shrinks_total", "counter",
+		    "Times the agent shrank its caches on going over max_rss_mb, since it started.");
+	prom_u64(p, "hostmon_agent_memory_shrinks_total",
+		 get_u64(child(totals, "memory"), "shrinks"), NULL);
+}
+
 /* The latest window's own figures of the agent ("self"). */
 static void render_self(struct prom *p, struct json_object *self)
 {
@@ -313,6 +387,8 @@ static void render_agent(struct prom *p, struct json_object *totals,
 	prom_sec(p, "hostmon_window_duration_seconds", get_u64(window, "window_ns"), NULL);
 	render_self(p, child(window, "self"));
 	render_log(p, child(window, "self"));
+	render_pid_cache(p, totals, child(window, "self"));
+	render_memory(p, totals, child(window, "self"));
 }
 
 /* Name, type, key in the metrics record's kafka object, help. */

@@ -1,5 +1,6 @@
 /* Self-measurement for the brownout and for each window's "self" figures. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -7,6 +8,7 @@
 #include <sys/resource.h>
 #include "governor.h"
 #include "log.h"
+#include "pidcache.h"
 #include "pipeline.h"
 #include "ring_watch.h"
 
@@ -22,6 +24,10 @@ struct governor {
 	uint64_t cpu_prev_us, mono_prev_us;	/* at the last sample */
 	uint64_t cpu_win_us, mono_win_us;	/* at the window's start */
 	double fill_max;			/* this window's highest sample */
+	uint64_t rss_kb;			/* at the last sample */
+	struct pidcache *procs;			/* not owned; NULL: none */
+	struct pidcache_stats procs_prev;	/* at the window's start */
+	uint64_t shrinks;			/* this window's */
 };
 
 static uint64_t mono_us(void)
@@ -121,7 +127,43 @@ int governor__sample(struct governor *g, char *why, size_t whylen)
 	}
 	if (fill > g->fill_max)
 		g->fill_max = fill;
-	return brownout_step(&g->bo, cpu_pct, fill, why, whylen);
+	g->rss_kb = rss_kb();
+	return brownout_step(&g->bo, cpu_pct, fill, g->rss_kb, why, whylen);
+}
+
+void governor__set_pidcache(struct governor *g, struct pidcache *procs)
+{
+	g->procs = procs;
+	pidcache__stats(procs, &g->procs_prev);
+}
+
+bool governor__rss_crossed(const struct governor *g)
+{
+	return g->bo.rss_crossed;
+}
+
+bool governor__rss_stuck(const struct governor *g)
+{
+	return brownout_rss_stuck(&g->bo);
+}
+
+uint64_t governor__rss_kb(const struct governor *g)
+{
+	return g->rss_kb;
+}
+
+void governor__shrink(struct governor *g, char *what, size_t whatlen)
+{
+	struct pidcache_stats st;
+	uint32_t dropped;
+
+	pidcache__stats(g->procs, &st);
+	dropped = pidcache__shrink(g->procs, st.entries / 2);
+	/* What was freed goes back to the kernel, or RSS would not move. */
+	malloc_trim(0);
+	g->shrinks++;
+	snprintf(what, whatlen, "pid cache %u -> %u entries, freed heap returned (rss now %.1f MiB)",
+		 st.entries, st.entries - dropped, rss_kb() / 1024.0);
 }
 
 enum shed_level governor__level(const struct governor *g)
@@ -146,6 +188,28 @@ static struct json_object *log_record(void)
 	return o;
 }
 
+/* The window's cache figures: counts are the window's, entries and capacity now. */
+static struct json_object *pid_cache_json(struct governor *g)
+{
+	struct json_object *o = json_object_new_object();
+	struct pidcache_stats st;
+	uint64_t hits, misses;
+
+	pidcache__stats(g->procs, &st);
+	hits = st.hits - g->procs_prev.hits;
+	misses = st.misses - g->procs_prev.misses;
+	record_u64(o, "hits", hits);
+	record_u64(o, "misses", misses);
+	record_u64(o, "gone", st.gone - g->procs_prev.gone);
+	record_u64(o, "evictions", st.evictions - g->procs_prev.evictions);
+	record_u64(o, "entries", st.entries);
+	record_u64(o, "capacity", st.capacity);
+	json_object_object_add(o, "hit_ratio", hits + misses ?
+			       rounded((double)hits / (double)(hits + misses), 4) : NULL);
+	g->procs_prev = st;
+	return o;
+}
+
 void governor__window(struct governor *g, struct json_object *rec)
 {
 	struct json_object *self = json_object_new_object();
@@ -157,7 +221,11 @@ void governor__window(struct governor *g, struct json_object *rec)
 	json_object_object_add(self, "ring_fill_max", rounded(g->fill_max, 4));
 	record_str(self, "shed_level", shed_level_name(g->bo.level));
 	json_object_object_add(self, "log", log_record());
+	json_object_object_add(self, "pid_cache", pid_cache_json(g));
+	record_u64(self, "max_rss_kb", g->bo.cfg.rss_max_kb);
+	record_u64(self, "memory_shrinks", g->shrinks);
 	json_object_object_add(rec, "self", self);
+	g->shrinks = 0;
 	g->cpu_win_us = cpu;
 	g->mono_win_us = now;
 	g->fill_max = 0;

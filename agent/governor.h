@@ -1,14 +1,19 @@
-/* The agent watching itself: its CPU, RSS and ring buffer fill, sampled each second, driving the brownout. */
+/* The agent watching itself: its CPU, RSS and ring buffer fill, sampled each second, driving the brownout and the memory bound. */
 #ifndef HOSTMON_GOVERNOR_H
 #define HOSTMON_GOVERNOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <json-c/json.h>
 #include "brownout.h"
 
 #define GOVERNOR_RINGS	4
+/* Over max_rss_mb this long with every detail event shed: the agent says it is degraded. */
+#define GOVERNOR_RSS_STUCK_S	60
 
 struct governor;
+struct pidcache;
 
 /* NULL with errno set. */
 struct governor *governor__new(const struct brownout_cfg *cfg);
@@ -22,10 +27,20 @@ int governor__watch(struct governor *g, int ring_map_fd);
  */
 int governor__sample(struct governor *g, char *why, size_t whylen);
 enum shed_level governor__level(const struct governor *g);
+/* The process cache whose figures each window reports and which a shrink halves (not owned). */
+void governor__set_pidcache(struct governor *g, struct pidcache *procs);
+/* The last sample's RSS went over the bound; it stayed over it with everything shed (rss_stuck_s). */
+bool governor__rss_crossed(const struct governor *g);
+bool governor__rss_stuck(const struct governor *g);
+uint64_t governor__rss_kb(const struct governor *g);
+/* Gives back what the agent can: the pid cache to half, freed heap to the kernel; what says what. Counted. */
+void governor__shrink(struct governor *g, char *what, size_t whatlen);
 /*
  * Adds the window's "self" object to a metrics record: cpu_percent (over
  * the window), rss_kb (now), ring_fill_max (the highest sample, 0..1),
- * shed_level; then starts the next window.
+ * shed_level, pid_cache (the window's hits, misses, gone, evictions,
+ * hit_ratio; entries, capacity), max_rss_kb and memory_shrinks (the
+ * window's); then starts the next window.
  */
 void governor__window(struct governor *g, struct json_object *rec);
 

@@ -14,6 +14,7 @@
 #include "hist.h"
 #include "log.h"
 #include "names.h"
+#include "pidcache.h"
 #include "pipeline.h"
 #include "net.h"
 
@@ -34,6 +35,7 @@ struct net {
 	struct net_bpf *skel;
 	struct family_ring *ring;
 	struct pipeline *out;
+	struct pidcache *procs;		/* not owned; NULL: no exe, cgroup, container id */
 	int ncpu;
 	uint64_t *percpu;		/* one u64 per possible CPU */
 	uint32_t top_n;
@@ -86,11 +88,13 @@ static void record_addr(struct json_object *rec, const char *key, unsigned int f
 static void emit_conn_error(struct net *nt, const struct net_event *e)
 {
 	struct json_object *rec = pipeline__record(nt->out, "conn_error");
+	struct pidcache_key key = { .pid = e->pid, .start_ns = e->start_ns, .exec_id = e->exec_id };
 
 	if (!rec)
 		return;
 	record_u64(rec, "pid", e->pid);
 	json_object_object_add(rec, "comm", encode_bytes(e->comm, sizeof(e->comm)));
+	pidcache__add_fields(nt->procs, &key, rec);
 	record_str(rec, "protocol", protocol_name(e->protocol));
 	record_str(rec, "family", e->family == AF_INET6 ? "ipv6" : "ipv4");
 	record_addr(rec, "saddr", e->family, e->saddr);
@@ -190,6 +194,11 @@ int net__epoll_fd(const struct net *nt)
 int net__events_fd(const struct net *nt)
 {
 	return bpf_map__fd(nt->skel->maps.events);
+}
+
+void net__set_pidcache(struct net *nt, struct pidcache *procs)
+{
+	nt->procs = procs;
 }
 
 void net__shed(struct net *nt, bool on)

@@ -8,6 +8,7 @@
 
 struct net;
 struct pipeline;
+struct pidcache;
 
 /* Like syscalls__open: NULL with status->error set when the probe cannot run. */
 struct net *net__open(const struct config *cfg, struct pipeline *out,
@@ -15,6 +16,8 @@ struct net *net__open(const struct config *cfg, struct pipeline *out,
 void net__free(struct net *nt);
 int net__epoll_fd(const struct net *nt);
 int net__events_fd(const struct net *nt);
+/* conn_error events get exe, cgroup and container_id from procs (not owned). */
+void net__set_pidcache(struct net *nt, struct pidcache *procs);
 /* Brownout: on, conn_error events are counted as shed instead of sent. */
 void net__shed(struct net *nt, bool on);
 int net__poll(struct net *nt);

@@ -12,6 +12,7 @@
 #include "encode.h"
 #include "log.h"
 #include "names.h"
+#include "pidcache.h"
 #include "pipeline.h"
 #include "proc.h"
 
@@ -83,6 +84,27 @@ static void record_path(struct json_object *rec, const char *key, const struct p
 	record_str(rec, key, path);
 }
 
+/* The process is gone: its container id from the kernel's cgroup paths (v2 first), by the pid cache's rule; null when none. */
+static void record_container(struct json_object *rec, const struct proc_path *cgroup,
+			     const struct proc_path *memcg)
+{
+	char path[PROC_PATH_DEPTH * (3 * PROC_NAME_LEN + 1) + 4], id[PIDCACHE_ID_LEN + 1];
+	int err = -ENOENT;
+
+	if (cgroup) {
+		path_string(cgroup, path, sizeof(path));
+		err = pidcache_container_id(path, id);
+	}
+	if (err) {
+		path_string(memcg, path, sizeof(path));
+		err = pidcache_container_id(path, id);
+	}
+	if (err)
+		json_object_object_add(rec, "container_id", NULL);
+	else
+		record_str(rec, "container_id", id);
+}
+
 static void emit_crash(struct proc *pr, const struct proc_crash_event *e)
 {
 	struct json_object *rec = pipeline__record(pr->out, "process_crash");
@@ -105,6 +127,7 @@ static void emit_crash(struct proc *pr, const struct proc_crash_event *e)
 	record_u64(rec, "wait_status", e->exit_code);
 	record_path(rec, "cgroup", &e->cgroup);
 	record_path(rec, "memcg", &e->memcg);
+	record_container(rec, &e->cgroup, &e->memcg);
 	record_u64(rec, "age_ns", e->age_ns);
 	json_object_object_add(rec, "oom_killed", json_object_new_boolean(e->oom_killed));
 	if (e->sender_pid) {
@@ -126,6 +149,7 @@ static void emit_oom(struct proc *pr, const struct proc_oom_event *e)
 	json_object_object_add(rec, "comm", encode_bytes(e->comm, sizeof(e->comm)));
 	record_u64(rec, "uid", e->uid);
 	record_path(rec, "memcg", &e->memcg);
+	record_container(rec, NULL, &e->memcg);
 	record_u64(rec, "total_vm_kb", e->total_vm * page_kb);
 	record_u64(rec, "anon_rss_kb", e->anon_rss * page_kb);
 	record_u64(rec, "file_rss_kb", e->file_rss * page_kb);

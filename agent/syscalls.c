@@ -12,6 +12,7 @@
 #include "hist.h"
 #include "log.h"
 #include "names.h"
+#include "pidcache.h"
 #include "pipeline.h"
 #include "syscalls.h"
 
@@ -26,6 +27,7 @@ struct syscalls {
 	struct syscalls_bpf *skel;
 	struct family_ring *ring;
 	struct pipeline *out;
+	struct pidcache *procs;		/* not owned; NULL: no exe, cgroup, container id */
 	int ncpu;
 	void *percpu;			/* one map value for every possible CPU */
 	struct sc_prev *prev;		/* [SC_MAX_NR] */
@@ -72,6 +74,7 @@ static int handle_slow(void *ctx, void *data, size_t len)
 	const struct slow_syscall_event *e = data;
 	struct syscalls *sc = ctx;
 	struct json_object *rec;
+	struct pidcache_key key;
 
 	if (len < sizeof(*e))
 		return 0;
@@ -81,6 +84,8 @@ static int handle_slow(void *ctx, void *data, size_t len)
 	record_u64(rec, "pid", e->tgid);
 	record_u64(rec, "tid", e->pid);
 	json_object_object_add(rec, "comm", encode_bytes(e->comm, sizeof(e->comm)));
+	key = (struct pidcache_key){ .pid = e->tgid, .start_ns = e->start_ns, .exec_id = e->exec_id };
+	pidcache__add_fields(sc->procs, &key, rec);
 	record_str(rec, "syscall", names_syscall(e->nr));
 	record_u64(rec, "nr", e->nr);
 	record_u64(rec, "latency_ns", e->latency_ns);
@@ -159,6 +164,11 @@ int syscalls__epoll_fd(const struct syscalls *sc)
 int syscalls__events_fd(const struct syscalls *sc)
 {
 	return bpf_map__fd(sc->skel->maps.events);
+}
+
+void syscalls__set_pidcache(struct syscalls *sc, struct pidcache *procs)
+{
+	sc->procs = procs;
 }
 
 void syscalls__shed(struct syscalls *sc, bool on)

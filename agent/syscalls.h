@@ -8,6 +8,7 @@
 
 struct syscalls;
 struct pipeline;
+struct pidcache;
 
 /*
  * Upper bounds of the coarse latency buckets (Prometheus le=) of each
@@ -28,6 +29,8 @@ void syscalls__free(struct syscalls *sc);
 int syscalls__epoll_fd(const struct syscalls *sc);
 /* The events ring buffer map, for ring_watch. */
 int syscalls__events_fd(const struct syscalls *sc);
+/* slow_syscall events get exe, cgroup and container_id from procs (not owned). */
+void syscalls__set_pidcache(struct syscalls *sc, struct pidcache *procs);
 /* Brownout: on, slow_syscall events are counted as shed instead of sent. */
 void syscalls__shed(struct syscalls *sc, bool on);
 int syscalls__poll(struct syscalls *sc);

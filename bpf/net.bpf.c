@@ -10,6 +10,7 @@
 
 #define FAMILY_DROP_MAX	NET_DROP_MAX
 #include "family.bpf.h"
+#include "task.bpf.h"
 
 #define AF_INET		2
 #define AF_INET6	10
@@ -205,6 +206,8 @@ static __always_inline void report(struct net_event *e, const struct net_sock *o
 {
 	if (owner) {
 		e->pid = owner->pid;
+		e->start_ns = owner->start_ns;
+		e->exec_id = owner->exec_id;
 		__builtin_memcpy(e->comm, owner->comm, sizeof(e->comm));
 		/* A closed socket has released its local port; the owner noted it. */
 		if (!e->sport)
@@ -227,6 +230,7 @@ static __always_inline void report(struct net_event *e, const struct net_sock *o
 static __always_inline void set_owner_current(struct net_sock *o)
 {
 	o->pid = bpf_get_current_pid_tgid() >> 32;
+	current_proc_id(&o->start_ns, &o->exec_id);
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
 }
 

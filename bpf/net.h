@@ -67,6 +67,8 @@ struct net_ep_key {
 
 struct net_sock {
 	__u64 syn_ns;		/* first SYN sent; 0 if not connecting */
+	__u64 start_ns;		/* owner's start and exec generation (bpf/task.bpf.h) */
+	__u64 exec_id;
 	__u32 pid;		/* tgid; 0 until accept() names the owner */
 	__u16 flags;
 	__u16 sport;		/* local port seen while connecting (gone by TCP_CLOSE) */
@@ -76,6 +78,8 @@ struct net_sock {
 struct net_event {
 	__u64 ts_ns;		/* CLOCK_MONOTONIC */
 	__u64 duration_ns;	/* connects: first SYN to the error; else 0 */
+	__u64 start_ns;		/* owner's start and exec generation (bpf/task.bpf.h) */
+	__u64 exec_id;
 	__u32 pid;
 	__u32 kind;		/* enum net_kind */
 	__s32 err;		/* positive errno, 0 for resets */

@@ -3,11 +3,13 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 #include "histogram.h"
 #include "syscalls.h"
 
 #define FAMILY_DROP_MAX	SC_DROP_MAX
 #include "family.bpf.h"
+#include "task.bpf.h"
 
 /* Set by hostmond between open and load. */
 const volatile __u64 traced[SC_BITMAP_WORDS] = {};	/* histogram these */
@@ -105,6 +107,7 @@ static __always_inline void emit_slow(__u64 now, __u64 lat, __u32 nr, long ret)
 	e->pid = (__u32)id;
 	e->tgid = id >> 32;
 	e->nr = nr;
+	current_proc_id(&e->start_ns, &e->exec_id);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
 }

@@ -38,6 +38,8 @@ struct slow_syscall_event {
 	__u64 ts_ns;		/* CLOCK_MONOTONIC at exit */
 	__u64 latency_ns;
 	__s64 ret;
+	__u64 start_ns;		/* process start and exec generation (bpf/task.bpf.h) */
+	__u64 exec_id;
 	__u32 pid;		/* thread id */
 	__u32 tgid;		/* process id */
 	__u32 nr;

@@ -2,7 +2,8 @@
 # tracing and against empty programs on the same tracepoints; the net probes'
 # per-connection overhead on a loopback connect/accept/close loop; the stats
 # socket's scrape rate and CPU cost under a syscall storm; Kafka delivery
-# (events/s ring buffer to broker acknowledgement) against kcat -P.
+# (events/s ring buffer to broker acknowledgement) against kcat -P; the
+# process metadata cache's miss and hit costs and its full size.
 BENCH      := $(BUILD)/bench
 BENCH_LIBS := $(shell pkg-config --libs libbpf libelf zlib 2>/dev/null)
 # Only the skeletons and bpf/'s shared headers: agent/ has headers of the same names.
@@ -11,6 +12,7 @@ BENCH_CPPFLAGS := -I$(BUILD) -I$(BENCH) -Ibpf -D_GNU_SOURCE
 .PHONY: bench-build
 
 bench-build: $(BENCH)/syscall_overhead $(BENCH)/net_overhead $(BENCH)/scrape_client \
+	     $(BENCH)/pidcache_cost \
 	     $(BUILD)/hostmond $(BUILD)/helpers/getppid_loop $(BUILD)/helpers/syscall_loop
 
 $(BENCH)/scrape_client: tests/bench/scrape_client.c | $(BENCH)
@@ -35,5 +37,9 @@ $(BENCH)/net_overhead: tests/bench/net_overhead.c tests/bench/bench_util.c \
 		       $(BUILD)/net.skel.h | $(BENCH)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(BENCH_CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP $(filter %.c,$^) $(BENCH_LIBS) -lm -o $@
+
+$(BENCH)/pidcache_cost: tests/bench/pidcache_cost.c $(BUILD)/agent/pidcache.o $(BUILD)/agent/encode.o | $(BENCH)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP $^ $(shell pkg-config --libs json-c 2>/dev/null) -o $@
 
 -include $(wildcard $(BENCH)/*.d)

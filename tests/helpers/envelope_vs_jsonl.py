@@ -18,15 +18,17 @@ explicitly below, nothing else is:
     lower-case words (running, tcp, ipv4, refused, out);
   - conn_error: JSON "errno" is proto "errnum" (errno clashes in C);
   - proto3 has no null and no absence for scalars (hostmon.proto rule 6):
-    JSON null is "" in conn_error.error (errno 0) and process_crash.exe
-    (unknown); JSON leaves out slow_syscall.error (ret >= 0),
+    JSON null is "" in conn_error.error (errno 0), process_crash.exe
+    (unknown), the exe, cgroup and container_id of conn_error and
+    slow_syscall and the container_id of process_crash and oom_kill
+    (unknown, none), and 0 in self.pid_cache.hit_ratio (no lookup); JSON leaves out slow_syscall.error (ret >= 0),
     conn_error.duration_ns (connect false), process_crash.sender_pid/
     sender_comm (no sender), agent_status.previous_state (no transition) and
     probes' error (not failed) and a syscall's errnos (no error): the
     envelope has the zero value (AGENT_STATE_UNSPECIFIED for the state);
   - metrics.self: JSON prints cpu_percent with 2 decimals and ring_fill_max
     with 4 (agent/governor.c), the envelope carries the full double: it is
-    rounded the same way before the comparison;
+    rounded the same way before the comparison, as pid_cache.hit_ratio (4);
   - metrics: bucket_le_ns is only in the envelope (the same bounds in every
     window, one fewer than each syscall's buckets); an endpoint's counters sit
     in "stats" (JSON flattens them); JSON other.endpoints is other_endpoints;
@@ -79,13 +81,20 @@ def flatten_stats(obj):
     obj.update(stats)
 
 
+def process_fields(ev, keys=("exe", "cgroup", "container_id")):
+    for k in keys:
+        null_if(ev, k, "")
+
+
 def slow_syscall(ev):
     drop_if(ev, "error", "")
+    process_fields(ev)
 
 
 def conn_error(ev):
     ev["errno"] = ev.pop("errnum")
     null_if(ev, "error", "")
+    process_fields(ev)
     for k in ("protocol", "family", "kind"):
         enum(ev, k)
     if not ev.get("connect"):
@@ -93,13 +102,13 @@ def conn_error(ev):
 
 
 def process_crash(ev):
-    null_if(ev, "exe", "")
+    process_fields(ev, ("exe", "container_id"))
     if ev.get("sender_pid") == 0 and ev.get("sender_comm") == "":
         del ev["sender_pid"], ev["sender_comm"]
 
 
 def oom_kill(ev):
-    pass
+    process_fields(ev, ("container_id",))
 
 
 def agent_status(ev):
@@ -133,6 +142,10 @@ def metrics(ev, bounds):
     for key, decimals in (("cpu_percent", 2), ("ring_fill_max", 4)):
         if key in ev.get("self", {}):
             ev["self"][key] = float(f"{ev['self'][key]:.{decimals}f}")
+    pc = ev.get("self", {}).get("pid_cache")
+    if pc is not None:
+        lookups = pc["hits"] + pc["misses"]
+        pc["hit_ratio"] = float(f"{pc['hit_ratio']:.4f}") if lookups else None
     ev["drops"] = {fam: d["reasons"] for fam, d in ev["drops"].items()}
 
 

@@ -11,6 +11,12 @@
  *   latency ADDR PORT N      N sequential connects; RESULT = p95 of their times (ns),
  *                            then p95 of the handshake RTTs the kernel measured (ns)
  *   unreach N                connects to N distinct addresses 10.x.y.z:80; RESULT = errors
+ *   refuse-loop ADDR PORT N HOLD_MS
+ *                            N sequential TCP connects, then HOLD_MS alive (so its /proc
+ *                            can be read); RESULT = connects refused
+ *   pid-reuse ADDR PORT EXE  a child makes one refused connect and stays 500 ms; then
+ *                            children are forked until one gets its pid again, which
+ *                            execs EXE refuse-loop ADDR PORT 1 500; RESULT = that pid
  * Servers listen on all addresses (IPv4 and IPv6) and print "ready" first.
  */
 #include <errno.h>
@@ -25,6 +31,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include "helpers.h"
 
 static void result(long long v)
@@ -237,10 +244,78 @@ static int mode_unreach(unsigned long n)
 	return 0;
 }
 
+static int mode_refuse_loop(const char *addr, const char *port, uint64_t n, uint64_t hold_ms)
+{
+	uint64_t refused = 0;
+	int fd;
+
+	for (uint64_t i = 0; i < n; i++) {
+		fd = dial(addr, port, SOCK_STREAM);
+		if (fd == -ECONNREFUSED)
+			refused++;
+		else if (fd >= 0)
+			close(fd);
+	}
+	usleep(hold_ms * 1000);
+	result((long long)refused);
+	return 0;
+}
+
+/*
+ * Forks until a child gets pid (pids wrap at pid_max); that child runs argv.
+ * -1 if it never comes. vfork: a child that only exits or execs need not copy
+ * the address space, which makes a whole cycle of pids take seconds, not more.
+ */
+static pid_t fork_until(pid_t pid, char **argv)
+{
+	int status;
+	pid_t child;
+
+	for (long tries = 0; tries < 200000; tries++) {
+		child = vfork();
+		if (child < 0)
+			return -1;
+		if (child == 0) {
+			if (getpid() == pid)
+				execv(argv[0], argv);
+			_exit(0);
+		}
+		waitpid(child, &status, 0);
+		if (child == pid)
+			return child;
+	}
+	return -1;
+}
+
+static int mode_pid_reuse(char *addr, char *port, char *exe)
+{
+	char *args[] = { exe, "refuse-loop", addr, port, "1", "500", NULL };
+	int status, fd;
+	pid_t first;
+
+	fflush(stdout);
+	first = fork();
+	if (first == 0) {
+		fd = dial(addr, port, SOCK_STREAM);
+		usleep(500000);
+		_exit(fd == -ECONNREFUSED ? 0 : 1);
+	}
+	if (first < 0 || waitpid(first, &status, 0) != first || status) {
+		fprintf(stderr, "netpeer: the first child's connect was not refused\n");
+		return 1;
+	}
+	if (fork_until(first, args) != first) {
+		fprintf(stderr, "netpeer: pid %d never came back\n", (int)first);
+		return 1;
+	}
+	result(first);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
-	uint64_t n = 0;
+	uint64_t n = 0, hold = 0;
 	int fd;
 
 	if (!strcmp(mode, "connect") && argc == 4) {
@@ -269,6 +344,11 @@ int main(int argc, char **argv)
 		return mode_latency(argv[2], argv[3], n);
 	if (!strcmp(mode, "unreach") && argc == 3 && !parse_u64(argv[2], 16000000, &n))
 		return mode_unreach(n);
+	if (!strcmp(mode, "refuse-loop") && argc == 6 && !parse_u64(argv[4], 10000000, &n) &&
+	    !parse_u64(argv[5], 600000, &hold))
+		return mode_refuse_loop(argv[2], argv[3], n, hold);
+	if (!strcmp(mode, "pid-reuse") && argc == 5)
+		return mode_pid_reuse(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: see the comment at the top of netpeer.c\n");
 	return 2;
 }

@@ -60,4 +60,27 @@ expect_within_pct "hostmon_agent_resident_memory_bytes vs VmRSS" \
 [[ $(sample hostmon_ring_buffer_fill_max_ratio) =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
 	fail "hostmon_ring_buffer_fill_max_ratio is not a number"
 grep -q '^hostmon_agent_shedding{events="[a-z_,]*"} 1$' "$T/metrics" || fail "no hostmon_agent_shedding sample"
+# The pid cache: its counters since start are the windows' sums (one lookup per
+# refused connect with an owner at least), the ratio theirs, the bound the default.
+# /metrics read again between two equal /stats seqs: no window closed meanwhile.
+for ((i = 0; i < 10; i++)); do
+	latest=$(field "$(api /stats)" .seq)
+	api /metrics >"$T/metrics"
+	[[ $(field "$(api /stats)" .seq) == "$latest" ]] && break
+done
+windows=$(jq -s --argjson s "$latest" '[.[] | select(.type == "metrics" and .seq <= $s) | .self.pid_cache]' "$OUT")
+hits=$(jq '[.[].hits] | add' <<<"$windows")
+misses=$(jq '[.[].misses] | add' <<<"$windows")
+expect_eq "hostmon_agent_pid_cache_hits_total = the windows' hits" "$hits" "$(sample hostmon_agent_pid_cache_hits_total)"
+expect_eq "hostmon_agent_pid_cache_misses_total = the windows' misses" "$misses" \
+	"$(sample hostmon_agent_pid_cache_misses_total)"
+expect_cmp "pid cache lookups (three refused connects at least)" "$((hits + misses))" -ge 3
+expect_eq "hostmon_agent_pid_cache_hit_ratio" "$(jq -rn "$hits / ($hits + $misses) * 10000 | round / 10000")" \
+	"$(jq -rn "$(sample hostmon_agent_pid_cache_hit_ratio)")"
+[[ $(sample hostmon_agent_pid_cache_evictions_total) =~ ^[0-9]+$ ]] || fail "no hostmon_agent_pid_cache_evictions_total"
+[[ $(sample hostmon_agent_pid_cache_entries) =~ ^[0-9]+$ ]] || fail "no hostmon_agent_pid_cache_entries"
+bound=64	# the default; lib.sh raises a sanitizer build's
+[[ -f "$BUILD/sanitizers" ]] && bound=1024
+expect_eq "hostmon_agent_max_resident_memory_bytes (max_rss_mb $bound)" $((bound << 20)) \
+	"$(sample hostmon_agent_max_resident_memory_bytes)"
 agent_stop

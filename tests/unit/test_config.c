@@ -115,6 +115,8 @@ static void test_defaults_match_the_documented_values(void **state)
 	assert_int_equal(cfg.log_level, LOG_LEVEL_INFO);
 	assert_string_equal(cfg.host_id, "");
 	assert_int_equal(cfg.ringbuf_bytes, 262144);
+	assert_int_equal(cfg.pid_cache_size, 4096);
+	assert_int_equal(cfg.max_rss_mb, 64);
 	assert_string_equal(cfg.kafka_brokers, "");
 	assert_string_equal(cfg.kafka_topic, "hostmon.events");
 	assert_true(cfg.syscalls_enabled);
@@ -642,6 +644,17 @@ static void test_file_ringbuf_size_power_of_two_below_range(void **state)
 			  NULL);
 }
 
+static void test_file_pid_cache_size_and_max_rss_mb_range_checked(void **state)
+{
+	(void)state;
+	expect_file_error("[agent]\ninterval = 5\npid_cache_size = 63\n", 3, "[agent] pid_cache_size",
+			  "'63'", "64..1048576", NULL);
+	expect_file_error("[agent]\nmax_rss_mb = 0\n", 2, "[agent] max_rss_mb", "'0'", "1..1048576",
+			  NULL);
+	expect_file_error("[agent]\nmax_rss_mb = 64M\n", 2, "[agent] max_rss_mb", "'64M'",
+			  "an integer", NULL);
+}
+
 static void test_file_empty_required_string(void **state)
 {
 	(void)state;
@@ -770,6 +783,7 @@ int main(void)
 		cmocka_unit_test(test_file_overlong_string_is_not_truncated),
 		cmocka_unit_test(test_file_overlong_line),
 		cmocka_unit_test(test_file_ringbuf_size_not_power_of_two),
+		cmocka_unit_test(test_file_pid_cache_size_and_max_rss_mb_range_checked),
 		cmocka_unit_test(test_file_ringbuf_size_power_of_two_below_range),
 		cmocka_unit_test(test_file_empty_required_string),
 		cmocka_unit_test(test_file_missing_is_enoent_naming_path),

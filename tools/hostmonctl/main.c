@@ -143,8 +143,8 @@ static int cmd_health(const struct ctl *c)
 	if (json_object_object_get_ex(h, "reason", &v))
 		printf("reason     %s\n", json_object_get_string(v));
 	if (json_object_object_get_ex(h, "shed", &v) && strcmp(json_object_get_string(v), "none"))
-		printf("shedding   %s events (brownout: over the CPU budget or a ring buffer "
-		       "half full)\n", json_object_get_string(v));
+		printf("shedding   %s events (brownout: over the CPU budget or memory bound, "
+		       "or a ring buffer half full)\n", json_object_get_string(v));
 	print_probes(h);
 	print_kafka(h);
 	if (json_object_object_get_ex(h, "config", &cfg))
