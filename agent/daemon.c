@@ -61,6 +61,7 @@ struct daemon {
 	uint64_t kafka_published;	/* delivered + lost at the last progress publish */
 	const char *kafka_state_published;	/* kafka_sink__state's (static) text then */
 	struct spool_stats spool_prev;
+	struct flow_counts flow_prev;	/* events in and out at the last window */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -108,7 +109,11 @@ static void emit_status(struct daemon *d, const char *from, const char *reason)
 {
 	struct json_object *rec, *probes;
 
-	if (!d->out || !(rec = pipeline__record(d->out, "agent_status")))
+	if (!d->out)
+		return;
+	pipeline__in(d->out, FLOW_AGENT_STATUS);
+	rec = pipeline__record(d->out, "agent_status");
+	if (!rec)
 		return;
 	probes = json_object_new_object();
 	record_str(rec, "state", agent_state_name(lifecycle__state(d->life)));
@@ -216,6 +221,22 @@ static void spool_window(struct daemon *d, struct spool_stats *delta)
 	emit_status(d, NULL, reason);
 }
 
+/*
+ * The window's events in and out, in the "self" object governor__window
+ * made. Flushed first: every record before this one counts out in its window.
+ */
+static void flow_self(struct daemon *d, struct json_object *rec)
+{
+	struct flow_counts now;
+	struct json_object *self;
+	unsigned int sinks;
+
+	pipeline__flush(d->out);
+	sinks = pipeline__flow(d->out, &now);
+	if (json_object_object_get_ex(rec, "self", &self))
+		flow_window(&now, &d->flow_prev, sinks, self);
+}
+
 static void emit_window(struct daemon *d)
 {
 	struct spool_stats spool_delta;
@@ -224,6 +245,7 @@ static void emit_window(struct daemon *d)
 	uint64_t now = clock_ns(CLOCK_MONOTONIC), lost;
 
 	spool_window(d, &spool_delta);
+	pipeline__in(d->out, FLOW_METRICS);
 	rec = pipeline__record(d->out, "metrics");
 	if (!rec) {
 		json_object_put(drops);
@@ -240,6 +262,7 @@ static void emit_window(struct daemon *d)
 	if (d->net)
 		net__window(d->net, rec, drops);
 	governor__window(d->gov, rec);
+	flow_self(d, rec);
 	lost = pipeline__lost(d->out);
 	record_u64(agent, "jsonl_lost", lost - d->lost_prev);
 	d->lost_prev = lost;

@@ -382,6 +382,32 @@ static void window_drops(struct arena *a, struct json_object *drops, Hostmon__V1
 	m->n_drops = i;
 }
 
+/* {sink: {kind: n}} as the map of EventCounts. */
+static void events_out(struct arena *a, struct json_object *sinks, Hostmon__V1__AgentSelf *m)
+{
+	size_t i = 0;
+
+	if (!json_object_is_type(sinks, json_type_object) || !json_object_object_length(sinks))
+		return;
+	m->events_out = arena_alloc(a, json_object_object_length(sinks) * sizeof(*m->events_out));
+	if (!m->events_out)
+		return;
+	json_object_object_foreach(sinks, sink, kinds) {
+		Hostmon__V1__AgentSelf__EventsOutEntry *e =
+			arena_msg(a, &hostmon__v1__agent_self__events_out_entry__descriptor);
+		Hostmon__V1__EventCounts *ec = arena_msg(a, &hostmon__v1__event_counts__descriptor);
+
+		if (!e || !ec)
+			return;
+		ec->by_kind = u64_map(a, kinds, &hostmon__v1__event_counts__by_kind_entry__descriptor,
+				      &ec->n_by_kind);
+		e->key = sink;
+		e->value = ec;
+		m->events_out[i++] = e;
+	}
+	m->n_events_out = i;
+}
+
 static Hostmon__V1__AgentSelf *agent_self(struct arena *a, struct json_object *o)
 {
 	Hostmon__V1__AgentSelf *m;
@@ -392,6 +418,9 @@ static Hostmon__V1__AgentSelf *agent_self(struct arena *a, struct json_object *o
 	m->rss_kb = ju64(o, "rss_kb");
 	m->ring_fill_max = json_object_get_double(jget(o, "ring_fill_max"));
 	m->shed_level = jstr(o, "shed_level");
+	m->events_in = u64_map(a, jget(o, "events_in"),
+			       &hostmon__v1__agent_self__events_in_entry__descriptor, &m->n_events_in);
+	events_out(a, jget(o, "events_out"), m);
 	return m;
 }
 
@@ -429,6 +458,7 @@ static Hostmon__V1__KafkaSink *kafka_sink_msg(struct arena *a, struct json_objec
 	m->connected_brokers = ju64(o, "connected_brokers");
 	m->spool_records = ju64(o, "spool_records");
 	m->spool_bytes = ju64(o, "spool_bytes");
+	m->spool_oldest_age_ns = ju64(o, "spool_oldest_age_ns");
 	m->delivery_latency = delivery_latency(a, jget(o, "delivery_latency"));
 	return m;
 }
@@ -516,6 +546,26 @@ int envelope_pack(struct json_object *rec, const struct envelope_ids *ids, uint8
 	return err;
 }
 
+static const char *event_type(Hostmon__V1__Envelope__EventCase c)
+{
+	switch (c) {
+	case HOSTMON__V1__ENVELOPE__EVENT_METRICS:
+		return "metrics";
+	case HOSTMON__V1__ENVELOPE__EVENT_SLOW_SYSCALL:
+		return "slow_syscall";
+	case HOSTMON__V1__ENVELOPE__EVENT_CONN_ERROR:
+		return "conn_error";
+	case HOSTMON__V1__ENVELOPE__EVENT_PROCESS_CRASH:
+		return "process_crash";
+	case HOSTMON__V1__ENVELOPE__EVENT_OOM_KILL:
+		return "oom_kill";
+	case HOSTMON__V1__ENVELOPE__EVENT_AGENT_STATUS:
+		return "agent_status";
+	default:
+		return "";
+	}
+}
+
 int envelope_head(const uint8_t *buf, size_t len, struct envelope_head *h)
 {
 	Hostmon__V1__Envelope *env = hostmon__v1__envelope__unpack(NULL, len, buf);
@@ -525,6 +575,7 @@ int envelope_head(const uint8_t *buf, size_t len, struct envelope_head *h)
 	snprintf(h->instance_id, sizeof(h->instance_id), "%s", env->instance_id ? env->instance_id : "");
 	h->seq = env->seq;
 	h->ts_ns = env->ts_ns;
+	h->type = event_type(env->event_case);
 	hostmon__v1__envelope__free_unpacked(env, NULL);
 	return 0;
 }

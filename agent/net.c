@@ -111,8 +111,12 @@ static void emit_conn_error(struct net *nt, const struct net_event *e)
 
 static int handle_event(void *ctx, void *data, size_t len)
 {
-	if (len >= sizeof(struct net_event))
-		emit_conn_error(ctx, data);
+	struct net *nt = ctx;
+
+	if (len < sizeof(struct net_event))
+		return 0;
+	pipeline__in(nt->out, FLOW_CONN_ERROR);
+	emit_conn_error(nt, data);
 	return 0;
 }
 

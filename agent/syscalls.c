@@ -75,6 +75,7 @@ static int handle_slow(void *ctx, void *data, size_t len)
 
 	if (len < sizeof(*e))
 		return 0;
+	pipeline__in(sc->out, FLOW_SLOW_SYSCALL);
 	rec = pipeline__record(sc->out, "slow_syscall");
 	if (!rec)
 		return 0;
