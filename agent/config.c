@@ -77,6 +77,8 @@ static const struct config_key config_keys[] = {
 	  .min = 4096, .max = 1073741824, .pow2 = true, .def = "262144" },
 	{ "agent", "max_cpu_percent", "max-cpu-percent", "PERCENT", CONFIG_UINT,
 	  FIELD(max_cpu_percent), .min = 1, .max = 100, .def = "2" },
+	{ "agent", "ring_flush_ms", NULL, NULL, CONFIG_UINT, FIELD(ring_flush_ms),
+	  .min = 0, .max = 1000, .def = "100" },
 	{ "kafka", "brokers", "kafka-brokers", "LIST", CONFIG_STR, FIELD(kafka_brokers),
 	  .def = "" },
 	{ "kafka", "topic", "kafka-topic", "NAME", CONFIG_STR, FIELD(kafka_topic),

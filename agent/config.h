@@ -29,6 +29,7 @@ struct config {
 	enum log_level log_level;		/* log_level: error|warn|info|debug */
 	char host_id[CONFIG_STR_MAX];		/* host_id, default empty: /etc/machine-id */
 	uint32_t ringbuf_bytes;			/* ringbuf_size: power of two, 4096..1073741824 */
+	unsigned int ring_flush_ms;		/* 0..1000, default 100: ring buffers read at least this often */
 	/* [kafka] */
 	char kafka_brokers[CONFIG_STR_MAX];	/* brokers, default empty (no Kafka) */
 	char kafka_topic[CONFIG_STR_MAX];	/* topic, default hostmon.events */

@@ -721,10 +721,27 @@ static void on_admin(struct daemon *d)
 	publish(d);
 }
 
+/*
+ * How long the loop may sleep: detail events wake it only once enough bytes
+ * wait (BPF wakeup_bytes), so it drains every ring_flush_ms regardless; at
+ * once when the last drain left a batch; sooner for spooled Kafka records.
+ */
+static int loop_wait_ms(const struct daemon *d, bool more)
+{
+	int kafka = kafka_sink__wait_ms(d->kafka), flush = (int)d->cfg.ring_flush_ms;
+
+	if (more)
+		return 0;
+	if (!flush)
+		return kafka;
+	return kafka >= 0 && kafka < flush ? kafka : flush;
+}
+
 int daemon__run(struct daemon *d)
 {
 	struct epoll_event evs[8];
 	char cause[160] = "event loop error";
+	bool more = false;
 	int n, ret = 0;
 
 	settle_state(d);
@@ -732,7 +749,7 @@ int daemon__run(struct daemon *d)
 		 lifecycle__state(d->life) == AGENT_DEGRADED ? "degraded" : "all probes attached",
 		 d->cfg.interval_s, d->cfg.output);
 	while (!stop_requested) {
-		n = epoll_pwait(d->epfd, evs, 8, kafka_sink__wait_ms(d->kafka), &d->wait_mask);
+		n = epoll_pwait(d->epfd, evs, 8, loop_wait_ms(d, more), &d->wait_mask);
 		if (n < 0 && errno != EINTR) {
 			ret = -errno;
 			log_error("hostmond", "epoll_wait failed: %s", strerror(-ret));
@@ -747,8 +764,8 @@ int daemon__run(struct daemon *d)
 			else if (evs[i].data.u32 == SRC_TICK)
 				on_tick(d);
 		}
-		if (n > 0)
-			drain(d);
+		if (n > 0 || d->cfg.ring_flush_ms)
+			more = drain(d);
 		/* Also on a timeout: spooled records waiting for room in the Kafka queue. */
 		pipeline__flush(d->out);
 	}

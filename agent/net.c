@@ -125,6 +125,7 @@ static int load_and_attach(struct net *nt, const struct config *cfg, char *err, 
 	int ret;
 
 	nt->skel->rodata->events_per_sec = cfg->net_events_per_sec;
+	nt->skel->rodata->wakeup_bytes = family_wakeup_bytes(cfg->ringbuf_bytes, cfg->ring_flush_ms);
 	ret = bpf_map__set_max_entries(nt->skel->maps.socks, cfg->net_sock_entries);
 	if (!ret)
 		ret = bpf_map__set_max_entries(nt->skel->maps.endpoints, cfg->net_endpoint_entries);

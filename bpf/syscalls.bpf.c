@@ -106,7 +106,7 @@ static __always_inline void emit_slow(__u64 now, __u64 lat, __u32 nr, long ret)
 	e->tgid = id >> 32;
 	e->nr = nr;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, detail_wakeup(0));
 }
 
 static __always_inline void record_max(struct sc_stats *st, __u64 lat)
