@@ -2,7 +2,8 @@
 # tracing and against empty programs on the same tracepoints; the net probes'
 # per-connection overhead on a loopback connect/accept/close loop; the stats
 # socket's scrape rate and CPU cost under a syscall storm; Kafka delivery
-# (events/s ring buffer to broker acknowledgement) against kcat -P.
+# (events/s ring buffer to broker acknowledgement) against kcat -P; the CPU
+# of isolated conn_error events with ring buffer wakeups batched or not.
 BENCH      := $(BUILD)/bench
 BENCH_LIBS := $(shell pkg-config --libs libbpf libelf zlib 2>/dev/null)
 # Only the skeletons and bpf/'s shared headers: agent/ has headers of the same names.
