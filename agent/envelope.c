@@ -357,55 +357,51 @@ static Hostmon__V1__Connections *connections(struct arena *a, struct json_object
 	return m;
 }
 
-static void window_drops(struct arena *a, struct json_object *drops, Hostmon__V1__MetricsWindow *m)
+/* A map<string, Message> entry, and a message whose one field is a map<string, uint64>. */
+struct msg_entry {
+	ProtobufCMessage base;
+	char *key;
+	void *value;
+};
+
+struct counts_msg {
+	ProtobufCMessage base;
+	size_t n;
+	void *entries;
+};
+
+/*
+ * A JSON object of objects of counts ({family: {reason: n}}) as an array of
+ * entry_desc's map entries, each value a value_desc message holding the
+ * counts as inner_desc's entries; *n gets its length.
+ */
+static void *counts_map(struct arena *a, struct json_object *obj,
+			const ProtobufCMessageDescriptor *entry_desc,
+			const ProtobufCMessageDescriptor *value_desc,
+			const ProtobufCMessageDescriptor *inner_desc, size_t *n)
 {
+	struct msg_entry **entries;
 	size_t i = 0;
 
-	if (!json_object_is_type(drops, json_type_object) || !json_object_object_length(drops))
-		return;
-	m->drops = arena_alloc(a, json_object_object_length(drops) * sizeof(*m->drops));
-	if (!m->drops)
-		return;
-	json_object_object_foreach(drops, family, reasons) {
-		Hostmon__V1__MetricsWindow__DropsEntry *e =
-			arena_msg(a, &hostmon__v1__metrics_window__drops_entry__descriptor);
-		Hostmon__V1__DropCounters *dc = arena_msg(a, &hostmon__v1__drop_counters__descriptor);
+	*n = 0;
+	if (!json_object_is_type(obj, json_type_object) || !json_object_object_length(obj))
+		return NULL;
+	entries = arena_alloc(a, json_object_object_length(obj) * sizeof(*entries));
+	if (!entries)
+		return NULL;
+	json_object_object_foreach(obj, key, counts) {
+		struct msg_entry *e = arena_msg(a, entry_desc);
+		struct counts_msg *c = arena_msg(a, value_desc);
 
-		if (!e || !dc)
-			return;
-		dc->reasons = u64_map(a, reasons, &hostmon__v1__drop_counters__reasons_entry__descriptor,
-				      &dc->n_reasons);
-		e->key = family;
-		e->value = dc;
-		m->drops[i++] = e;
+		if (!e || !c)
+			break;
+		c->entries = u64_map(a, counts, inner_desc, &c->n);
+		e->key = key;
+		e->value = c;
+		entries[i++] = e;
 	}
-	m->n_drops = i;
-}
-
-/* {sink: {kind: n}} as the map of EventCounts. */
-static void events_out(struct arena *a, struct json_object *sinks, Hostmon__V1__AgentSelf *m)
-{
-	size_t i = 0;
-
-	if (!json_object_is_type(sinks, json_type_object) || !json_object_object_length(sinks))
-		return;
-	m->events_out = arena_alloc(a, json_object_object_length(sinks) * sizeof(*m->events_out));
-	if (!m->events_out)
-		return;
-	json_object_object_foreach(sinks, sink, kinds) {
-		Hostmon__V1__AgentSelf__EventsOutEntry *e =
-			arena_msg(a, &hostmon__v1__agent_self__events_out_entry__descriptor);
-		Hostmon__V1__EventCounts *ec = arena_msg(a, &hostmon__v1__event_counts__descriptor);
-
-		if (!e || !ec)
-			return;
-		ec->by_kind = u64_map(a, kinds, &hostmon__v1__event_counts__by_kind_entry__descriptor,
-				      &ec->n_by_kind);
-		e->key = sink;
-		e->value = ec;
-		m->events_out[i++] = e;
-	}
-	m->n_events_out = i;
+	*n = i;
+	return entries;
 }
 
 static Hostmon__V1__AgentSelf *agent_self(struct arena *a, struct json_object *o)
@@ -420,7 +416,10 @@ static Hostmon__V1__AgentSelf *agent_self(struct arena *a, struct json_object *o
 	m->shed_level = jstr(o, "shed_level");
 	m->events_in = u64_map(a, jget(o, "events_in"),
 			       &hostmon__v1__agent_self__events_in_entry__descriptor, &m->n_events_in);
-	events_out(a, jget(o, "events_out"), m);
+	m->events_out = counts_map(a, jget(o, "events_out"),
+				   &hostmon__v1__agent_self__events_out_entry__descriptor,
+				   &hostmon__v1__event_counts__descriptor,
+				   &hostmon__v1__event_counts__by_kind_entry__descriptor, &m->n_events_out);
 	return m;
 }
 
@@ -489,7 +488,9 @@ static int metrics(struct arena *a, struct json_object *r, Hostmon__V1__Envelope
 	m->exits_nonzero = u64_map(a, jget(r, "exits_nonzero"),
 				   &hostmon__v1__metrics_window__exits_nonzero_entry__descriptor,
 				   &m->n_exits_nonzero);
-	window_drops(a, jget(r, "drops"), m);
+	m->drops = counts_map(a, jget(r, "drops"), &hostmon__v1__metrics_window__drops_entry__descriptor,
+			      &hostmon__v1__drop_counters__descriptor,
+			      &hostmon__v1__drop_counters__reasons_entry__descriptor, &m->n_drops);
 	m->self = agent_self(a, jget(r, "self"));
 	m->kafka = kafka_sink_msg(a, jget(r, "kafka"));
 	m->n_bucket_le_ns = SYSCALLS_LE_COUNT;
