@@ -81,6 +81,8 @@ static const struct config_key config_keys[] = {
 	  .min = 64, .max = 1048576, .def = "4096" },
 	{ "agent", "max_rss_mb", "max-rss-mb", "MIB", CONFIG_UINT, FIELD(max_rss_mb),
 	  .min = 1, .max = 1048576, .def = "64" },
+	{ "agent", "ring_flush_ms", NULL, NULL, CONFIG_UINT, FIELD(ring_flush_ms),
+	  .min = 0, .max = 1000, .def = "100" },
 	{ "kafka", "brokers", "kafka-brokers", "LIST", CONFIG_STR, FIELD(kafka_brokers),
 	  .def = "" },
 	{ "kafka", "topic", "kafka-topic", "NAME", CONFIG_STR, FIELD(kafka_topic),

@@ -64,6 +64,7 @@ struct daemon {
 	uint64_t kafka_published;	/* delivered + lost at the last progress publish */
 	const char *kafka_state_published;	/* kafka_sink__state's (static) text then */
 	struct spool_stats spool_prev;
+	struct flow_counts flow_prev;	/* events in and out at the last window */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -111,7 +112,11 @@ static void emit_status(struct daemon *d, const char *from, const char *reason)
 {
 	struct json_object *rec, *probes;
 
-	if (!d->out || !(rec = pipeline__record(d->out, "agent_status")))
+	if (!d->out)
+		return;
+	pipeline__in(d->out, FLOW_AGENT_STATUS);
+	rec = pipeline__record(d->out, "agent_status");
+	if (!rec)
 		return;
 	probes = json_object_new_object();
 	record_str(rec, "state", agent_state_name(lifecycle__state(d->life)));
@@ -231,6 +236,22 @@ static void spool_window(struct daemon *d, struct spool_stats *delta)
 	emit_status(d, NULL, reason);
 }
 
+/*
+ * The window's events in and out, in the "self" object governor__window
+ * made. Flushed first: every record before this one counts out in its window.
+ */
+static void flow_self(struct daemon *d, struct json_object *rec)
+{
+	struct flow_counts now;
+	struct json_object *self;
+	unsigned int sinks;
+
+	pipeline__flush(d->out);
+	sinks = pipeline__flow(d->out, &now);
+	if (json_object_object_get_ex(rec, "self", &self))
+		flow_window(&now, &d->flow_prev, sinks, self);
+}
+
 static void emit_window(struct daemon *d)
 {
 	struct spool_stats spool_delta;
@@ -239,6 +260,7 @@ static void emit_window(struct daemon *d)
 	uint64_t now = clock_ns(CLOCK_MONOTONIC), lost;
 
 	spool_window(d, &spool_delta);
+	pipeline__in(d->out, FLOW_METRICS);
 	rec = pipeline__record(d->out, "metrics");
 	if (!rec) {
 		json_object_put(drops);
@@ -255,6 +277,7 @@ static void emit_window(struct daemon *d)
 	if (d->net)
 		net__window(d->net, rec, drops);
 	governor__window(d->gov, rec);
+	flow_self(d, rec);
 	lost = pipeline__lost(d->out);
 	record_u64(agent, "jsonl_lost", lost - d->lost_prev);
 	d->lost_prev = lost;
@@ -768,10 +791,27 @@ static void on_admin(struct daemon *d)
 	publish(d);
 }
 
+/*
+ * How long the loop may sleep: detail events wake it only once enough bytes
+ * wait (BPF wakeup_bytes), so it drains every ring_flush_ms regardless; at
+ * once when the last drain left a batch; sooner for spooled Kafka records.
+ */
+static int loop_wait_ms(const struct daemon *d, bool more)
+{
+	int kafka = kafka_sink__wait_ms(d->kafka), flush = (int)d->cfg.ring_flush_ms;
+
+	if (more)
+		return 0;
+	if (!flush)
+		return kafka;
+	return kafka >= 0 && kafka < flush ? kafka : flush;
+}
+
 int daemon__run(struct daemon *d)
 {
 	struct epoll_event evs[8];
 	char cause[160] = "event loop error";
+	bool more = false;
 	int n, ret = 0;
 
 	settle_state(d);
@@ -779,7 +819,7 @@ int daemon__run(struct daemon *d)
 		 lifecycle__state(d->life) == AGENT_DEGRADED ? "degraded" : "all probes attached",
 		 d->cfg.interval_s, d->cfg.output);
 	while (!stop_requested) {
-		n = epoll_pwait(d->epfd, evs, 8, kafka_sink__wait_ms(d->kafka), &d->wait_mask);
+		n = epoll_pwait(d->epfd, evs, 8, loop_wait_ms(d, more), &d->wait_mask);
 		if (n < 0 && errno != EINTR) {
 			ret = -errno;
 			log_error("hostmond", HM_E_EVENT_LOOP, LOG_FIELDS(LF_ERRNO(-ret)),
@@ -795,8 +835,8 @@ int daemon__run(struct daemon *d)
 			else if (evs[i].data.u32 == SRC_TICK)
 				on_tick(d);
 		}
-		if (n > 0)
-			drain(d);
+		if (n > 0 || d->cfg.ring_flush_ms)
+			more = drain(d);
 		/* Also on a timeout: spooled records waiting for room in the Kafka queue. */
 		pipeline__flush(d->out);
 	}

@@ -365,29 +365,51 @@ static Hostmon__V1__Connections *connections(struct arena *a, struct json_object
 	return m;
 }
 
-static void window_drops(struct arena *a, struct json_object *drops, Hostmon__V1__MetricsWindow *m)
+/* A map<string, Message> entry, and a message whose one field is a map<string, uint64>. */
+struct msg_entry {
+	ProtobufCMessage base;
+	char *key;
+	void *value;
+};
+
+struct counts_msg {
+	ProtobufCMessage base;
+	size_t n;
+	void *entries;
+};
+
+/*
+ * A JSON object of objects of counts ({family: {reason: n}}) as an array of
+ * entry_desc's map entries, each value a value_desc message holding the
+ * counts as inner_desc's entries; *n gets its length.
+ */
+static void *counts_map(struct arena *a, struct json_object *obj,
+			const ProtobufCMessageDescriptor *entry_desc,
+			const ProtobufCMessageDescriptor *value_desc,
+			const ProtobufCMessageDescriptor *inner_desc, size_t *n)
 {
+	struct msg_entry **entries;
 	size_t i = 0;
 
-	if (!json_object_is_type(drops, json_type_object) || !json_object_object_length(drops))
-		return;
-	m->drops = arena_alloc(a, json_object_object_length(drops) * sizeof(*m->drops));
-	if (!m->drops)
-		return;
-	json_object_object_foreach(drops, family, reasons) {
-		Hostmon__V1__MetricsWindow__DropsEntry *e =
-			arena_msg(a, &hostmon__v1__metrics_window__drops_entry__descriptor);
-		Hostmon__V1__DropCounters *dc = arena_msg(a, &hostmon__v1__drop_counters__descriptor);
+	*n = 0;
+	if (!json_object_is_type(obj, json_type_object) || !json_object_object_length(obj))
+		return NULL;
+	entries = arena_alloc(a, json_object_object_length(obj) * sizeof(*entries));
+	if (!entries)
+		return NULL;
+	json_object_object_foreach(obj, key, counts) {
+		struct msg_entry *e = arena_msg(a, entry_desc);
+		struct counts_msg *c = arena_msg(a, value_desc);
 
-		if (!e || !dc)
-			return;
-		dc->reasons = u64_map(a, reasons, &hostmon__v1__drop_counters__reasons_entry__descriptor,
-				      &dc->n_reasons);
-		e->key = family;
-		e->value = dc;
-		m->drops[i++] = e;
+		if (!e || !c)
+			break;
+		c->entries = u64_map(a, counts, inner_desc, &c->n);
+		e->key = key;
+		e->value = c;
+		entries[i++] = e;
 	}
-	m->n_drops = i;
+	*n = i;
+	return entries;
 }
 
 static Hostmon__V1__LogCounts *log_counts(struct arena *a, struct json_object *o)
@@ -434,6 +456,12 @@ static Hostmon__V1__AgentSelf *agent_self(struct arena *a, struct json_object *o
 	m->pid_cache = pid_cache(a, jget(o, "pid_cache"));
 	m->max_rss_kb = ju64(o, "max_rss_kb");
 	m->memory_shrinks = ju64(o, "memory_shrinks");
+	m->events_in = u64_map(a, jget(o, "events_in"),
+			       &hostmon__v1__agent_self__events_in_entry__descriptor, &m->n_events_in);
+	m->events_out = counts_map(a, jget(o, "events_out"),
+				   &hostmon__v1__agent_self__events_out_entry__descriptor,
+				   &hostmon__v1__event_counts__descriptor,
+				   &hostmon__v1__event_counts__by_kind_entry__descriptor, &m->n_events_out);
 	return m;
 }
 
@@ -471,6 +499,7 @@ static Hostmon__V1__KafkaSink *kafka_sink_msg(struct arena *a, struct json_objec
 	m->connected_brokers = ju64(o, "connected_brokers");
 	m->spool_records = ju64(o, "spool_records");
 	m->spool_bytes = ju64(o, "spool_bytes");
+	m->spool_oldest_age_ns = ju64(o, "spool_oldest_age_ns");
 	m->delivery_latency = delivery_latency(a, jget(o, "delivery_latency"));
 	return m;
 }
@@ -501,7 +530,9 @@ static int metrics(struct arena *a, struct json_object *r, Hostmon__V1__Envelope
 	m->exits_nonzero = u64_map(a, jget(r, "exits_nonzero"),
 				   &hostmon__v1__metrics_window__exits_nonzero_entry__descriptor,
 				   &m->n_exits_nonzero);
-	window_drops(a, jget(r, "drops"), m);
+	m->drops = counts_map(a, jget(r, "drops"), &hostmon__v1__metrics_window__drops_entry__descriptor,
+			      &hostmon__v1__drop_counters__descriptor,
+			      &hostmon__v1__drop_counters__reasons_entry__descriptor, &m->n_drops);
 	m->self = agent_self(a, jget(r, "self"));
 	m->kafka = kafka_sink_msg(a, jget(r, "kafka"));
 	m->n_bucket_le_ns = SYSCALLS_LE_COUNT;
@@ -558,6 +589,26 @@ int envelope_pack(struct json_object *rec, const struct envelope_ids *ids, uint8
 	return err;
 }
 
+static const char *event_type(Hostmon__V1__Envelope__EventCase c)
+{
+	switch (c) {
+	case HOSTMON__V1__ENVELOPE__EVENT_METRICS:
+		return "metrics";
+	case HOSTMON__V1__ENVELOPE__EVENT_SLOW_SYSCALL:
+		return "slow_syscall";
+	case HOSTMON__V1__ENVELOPE__EVENT_CONN_ERROR:
+		return "conn_error";
+	case HOSTMON__V1__ENVELOPE__EVENT_PROCESS_CRASH:
+		return "process_crash";
+	case HOSTMON__V1__ENVELOPE__EVENT_OOM_KILL:
+		return "oom_kill";
+	case HOSTMON__V1__ENVELOPE__EVENT_AGENT_STATUS:
+		return "agent_status";
+	default:
+		return "";
+	}
+}
+
 int envelope_head(const uint8_t *buf, size_t len, struct envelope_head *h)
 {
 	Hostmon__V1__Envelope *env = hostmon__v1__envelope__unpack(NULL, len, buf);
@@ -567,6 +618,7 @@ int envelope_head(const uint8_t *buf, size_t len, struct envelope_head *h)
 	snprintf(h->instance_id, sizeof(h->instance_id), "%s", env->instance_id ? env->instance_id : "");
 	h->seq = env->seq;
 	h->ts_ns = env->ts_ns;
+	h->type = event_type(env->event_case);
 	hostmon__v1__envelope__free_unpacked(env, NULL);
 	return 0;
 }

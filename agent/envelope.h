@@ -28,6 +28,7 @@ struct envelope_head {
 	char instance_id[37];
 	uint64_t seq;
 	uint64_t ts_ns;
+	const char *type;	/* the record's "type" (static), "" for a kind unknown here */
 };
 
 /* 0, or -EINVAL when buf is not an Envelope. */

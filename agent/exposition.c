@@ -14,6 +14,8 @@ static const char *const not_additive[] = {
 };
 /* Top-level parts of a metrics record that have totals. */
 static const char *const totalled[] = { "crashes", "oom_kills", "drops", NULL };
+/* Parts of its "self" object that have totals. */
+static const char *const self_totalled[] = { "events_in", "events_out", NULL };
 
 static bool listed(const char *const *list, const char *key)
 {
@@ -94,10 +96,28 @@ static void accumulate_self(struct json_object *totals, struct json_object *wind
 	}
 }
 
+/* totals[key] += part[key] for each of keys that part has. */
+static void add_parts(struct json_object *totals, struct json_object *part,
+		      const char *const *keys)
+{
+	static const char *const none[] = { NULL };
+	struct json_object *v;
+
+	for (; *keys; keys++) {
+		struct json_object *wrap = json_object_new_object();
+
+		if (json_object_object_get_ex(part, *keys, &v)) {
+			json_object_object_add(wrap, *keys, json_object_get(v));
+			add_tree(totals, wrap, none);
+		}
+		json_object_put(wrap);
+	}
+}
+
 void exposition_accumulate(struct json_object *totals, struct json_object *window)
 {
 	struct json_object *rows, *row, *name, *by_name = child(totals, "syscalls");
-	struct json_object *conns, *conn_total;
+	struct json_object *conns, *conn_total, *self;
 	static const char *const none[] = { NULL };
 
 	accumulate_self(totals, window);
@@ -115,15 +135,9 @@ void exposition_accumulate(struct json_object *totals, struct json_object *windo
 					 not_additive);
 		}
 	}
-	for (const char *const *k = totalled; *k; k++) {
-		struct json_object *part, *wrap = json_object_new_object();
-
-		if (json_object_object_get_ex(window, *k, &part)) {
-			json_object_object_add(wrap, *k, json_object_get(part));
-			add_tree(totals, wrap, none);
-		}
-		json_object_put(wrap);
-	}
+	add_parts(totals, window, totalled);
+	if (json_object_object_get_ex(window, "self", &self))
+		add_parts(totals, self, self_totalled);
 }
 
 static uint64_t get_u64(struct json_object *obj, const char *key)
@@ -249,19 +263,27 @@ static void render_connections(struct prom *p, struct json_object *totals)
 	prom_u64(p, "hostmon_tcp_retransmits_total", get_u64(conns, "retransmits"), NULL);
 }
 
+/* One counter family labelled by the two levels of keys of totals[part]. */
+static void render_nested(struct prom *p, struct json_object *totals, const char *part,
+			  const char *metric, const char *label1, const char *label2,
+			  const char *help)
+{
+	struct json_object *o;
+
+	prom_family(p, metric, "counter", help);
+	if (!json_object_object_get_ex(totals, part, &o))
+		return;
+	json_object_object_foreach(o, key1, inner) {
+		json_object_object_foreach(inner, key2, n)
+			prom_u64(p, metric, json_object_get_uint64(n), label1, key1, label2, key2,
+				 NULL);
+	}
+}
+
 static void render_drops(struct prom *p, struct json_object *totals)
 {
-	struct json_object *drops;
-
-	prom_family(p, "hostmon_drops_total", "counter",
-		    "Events or readings lost, by probe family and reason, since the agent started.");
-	if (!json_object_object_get_ex(totals, "drops", &drops))
-		return;
-	json_object_object_foreach(drops, family, reasons) {
-		json_object_object_foreach(reasons, reason, n)
-			prom_u64(p, "hostmon_drops_total", json_object_get_uint64(n),
-				 "family", family, "reason", reason, NULL);
-	}
+	render_nested(p, totals, "drops", "hostmon_drops_total", "family", "reason",
+		      "Events or readings lost, by probe family and reason, since the agent started.");
 }
 
 /* Name, type, key in totals' pid_cache (counters) or the window's (gauges), help. */
@@ -367,12 +389,24 @@ static void render_log(struct prom *p, struct json_object *self)
 	}
 }
 
+/* Events in by kind and out by sink and kind, since start. */
+static void render_flow(struct prom *p, struct json_object *totals)
+{
+	render_keyed(p, totals, "events_in", NULL, "hostmon_agent_events_in_total", "kind",
+		     "Events the agent took in by kind (read from the kernel's ring buffers, or "
+		     "its own metrics and agent_status records), since it started.");
+	render_nested(p, totals, "events_out", "hostmon_agent_events_out_total", "sink", "kind",
+		      "Records out by sink (jsonl flushed, kafka acknowledged by the broker, socket "
+		      "kept for /events) and kind, since the agent started.");
+}
+
 static void render_agent(struct prom *p, struct json_object *totals,
 			 struct json_object *window, const char *state)
 {
 	prom_family(p, "hostmon_oom_kills_total", "counter",
 		    "Processes the kernel OOM killer chose, since the agent started.");
 	prom_u64(p, "hostmon_oom_kills_total", get_u64(totals, "oom_kills"), NULL);
+	render_flow(p, totals);
 	prom_family(p, "hostmon_agent_state", "gauge",
 		    "1 for the agent's current state (starting, running, degraded, draining).");
 	prom_u64(p, "hostmon_agent_state", 1, "state", state, NULL);
@@ -411,6 +445,8 @@ static const char *const kafka_metrics[][4] = {
 	  "Records in the spool, not yet acknowledged by the broker." },
 	{ "hostmon_kafka_spool_bytes", "gauge", "spool_bytes",
 	  "Bytes of spool segments on disk." },
+	{ "hostmon_kafka_spool_oldest_age_seconds", "gauge", "spool_oldest_age_ns",
+	  "Age of the oldest spooled record the broker has not acknowledged; 0 when none." },
 	{ "hostmon_kafka_connected_brokers", "gauge", "connected_brokers",
 	  "Kafka brokers the producer is connected to." },
 };
@@ -443,7 +479,10 @@ static void render_kafka(struct prom *p, struct json_object *window)
 		return;
 	for (size_t i = 0; i < sizeof(kafka_metrics) / sizeof(kafka_metrics[0]); i++) {
 		prom_family(p, kafka_metrics[i][0], kafka_metrics[i][1], kafka_metrics[i][3]);
-		prom_u64(p, kafka_metrics[i][0], get_u64(k, kafka_metrics[i][2]), NULL);
+		if (strstr(kafka_metrics[i][2], "_ns"))
+			prom_sec(p, kafka_metrics[i][0], get_u64(k, kafka_metrics[i][2]), NULL);
+		else
+			prom_u64(p, kafka_metrics[i][0], get_u64(k, kafka_metrics[i][2]), NULL);
 	}
 	prom_family(p, "hostmon_kafka_state", "gauge",
 		    "1 for the Kafka sink's state (connecting, connected, unreachable, error).");

@@ -79,6 +79,11 @@ int family_start(struct bpf_object_skeleton *skel, struct bpf_map *events, uint3
 	return ret;
 }
 
+uint64_t family_wakeup_bytes(uint32_t ring_bytes, unsigned int flush_ms)
+{
+	return flush_ms ? ring_bytes / 16 : 0;
+}
+
 void family_ring__free(struct family_ring *ring)
 {
 	if (!ring)

@@ -40,6 +40,12 @@ struct family_ring;
 int family_start(struct bpf_object_skeleton *skel, struct bpf_map *events, uint32_t ring_bytes,
 		 int (*on_event)(void *ctx, void *data, size_t len), void *ctx,
 		 struct family_ring **ring, char *err, size_t errlen);
+/*
+ * The pending bytes at which a detail event wakes the reader (BPF
+ * wakeup_bytes): a sixteenth of the ring, far below the brownout's half, when
+ * the loop drains every flush_ms; 0 (every event wakes it) when flush_ms is 0.
+ */
+uint64_t family_wakeup_bytes(uint32_t ring_bytes, unsigned int flush_ms);
 void family_ring__free(struct family_ring *ring);
 int family_ring__epoll_fd(const struct family_ring *ring);
 /*

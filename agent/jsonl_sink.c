@@ -93,6 +93,11 @@ int jsonl_sink__flush(struct jsonl_sink *sink)
 	return 0;
 }
 
+uint64_t jsonl_sink__pending(const struct jsonl_sink *sink)
+{
+	return sink->pending;
+}
+
 uint64_t jsonl_sink__lost(const struct jsonl_sink *sink)
 {
 	return sink->lost;

@@ -16,6 +16,8 @@ void jsonl_sink__free(struct jsonl_sink *sink);
  */
 int jsonl_sink__write(struct jsonl_sink *sink, struct json_object *rec);
 int jsonl_sink__flush(struct jsonl_sink *sink);
+/* Lines buffered since the last successful flush (lost together should a flush fail). */
+uint64_t jsonl_sink__pending(const struct jsonl_sink *sink);
 uint64_t jsonl_sink__lost(const struct jsonl_sink *sink);
 const char *jsonl_sink__path(const struct jsonl_sink *sink);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "flow.h"
 #include "hist.h"
 #include "kafka_conf.h"
 #include "kafka_sink.h"
@@ -62,6 +63,11 @@ struct kafka_sink {
 	uint64_t lat[HIST_BUCKETS];
 	uint64_t lat_n, lat_max_ns;
 	uint64_t delivered_seq;	/* this instance's highest acknowledged seq */
+	uint64_t acked[FLOW_KIND_MAX];	/* this instance's records acknowledged, by kind */
+	/* The oldest record not acknowledged: where it was last found, and its ts_ns. */
+	struct spool_cursor oldest_cur;
+	struct spool_pos oldest_pos;
+	uint64_t oldest_ts_ns;	/* 0: to be found again */
 };
 
 static uint64_t now_ns(clockid_t clock)
@@ -224,13 +230,18 @@ static void note_latency(struct kafka_sink *ks, const rd_kafka_message_t *msg)
 static void note_delivered(struct kafka_sink *ks, const rd_kafka_message_t *msg)
 {
 	struct envelope_head h;
+	int kind;
 
 	ks->delivered++;
 	ks->failing = false;
 	note_latency(ks, msg);
-	if (!envelope_head(msg->payload, msg->len, &h) &&
-	    !strcmp(h.instance_id, ks->ids.instance_id) && h.seq > ks->delivered_seq)
+	if (envelope_head(msg->payload, msg->len, &h) || strcmp(h.instance_id, ks->ids.instance_id))
+		return;
+	if (h.seq > ks->delivered_seq)
 		ks->delivered_seq = h.seq;
+	kind = flow_kind_of(h.type);
+	if (kind >= 0)
+		ks->acked[kind]++;
 }
 
 static void spooled_delivery(struct kafka_sink *ks, const rd_kafka_message_t *msg)
@@ -680,7 +691,47 @@ const char *kafka_sink__last_error(const struct kafka_sink *ks)
 	return ks->last_error;
 }
 
-struct json_object *kafka_sink__report(const struct kafka_sink *ks)
+uint64_t kafka_sink__acked(const struct kafka_sink *ks, enum flow_kind kind)
+{
+	return ks && kind < FLOW_KIND_MAX ? ks->acked[kind] : 0;
+}
+
+/*
+ * The ts_ns of the oldest record not acknowledged, 0 when none. Records
+ * before the last one found were all acknowledged then, so the search goes
+ * on from there: while that record waits nothing is read, and otherwise only
+ * the headers of the records acknowledged since and the new oldest one.
+ */
+static uint64_t oldest_ts_ns(struct kafka_sink *ks)
+{
+	struct envelope_head h;
+	uint8_t *buf;
+	uint32_t len;
+
+	if (ks->oldest_ts_ns && spool__pending(ks->spool, &ks->oldest_pos))
+		return ks->oldest_ts_ns;
+	ks->oldest_ts_ns = 0;
+	if (spool__read(ks->spool, &ks->oldest_cur, &buf, &len, &ks->oldest_pos))
+		return 0;
+	if (!envelope_head(buf, len, &h))
+		ks->oldest_ts_ns = h.ts_ns;
+	free(buf);
+	return ks->oldest_ts_ns;
+}
+
+/* Wall-clock age of the oldest record in the spool, 0 when it is empty. */
+static uint64_t spool_oldest_age_ns(struct kafka_sink *ks, const struct spool_stats *sp)
+{
+	uint64_t ts, now;
+
+	if (!ks->spool || !sp->records)
+		return 0;
+	ts = oldest_ts_ns(ks);
+	now = now_ns(CLOCK_REALTIME);
+	return ts && ts < now ? now - ts : 0;
+}
+
+struct json_object *kafka_sink__report(struct kafka_sink *ks)
 {
 	struct json_object *o = json_object_new_object();
 	struct spool_stats sp = { 0 };
@@ -703,6 +754,7 @@ struct json_object *kafka_sink__report(const struct kafka_sink *ks)
 	record_u64(o, "connected_brokers", ks->stats.connected_brokers);
 	record_u64(o, "spool_records", sp.records);
 	record_u64(o, "spool_bytes", sp.bytes);
+	record_u64(o, "spool_oldest_age_ns", spool_oldest_age_ns(ks, &sp));
 	return o;
 }
 

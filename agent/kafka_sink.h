@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <librdkafka/rdkafka.h>
 #include "envelope.h"
+#include "flow.h"
 
 struct kafka_conf;
 struct kafka_sink;
@@ -62,13 +63,16 @@ uint64_t kafka_sink__lost(const struct kafka_sink *ks);
 const char *kafka_sink__state(const struct kafka_sink *ks);
 /* The latest error's text (naming the broker or topic), "" before any. */
 const char *kafka_sink__last_error(const struct kafka_sink *ks);
+/* This instance's records of kind the broker acknowledged (cumulative; 0 for a NULL sink). */
+uint64_t kafka_sink__acked(const struct kafka_sink *ks, enum flow_kind kind);
 /*
  * A new object with the sink's figures for metrics records and /health:
  * state, last error (text and wall-clock ns), cumulative counters (delivered,
  * lost, retries, request timeouts, producers recreated) and gauges (queue,
- * spool, connected brokers).
+ * spool, the age of the spool's oldest record not acknowledged, connected
+ * brokers).
  */
-struct json_object *kafka_sink__report(const struct kafka_sink *ks);
+struct json_object *kafka_sink__report(struct kafka_sink *ks);
 /* The current producer (a new one after a fatal error), for tests. */
 rd_kafka_t *kafka_sink__producer(const struct kafka_sink *ks);
 

@@ -115,8 +115,12 @@ static void emit_conn_error(struct net *nt, const struct net_event *e)
 
 static int handle_event(void *ctx, void *data, size_t len)
 {
-	if (len >= sizeof(struct net_event))
-		emit_conn_error(ctx, data);
+	struct net *nt = ctx;
+
+	if (len < sizeof(struct net_event))
+		return 0;
+	pipeline__in(nt->out, FLOW_CONN_ERROR);
+	emit_conn_error(nt, data);
 	return 0;
 }
 
@@ -125,6 +129,7 @@ static int load_and_attach(struct net *nt, const struct config *cfg, char *err, 
 	int ret;
 
 	nt->skel->rodata->events_per_sec = cfg->net_events_per_sec;
+	nt->skel->rodata->wakeup_bytes = family_wakeup_bytes(cfg->ringbuf_bytes, cfg->ring_flush_ms);
 	ret = bpf_map__set_max_entries(nt->skel->maps.socks, cfg->net_sock_entries);
 	if (!ret)
 		ret = bpf_map__set_max_entries(nt->skel->maps.endpoints, cfg->net_endpoint_entries);

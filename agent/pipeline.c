@@ -5,6 +5,7 @@
 #include <time.h>
 #include "encode.h"
 #include "evring.h"
+#include "flow.h"
 #include "jsonl_sink.h"
 #include "kafka_sink.h"
 #include "log.h"
@@ -19,6 +20,8 @@ struct pipeline {
 	uint64_t emitted;
 	uint64_t failures;
 	uint64_t sink_failures;	/* JSON-lines writes and flushes that failed */
+	struct flow_counts flow;	/* Kafka's acknowledgements are the sink's own */
+	uint64_t jsonl_pending[FLOW_KIND_MAX];	/* lines buffered, not flushed yet */
 };
 
 struct pipeline *pipeline__new(const struct hostinfo *hi)
@@ -103,31 +106,71 @@ void pipeline__set_events(struct pipeline *p, struct evring *ring)
 	p->events = ring;
 }
 
-/* Every record but the metrics windows (the socket serves the latest one itself). */
-static void keep_event(struct pipeline *p, struct json_object *rec)
+void pipeline__in(struct pipeline *p, enum flow_kind kind)
 {
-	struct json_object *type, *seq;
+	p->flow.in[kind]++;
+}
 
-	if (!json_object_object_get_ex(rec, "type", &type) ||
-	    !strcmp(json_object_get_string(type), "metrics") ||
-	    !json_object_object_get_ex(rec, "seq", &seq))
+/* The record's kind, -EINVAL when its type is none (not counted). */
+static int record_kind(struct json_object *rec)
+{
+	struct json_object *type;
+
+	if (!json_object_object_get_ex(rec, "type", &type))
+		return -EINVAL;
+	return flow_kind_of(json_object_get_string(type));
+}
+
+/* Every record but the metrics windows (the socket serves the latest one itself). */
+static void keep_event(struct pipeline *p, struct json_object *rec, int kind)
+{
+	struct json_object *seq;
+
+	if (kind == FLOW_METRICS || !json_object_object_get_ex(rec, "seq", &seq))
 		return;
 	if (evring__push(p->events, json_object_get_uint64(seq), encode_line(rec)))
 		p->failures++;
+	else if (kind >= 0)
+		p->flow.out[FLOW_SOCKET][kind]++;
+}
+
+/*
+ * Lines count out once the sink has none buffered: flushed, or, when that
+ * failed, every buffered one lost (counted by the sink) and none counts out.
+ */
+static void jsonl_settle(struct pipeline *p, int err)
+{
+	if (jsonl_sink__pending(p->jsonl))
+		return;
+	for (int k = 0; !err && k < FLOW_KIND_MAX; k++)
+		p->flow.out[FLOW_JSONL][k] += p->jsonl_pending[k];
+	memset(p->jsonl_pending, 0, sizeof(p->jsonl_pending));
+}
+
+static void jsonl_write(struct pipeline *p, struct json_object *rec, int kind)
+{
+	int err = jsonl_sink__write(p->jsonl, rec);
+
+	if (err)
+		sink_failed(p, "write to", err);
+	else if (kind >= 0)
+		p->jsonl_pending[kind]++;
+	jsonl_settle(p, err);
 }
 
 void pipeline__emit(struct pipeline *p, struct json_object *rec)
 {
-	int err;
+	int kind;
 
 	if (!rec)
 		return;
-	if (p->jsonl && (err = jsonl_sink__write(p->jsonl, rec)))
-		sink_failed(p, "write to", err);
+	kind = record_kind(rec);
+	if (p->jsonl)
+		jsonl_write(p, rec, kind);
 	if (p->kafka)
 		kafka_sink__write(p->kafka, rec);
 	if (p->events)
-		keep_event(p, rec);
+		keep_event(p, rec, kind);
 	p->emitted++;
 	json_object_put(rec);
 }
@@ -136,14 +179,35 @@ void pipeline__flush(struct pipeline *p)
 {
 	int err;
 
-	if (p->jsonl && (err = jsonl_sink__flush(p->jsonl)))
-		sink_failed(p, "flush of", err);
+	if (p->jsonl) {
+		err = jsonl_sink__flush(p->jsonl);
+		if (err)
+			sink_failed(p, "flush of", err);
+		jsonl_settle(p, err);
+	}
 	kafka_sink__poll(p->kafka);
 }
 
 uint64_t pipeline__emitted(const struct pipeline *p)
 {
 	return p->emitted;
+}
+
+unsigned int pipeline__flow(const struct pipeline *p, struct flow_counts *c)
+{
+	unsigned int sinks = 0;
+
+	*c = p->flow;
+	if (p->jsonl)
+		sinks |= 1u << FLOW_JSONL;
+	if (p->events)
+		sinks |= 1u << FLOW_SOCKET;
+	if (p->kafka) {
+		sinks |= 1u << FLOW_KAFKA;
+		for (int k = 0; k < FLOW_KIND_MAX; k++)
+			c->out[FLOW_KAFKA][k] = kafka_sink__acked(p->kafka, k);
+	}
+	return sinks;
 }
 
 uint64_t pipeline__lost(const struct pipeline *p)

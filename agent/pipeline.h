@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <json-c/json.h>
+#include "flow.h"
 #include "hostinfo.h"
 
 struct pipeline;
@@ -26,11 +27,23 @@ void pipeline__set_events(struct pipeline *p, struct evring *ring);
  * NULL on allocation failure (counted).
  */
 struct json_object *pipeline__record(struct pipeline *p, const char *type);
+/*
+ * One event of kind came in: read from a kernel ring buffer, or made by the
+ * agent (metrics, agent_status). Counted before the record is built, so a
+ * record that could not be made shows as in without out.
+ */
+void pipeline__in(struct pipeline *p, enum flow_kind kind);
 /* Writes rec to every sink and releases it. Failures are counted and logged. */
 void pipeline__emit(struct pipeline *p, struct json_object *rec);
 void pipeline__flush(struct pipeline *p);
 
 uint64_t pipeline__emitted(const struct pipeline *p);
+/*
+ * Events in and out since start: out of JSON lines once flushed, of the
+ * socket's /events buffer once kept, of Kafka once the broker acknowledged
+ * them (this instance's). Returns the sinks present, bits 1 << FLOW_JSONL, ...
+ */
+unsigned int pipeline__flow(const struct pipeline *p, struct flow_counts *c);
 /* Records the sinks failed to write (cumulative). */
 uint64_t pipeline__lost(const struct pipeline *p);
 

@@ -167,10 +167,13 @@ static int handle_event(void *ctx, void *data, size_t len)
 	if (len < sizeof(kind))
 		return 0;
 	memcpy(&kind, data, sizeof(kind));
-	if (kind == PROC_EV_CRASH && len >= sizeof(struct proc_crash_event))
+	if (kind == PROC_EV_CRASH && len >= sizeof(struct proc_crash_event)) {
+		pipeline__in(pr->out, FLOW_PROCESS_CRASH);
 		emit_crash(pr, data);
-	else if (kind == PROC_EV_OOM && len >= sizeof(struct proc_oom_event))
+	} else if (kind == PROC_EV_OOM && len >= sizeof(struct proc_oom_event)) {
+		pipeline__in(pr->out, FLOW_OOM_KILL);
 		emit_oom(pr, data);
+	}
 	return 0;
 }
 

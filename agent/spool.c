@@ -653,6 +653,14 @@ void spool__ack(struct spool *sp, const struct spool_pos *pos)
 	/* Its segment was evicted: the record was counted there. */
 }
 
+bool spool__pending(const struct spool *sp, const struct spool_pos *pos)
+{
+	for (size_t i = 0; i < sp->n; i++)
+		if (sp->segs[i].id == pos->segment)
+			return pos->index < sp->segs[i].records && !is_acked(&sp->segs[i], pos->index);
+	return false;
+}
+
 void spool__stats(const struct spool *sp, struct spool_stats *out)
 {
 	*out = sp->st;

@@ -2,6 +2,7 @@
 #ifndef HOSTMON_SPOOL_H
 #define HOSTMON_SPOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,6 +92,9 @@ int spool__append(struct spool *sp, const void *payload, uint32_t len, struct sp
  * sent again after a failure and delivered twice) counts once.
  */
 void spool__ack(struct spool *sp, const struct spool_pos *pos);
+
+/* True while the record at pos is spooled and not acknowledged (nor evicted). */
+bool spool__pending(const struct spool *sp, const struct spool_pos *pos);
 
 /*
  * Where the producer reads next. A zeroed cursor is the oldest record; it

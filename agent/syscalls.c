@@ -78,6 +78,7 @@ static int handle_slow(void *ctx, void *data, size_t len)
 
 	if (len < sizeof(*e))
 		return 0;
+	pipeline__in(sc->out, FLOW_SLOW_SYSCALL);
 	rec = pipeline__record(sc->out, "slow_syscall");
 	if (!rec)
 		return 0;
@@ -103,6 +104,7 @@ static int load_and_attach(struct syscalls *sc, const struct config *cfg, char *
 
 	sc->skel->rodata->slow_threshold_ns = cfg->slow_threshold_us * 1000;
 	sc->skel->rodata->slow_events = cfg->slow_events;
+	sc->skel->rodata->wakeup_bytes = family_wakeup_bytes(cfg->ringbuf_bytes, cfg->ring_flush_ms);
 	ret = set_bitmaps(sc->skel, cfg, err, errlen);
 	if (ret)
 		return ret;

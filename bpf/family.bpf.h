@@ -20,6 +20,28 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
+/*
+ * Set by hostmond before load ([agent] ring_flush_ms): a detail event wakes
+ * the reader only once this many bytes wait, the reader draining on a timer
+ * anyway, so a trickle of events costs one wakeup per timer tick rather than
+ * one per event. 0: the kernel's default, a wakeup whenever the reader has
+ * caught up. process_crash and oom_kill events keep that default: their ring
+ * holds nothing else, so each finds the reader caught up and wakes it.
+ */
+const volatile __u64 wakeup_bytes = 0;
+
+/*
+ * Submit flags for a detail event, pending bytes counted with len more (the
+ * event's own when it is not reserved yet).
+ */
+static __always_inline __u64 detail_wakeup(__u64 len)
+{
+	if (!wakeup_bytes)
+		return 0;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + len >= wakeup_bytes ?
+	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 /* Adds 1 to element index of a per-CPU u64 array. */
 static __always_inline void bump(void *map, __u32 index)
 {

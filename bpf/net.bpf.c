@@ -223,7 +223,7 @@ static __always_inline void report(struct net_event *e, const struct net_sock *o
 		count_drop(NET_DROP_SUPPRESSED);
 		return;
 	}
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), detail_wakeup(sizeof(*e))))
 		count_drop(NET_DROP_EVENT);
 }
 

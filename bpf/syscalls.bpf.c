@@ -109,7 +109,7 @@ static __always_inline void emit_slow(__u64 now, __u64 lat, __u32 nr, long ret)
 	e->nr = nr;
 	current_proc_id(&e->start_ns, &e->exec_id);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, detail_wakeup(0));
 }
 
 static __always_inline void record_max(struct sc_stats *st, __u64 lat)

@@ -3,7 +3,8 @@
 # per-connection overhead on a loopback connect/accept/close loop; the stats
 # socket's scrape rate and CPU cost under a syscall storm; Kafka delivery
 # (events/s ring buffer to broker acknowledgement) against kcat -P; the
-# process metadata cache's miss and hit costs and its full size.
+# process metadata cache's miss and hit costs and its full size; the CPU of
+# isolated conn_error events with ring buffer wakeups batched or not.
 BENCH      := $(BUILD)/bench
 BENCH_LIBS := $(shell pkg-config --libs libbpf libelf zlib 2>/dev/null)
 # Only the skeletons and bpf/'s shared headers: agent/ has headers of the same names.

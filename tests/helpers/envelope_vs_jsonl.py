@@ -32,7 +32,8 @@ explicitly below, nothing else is:
   - metrics: bucket_le_ns is only in the envelope (the same bounds in every
     window, one fewer than each syscall's buckets); an endpoint's counters sit
     in "stats" (JSON flattens them); JSON other.endpoints is other_endpoints;
-    drops are {family: {reasons: {...}}} for JSON's {family: {...}}.
+    drops are {family: {reasons: {...}}} for JSON's {family: {...}}, and
+    self.events_out {sink: {by_kind: {...}}} for JSON's {sink: {...}}.
 """
 import json
 import re
@@ -147,6 +148,8 @@ def metrics(ev, bounds):
         lookups = pc["hits"] + pc["misses"]
         pc["hit_ratio"] = float(f"{pc['hit_ratio']:.4f}") if lookups else None
     ev["drops"] = {fam: d["reasons"] for fam, d in ev["drops"].items()}
+    if "events_out" in ev.get("self", {}):
+        ev["self"]["events_out"] = {s: c["by_kind"] for s, c in ev["self"]["events_out"].items()}
 
 
 KINDS = {

@@ -283,6 +283,29 @@ sum_metric() {
 		'[.[] | select(.type == "metrics") | getpath($p) // 0] | add // 0'
 }
 
+# events_counted SINK: the agent's own counts against its JSON lines. Summed
+# over every window, self.events_in and self.events_out.SINK hold, per kind,
+# the lines written before the last window (that window counts itself in, and
+# each earlier window out); the socket keeps no metrics records.
+events_counted() {
+	local lines
+	lines=$(q -c --arg sink "$1" '(map(select(.type == "metrics")) | last.seq) as $last |
+		[.[] | select(.seq < $last) | .type] as $before |
+		[.[] | select(.type == "metrics") | .self] as $w |
+		["slow_syscall", "conn_error", "process_crash", "oom_kill", "metrics", "agent_status"][] |
+		. as $k | [($before | map(select(. == $k)) | length),
+			($w | map(.events_in[$k]) | add), ($w | map(.events_out[$sink][$k]) | add)] |
+		"\($k) \(.[0]) \(.[1]) \(.[2])"')
+	local k lines_k in_k out_k want_in
+	while read -r k lines_k in_k out_k; do
+		want_in=$lines_k
+		[[ $k == metrics ]] && want_in=$((lines_k + 1))
+		expect_eq "events_in.$k over the windows vs $k lines" "$want_in" "$in_k"
+		[[ $1 == socket && $k == metrics ]] && lines_k=0
+		expect_eq "events_out.$1.$k over the windows vs $k lines" "$lines_k" "$out_k"
+	done <<<"$lines"
+}
+
 # events TYPE [JQ CONDITION]: the records of TYPE matching CONDITION, one per line.
 events() {
 	q -c ".[] | select(.type == \"$1\") | select(${2:-true})"

@@ -5,7 +5,8 @@
 # record's fields; the broker stores the batches idempotent and lz4-compressed.
 # build/hostmon-consume decodes the same (seq, type) list with --check finding
 # no gap and no duplicate, and finds the gap and the duplicate in a copy of the
-# messages with one left out and one sent twice.
+# messages with one left out and one sent twice. The agent's events_out.kafka
+# counts by kind what the broker acknowledged.
 # Uses the shared tools/kafka-local broker (lib.sh kafka_start).
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -27,6 +28,22 @@ nap 2.5
 agent_stop
 grep -q 'component=kafka msg="[0-9]* records delivered, 0 lost' "$AGENT_LOG" ||
 	fail "hostmond did not report every record delivered: $(grep 'component=kafka' "$AGENT_LOG" | tail -n 5)"
+
+# The agent's own counts: per kind, what the broker acknowledged by the last
+# window is its first kafka.delivered records (acks come in seq order), and
+# the JSON lines and the socket took every record written before it.
+last=$(events metrics | tail -n 1)
+delivered=$(field "$last" .kafka.delivered)
+expect_cmp "records the broker acknowledged by the last window" "$delivered" -ge 3
+expect_eq "kafka.delivered_seq of the last window" "$delivered" "$(field "$last" .kafka.delivered_seq)"
+expect_eq "events_out.kafka by kind over the windows vs the first $delivered lines" \
+	"$(q -cS --argjson d "$delivered" '[.[] | select(.seq <= $d) | .type] | group_by(.) |
+		map({key: .[0], value: length}) | from_entries')" \
+	"$(q -cS '[.[] | select(.type == "metrics") | .self.events_out.kafka | to_entries[]] |
+		group_by(.key) | map({key: .[0].key, value: (map(.value) | add)}) |
+		map(select(.value > 0)) | from_entries')"
+events_counted jsonl
+events_counted socket
 
 jsonl_seqs=$(q -c '[.[] | [.seq, .type]]')
 n=$(q 'length')

@@ -99,8 +99,8 @@ jq -en "$prom >= 0.80" >/dev/null || fail "/metrics hostmon_agent_pid_cache_hit_
 ours=0
 for pid in "${!REFUSED_BY[@]}"; do
 	expect_cmp "connects refused for pid $pid" "${REFUSED_BY[$pid]}" -gt 0
-	expect_eq "conn_error records of pid $pid" "${REFUSED_BY[$pid]}" \
-		"$(count_events conn_error ".pid == $pid")"
+	expect_eq "conn_error records of pid $pid (net drops over the run: $(q -c '[.[] | select(.type == "metrics") | .drops.net // {} | to_entries[] | select(.value > 0)]'))" \
+		"${REFUSED_BY[$pid]}" "$(count_events conn_error ".pid == $pid")"
 	expect_eq "conn_error records of pid $pid not naming ${EXE_OF[$pid]}" 0 \
 		"$(count_events conn_error ".pid == $pid and .exe != \"${EXE_OF[$pid]}\"")"
 	expect_cmp "slow_syscall records of pid $pid naming its exe" \

@@ -2,7 +2,8 @@
 # GET /metrics is valid Prometheus text (promtool check metrics), every name
 # starts with hostmon_, counters are cumulative across windows, and the
 # histogram's +Inf bucket equals its count, and refused connects in two
-# windows add up in the connection error counter.
+# windows add up in the connection error counter, and the agent's own events in
+# and out agree with each other per kind and sink.
 . "$(dirname "$0")/lib.sh"
 require_file "$HELPERS/getppid_loop"
 require_file "$HELPERS/crasher"
@@ -83,4 +84,19 @@ bound=64	# the default; lib.sh raises a sanitizer build's
 [[ -f "$BUILD/sanitizers" ]] && bound=1024
 expect_eq "hostmon_agent_max_resident_memory_bytes (max_rss_mb $bound)" $((bound << 20)) \
 	"$(sample hostmon_agent_max_resident_memory_bytes)"
+# Events in and out since start: each window counted itself in, every crash
+# and connection error read from the kernel went out to both sinks.
+expect_cmp "metrics records counted in (three windows waited for)" \
+	"$(sample 'hostmon_agent_events_in_total{kind="metrics"}')" -ge 3
+for kind in process_crash conn_error; do
+	n=$(sample "hostmon_agent_events_in_total{kind=\"$kind\"}")
+	expect_cmp "$kind counted in" "$n" -ge "$([[ $kind == conn_error ]] && echo 3 || echo 1)"
+	for sink in jsonl socket; do
+		expect_eq "$kind out to $sink vs in" "$n" \
+			"$(sample "hostmon_agent_events_out_total{sink=\"$sink\",kind=\"$kind\"}")"
+	done
+done
+expect_eq "metrics records kept for /events" 0 \
+	"$(sample 'hostmon_agent_events_out_total{sink="socket",kind="metrics"}')"
+expect_eq "Kafka series without a Kafka sink" "" "$(grep '^hostmon_kafka_\|sink="kafka"' "$T/metrics")"
 agent_stop

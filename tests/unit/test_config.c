@@ -117,6 +117,7 @@ static void test_defaults_match_the_documented_values(void **state)
 	assert_int_equal(cfg.ringbuf_bytes, 262144);
 	assert_int_equal(cfg.pid_cache_size, 4096);
 	assert_int_equal(cfg.max_rss_mb, 64);
+	assert_int_equal(cfg.ring_flush_ms, 100);
 	assert_string_equal(cfg.kafka_brokers, "");
 	assert_string_equal(cfg.kafka_topic, "hostmon.events");
 	assert_true(cfg.syscalls_enabled);
@@ -223,14 +224,17 @@ static void test_file_leaves_unset_keys_alone_and_takes_range_edges(void **state
 	struct config cfg;
 
 	(void)state;
-	load_ok(&cfg, "[agent]\ninterval = 3600\nringbuf_size = 4096\n"
+	load_ok(&cfg, "[agent]\ninterval = 3600\nringbuf_size = 4096\nring_flush_ms = 0\n"
 		"[syscalls]\nslow_threshold_us = 60000000\nslow_events = yes\n");
 	assert_int_equal(cfg.interval_s, 3600);
+	assert_int_equal(cfg.ring_flush_ms, 0);
 	assert_int_equal(cfg.ringbuf_bytes, 4096);
 	assert_int_equal(cfg.slow_threshold_us, 60000000);
 	assert_true(cfg.slow_events);
 	assert_string_equal(cfg.output, "jsonl:-");
 	assert_string_equal(cfg.kafka_topic, "hostmon.events");
+	load_ok(&cfg, "[agent]\nring_flush_ms = 1000\n");
+	assert_int_equal(cfg.ring_flush_ms, 1000);
 }
 
 /* --- flags ---------------------------------------------------------------- */
@@ -500,6 +504,13 @@ static void test_file_integer_above_range(void **state)
 	expect_file_error("[agent]\ninterval = 3601\n", 2, "[agent] interval", "'3601'", NULL);
 }
 
+static void test_file_ring_flush_ms_above_range(void **state)
+{
+	(void)state;
+	expect_file_error("[agent]\nring_flush_ms = 1001\n", 2, "[agent] ring_flush_ms", "'1001'",
+			  NULL);
+}
+
 static void test_file_slow_threshold_above_range(void **state)
 {
 	(void)state;
@@ -764,6 +775,7 @@ int main(void)
 		cmocka_unit_test(test_file_non_integer),
 		cmocka_unit_test(test_file_integer_below_range),
 		cmocka_unit_test(test_file_integer_above_range),
+		cmocka_unit_test(test_file_ring_flush_ms_above_range),
 		cmocka_unit_test(test_file_slow_threshold_above_range),
 		cmocka_unit_test(test_file_net_endpoint_entries_below_range),
 		cmocka_unit_test(test_file_net_keys),

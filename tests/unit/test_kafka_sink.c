@@ -1,4 +1,4 @@
-/* The Kafka sink against librdkafka's mock cluster: a full queue backpressures into the spool, a fatal producer error loses nothing, a record too large is counted lost. */
+/* The Kafka sink against librdkafka's mock cluster: a full queue backpressures into the spool, a fatal producer error loses nothing, a record too large is counted lost, the spool's oldest record has an age. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -88,6 +88,19 @@ static void write_seq(struct kafka_sink *ks, uint64_t seq, const char *reason)
 	json_object_object_add(rec, "host_id", json_object_new_string("host-1"));
 	json_object_object_add(rec, "state", json_object_new_string("running"));
 	json_object_object_add(rec, "reason", json_object_new_string(reason));
+	assert_int_equal(kafka_sink__write(ks, rec), 0);
+	json_object_put(rec);
+}
+
+/* An agent_status record emitted at ts_ns (wall clock). */
+static void write_seq_at(struct kafka_sink *ks, uint64_t seq, uint64_t ts_ns)
+{
+	struct json_object *rec = json_object_new_object();
+
+	json_object_object_add(rec, "type", json_object_new_string("agent_status"));
+	json_object_object_add(rec, "seq", json_object_new_uint64(seq));
+	json_object_object_add(rec, "ts_ns", json_object_new_uint64(ts_ns));
+	json_object_object_add(rec, "host_id", json_object_new_string("host-1"));
 	assert_int_equal(kafka_sink__write(ks, rec), 0);
 	json_object_put(rec);
 }
@@ -262,6 +275,36 @@ static void too_large_counted_lost_and_stream_goes_on(void **state)
 	assert_int_equal(kafka_sink__lost(f->ks), 1);
 }
 
+/*
+ * With the broker down the oldest spooled record is the first one written:
+ * its age grows while it waits and is 0 once everything is acknowledged;
+ * each acknowledged record counts out under its kind.
+ */
+static void spool_oldest_age_and_acked_by_kind(void **state)
+{
+	struct fixture *f = *state;
+	struct timespec ts;
+	uint64_t first, age, later;
+
+	assert_int_equal(report_u64(f->ks, "spool_oldest_age_ns"), 0);
+	assert_int_equal(rd_kafka_mock_broker_set_down(f->mcluster, 1), 0);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	first = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	write_seq_at(f->ks, 1, first - 3000000000ULL);	/* emitted 3 s ago */
+	write_seq_at(f->ks, 2, first);
+	age = report_u64(f->ks, "spool_oldest_age_ns");
+	assert_true(age >= 3000000000ULL && age < 4000000000ULL);
+	usleep(100000);
+	later = report_u64(f->ks, "spool_oldest_age_ns");
+	assert_true(later >= age + 100000000ULL && later < age + 1000000000ULL);
+	assert_int_equal(kafka_sink__acked(f->ks, FLOW_AGENT_STATUS), 0);
+	assert_int_equal(rd_kafka_mock_broker_set_up(f->mcluster, 1), 0);
+	wait_delivered(f, 2);
+	assert_int_equal(report_u64(f->ks, "spool_oldest_age_ns"), 0);
+	assert_int_equal(kafka_sink__acked(f->ks, FLOW_AGENT_STATUS), 2);
+	assert_int_equal(kafka_sink__acked(f->ks, FLOW_METRICS), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +313,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(too_large_counted_lost_and_stream_goes_on, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(spool_oldest_age_and_acked_by_kind, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

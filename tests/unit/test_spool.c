@@ -409,8 +409,11 @@ static void test_cursor_rewind_skips_acked_and_double_ack_counts_once(void **sta
 	append(sp, "one", &pos[0]);
 	append(sp, "two", &pos[1]);
 	append(sp, "three", &pos[2]);
+	assert_true(spool__pending(sp, &pos[1]));
 	spool__ack(sp, &pos[1]);
 	spool__ack(sp, &pos[1]);
+	assert_false(spool__pending(sp, &pos[1]));
+	assert_true(spool__pending(sp, &pos[0]));
 	spool__stats(sp, &st);
 	assert_int_equal(st.records, 2);
 	assert_int_equal(read_next(sp, &cur, got, NULL), 0);
@@ -444,6 +447,7 @@ static void test_cursor_moves_past_evicted_segment(void **state)
 	assert_int_equal(read_next(sp, &cur, got, NULL), 0);
 	assert_string_equal(got, "r-00");
 	append(sp, "r-04", NULL);	/* evicts r-00 and r-01 */
+	assert_false(spool__pending(sp, &(struct spool_pos){ .segment = 1, .index = 0 }));
 	assert_int_equal(read_next(sp, &cur, got, NULL), 0);
 	assert_string_equal(got, "r-02");
 	spool__free(sp);

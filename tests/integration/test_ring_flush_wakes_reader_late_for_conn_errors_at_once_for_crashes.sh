@@ -1,0 +1,51 @@
+#!/bin/bash
+# With [agent] ring_flush_ms = 300, a conn_error event does not wake the agent
+# (BPF_RB_NO_WAKEUP below the pending-bytes threshold): each of 5 refused
+# connects is read within 300 ms + 200 ms of the connect starting, and some
+# wait (one at least over 20 ms: read on the timer, not at once); each of 5
+# crashes wakes it at once (read within 100 ms of the crasher starting).
+# Times: the record's ts_ns (stamped when the agent reads the event) minus the
+# wall clock before the process was started.
+. "$(dirname "$0")/lib.sh"
+require_file "$HELPERS/netpeer"
+require_file "$HELPERS/crasher"
+
+write_config <<-EOF
+	[agent]
+	interval = 60
+	host_id = hostmon-test
+	ring_flush_ms = 300
+EOF
+agent_start net proc
+nap 0.5
+: >"$T/starts"
+for i in 1 2 3 4 5; do
+	t0=$(date +%s%N)
+	read -r pid err < <("$HELPERS/netpeer" connect 127.0.0.1 9)
+	expect_eq "connect errno the helper saw" 111 "$err"
+	echo "conn_error $pid $t0" >>"$T/starts"
+	nap 0.7
+	t0=$(date +%s%N)
+	"$HELPERS/crasher" segv 2>/dev/null &
+	pid=$!
+	track "$pid"
+	wait_child "$pid" 10
+	echo "process_crash $pid $t0" >>"$T/starts"
+	nap 0.7
+done
+agent_stop
+
+max_conn=0
+while read -r type pid t0; do
+	ev=$(one_event "$type" ".pid == $pid")
+	# ts_ns has 19 digits: the difference is taken as text (bash integers, exact).
+	ts=$(grep -o "\"seq\":$(field "$ev" .seq),\"ts_ns\":[0-9]*" "$OUT" | cut -d: -f3)
+	ms=$(((ts - t0) / 1000000))
+	if [[ $type == conn_error ]]; then
+		expect_cmp "ms from connect to the agent reading its conn_error (pid $pid)" "$ms" -le 500
+		((ms > max_conn)) && max_conn=$ms
+	else
+		expect_cmp "ms from crasher start to the agent reading its crash (pid $pid)" "$ms" -le 100
+	fi
+done <"$T/starts"
+expect_cmp "longest ms a conn_error waited to be read (some wait for the timer)" "$max_conn" -gt 20

@@ -1,0 +1,78 @@
+/* Events in and out per kind and sink: each window's share of the cumulative counts, every kind listed. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <json-c/json.h>
+#include "flow.h"
+
+static uint64_t at(struct json_object *o, const char *a, const char *b, const char *c)
+{
+	struct json_object *v = o;
+
+	assert_true(json_object_object_get_ex(v, a, &v));
+	assert_true(json_object_object_get_ex(v, b, &v));
+	if (c)
+		assert_true(json_object_object_get_ex(v, c, &v));
+	return json_object_get_uint64(v);
+}
+
+static void kinds_named_as_record_types(void **state)
+{
+	(void)state;
+	for (int k = 0; k < FLOW_KIND_MAX; k++)
+		assert_int_equal(flow_kind_of(flow_kind_name(k)), k);
+	assert_int_equal(flow_kind_of("conn_error"), FLOW_CONN_ERROR);
+	assert_int_equal(flow_kind_of("exit"), -EINVAL);
+	assert_int_equal(flow_kind_of(NULL), -EINVAL);
+	assert_string_equal(flow_sink_name(FLOW_SOCKET), "socket");
+}
+
+/* Two windows: each reports what happened in it only; sinks not present are left out. */
+static void windows_report_deltas_per_kind_and_sink(void **state)
+{
+	struct flow_counts now = { 0 }, prev = { 0 };
+	struct json_object *self = json_object_new_object(), *o;
+	unsigned int sinks = 1u << FLOW_JSONL | 1u << FLOW_SOCKET;
+
+	(void)state;
+	now.in[FLOW_CONN_ERROR] = 5;
+	now.out[FLOW_JSONL][FLOW_CONN_ERROR] = 4;
+	now.out[FLOW_SOCKET][FLOW_CONN_ERROR] = 5;
+	flow_window(&now, &prev, sinks, self);
+	assert_int_equal(at(self, "events_in", "conn_error", NULL), 5);
+	assert_int_equal(at(self, "events_in", "oom_kill", NULL), 0);
+	assert_int_equal(at(self, "events_out", "jsonl", "conn_error"), 4);
+	assert_int_equal(at(self, "events_out", "socket", "conn_error"), 5);
+	assert_true(json_object_object_get_ex(self, "events_out", &o));
+	assert_false(json_object_object_get_ex(o, "kafka", NULL));
+	assert_int_equal(json_object_object_length(o), 2);
+	assert_true(json_object_object_get_ex(self, "events_in", &o));
+	assert_int_equal(json_object_object_length(o), FLOW_KIND_MAX);
+
+	now.in[FLOW_CONN_ERROR] = 7;
+	now.in[FLOW_METRICS] = 1;
+	now.out[FLOW_JSONL][FLOW_CONN_ERROR] = 7;
+	now.out[FLOW_KAFKA][FLOW_PROCESS_CRASH] = 2;
+	flow_window(&now, &prev, sinks | 1u << FLOW_KAFKA, self);
+	assert_int_equal(at(self, "events_in", "conn_error", NULL), 2);
+	assert_int_equal(at(self, "events_in", "metrics", NULL), 1);
+	assert_int_equal(at(self, "events_out", "jsonl", "conn_error"), 3);
+	assert_int_equal(at(self, "events_out", "socket", "conn_error"), 0);
+	assert_int_equal(at(self, "events_out", "kafka", "process_crash"), 2);
+	assert_memory_equal(&prev, &now, sizeof(now));
+	json_object_put(self);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(kinds_named_as_record_types),
+		cmocka_unit_test(windows_report_deltas_per_kind_and_sink),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
