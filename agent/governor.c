@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#include "clock.h"
 #include "governor.h"
 #include "log.h"
 #include "pidcache.h"
@@ -29,14 +30,6 @@ struct governor {
 	struct pidcache_stats procs_prev;	/* at the window's start */
 	uint64_t shrinks;			/* this window's */
 };
-
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 /* User and system time of every thread (librdkafka's and the HTTP server's too). */
 static uint64_t cpu_us(void)
@@ -84,7 +77,7 @@ struct governor *governor__new(const struct brownout_cfg *cfg)
 		return NULL;
 	brownout_init(&g->bo, cfg);
 	g->cpu_prev_us = g->cpu_win_us = cpu_us();
-	g->mono_prev_us = g->mono_win_us = mono_us();
+	g->mono_prev_us = g->mono_win_us = clock_ns(CLOCK_MONOTONIC) / 1000;
 	return g;
 }
 
@@ -110,7 +103,7 @@ int governor__watch(struct governor *g, int ring_map_fd)
 
 int governor__sample(struct governor *g, char *why, size_t whylen)
 {
-	uint64_t cpu = cpu_us(), now = mono_us();
+	uint64_t cpu = cpu_us(), now = clock_ns(CLOCK_MONOTONIC) / 1000;
 	double cpu_pct = 0, fill = 0, f;
 	unsigned int n;
 
@@ -213,7 +206,7 @@ static struct json_object *pid_cache_json(struct governor *g)
 void governor__window(struct governor *g, struct json_object *rec)
 {
 	struct json_object *self = json_object_new_object();
-	uint64_t cpu = cpu_us(), now = mono_us();
+	uint64_t cpu = cpu_us(), now = clock_ns(CLOCK_MONOTONIC) / 1000;
 
 	json_object_object_add(self, "cpu_percent",
 			       rounded(percent(cpu - g->cpu_win_us, now - g->mono_win_us), 2));

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "clock.h"
 #include "flow.h"
 #include "hist.h"
 #include "kafka_conf.h"
@@ -70,18 +71,10 @@ struct kafka_sink {
 	uint64_t oldest_ts_ns;	/* 0: to be found again */
 };
 
-static uint64_t now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* Counts one more; true when a line is due (then l->unlogged is how many it stands for). */
 static bool log_due(struct log_limit *l)
 {
-	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 
 	l->count++;
 	l->unlogged++;
@@ -112,7 +105,7 @@ static void note_error(struct kafka_sink *ks, const char *fmt, ...)
 	vsnprintf(ks->last_error, sizeof(ks->last_error), fmt, ap);
 	va_end(ap);
 	log_mask_secrets(ks->last_error);
-	ks->last_error_ns = now_ns(CLOCK_REALTIME);
+	ks->last_error_ns = clock_ns(CLOCK_REALTIME);
 }
 
 /*
@@ -215,7 +208,7 @@ static void note_latency(struct kafka_sink *ks, const rd_kafka_message_t *msg)
 {
 	rd_kafka_timestamp_type_t type;
 	int64_t ts_ms = rd_kafka_message_timestamp(msg, &type);
-	uint64_t now = now_ns(CLOCK_REALTIME), lat;
+	uint64_t now = clock_ns(CLOCK_REALTIME), lat;
 
 	if (type != RD_KAFKA_TIMESTAMP_CREATE_TIME || ts_ms <= 0 || (uint64_t)ts_ms * 1000000 > now)
 		return;
@@ -441,7 +434,7 @@ static int produce_spooled(struct kafka_sink *ks, uint8_t *buf, uint32_t len,
 		return 0;
 	}
 	if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-		ks->retry_at_ns = now_ns(CLOCK_MONOTONIC) + RETRY_NS;
+		ks->retry_at_ns = clock_ns(CLOCK_MONOTONIC) + RETRY_NS;
 		record_kept(ks, "queueing a record", rd_kafka_err2str(err));
 	}
 	return -EAGAIN;
@@ -454,7 +447,7 @@ static int produce_spooled(struct kafka_sink *ks, uint8_t *buf, uint32_t len,
  */
 static bool may_produce(struct kafka_sink *ks)
 {
-	if (!ks->spool || !ks->rk || now_ns(CLOCK_MONOTONIC) < ks->retry_at_ns)
+	if (!ks->spool || !ks->rk || clock_ns(CLOCK_MONOTONIC) < ks->retry_at_ns)
 		return false;
 	if (!ks->resend)
 		return true;
@@ -488,7 +481,7 @@ static void pump(struct kafka_sink *ks)
 	ks->blocked = false;
 	if (err != -ENOENT) {
 		ks->blocked = true;
-		ks->retry_at_ns = now_ns(CLOCK_MONOTONIC) + RETRY_NS;
+		ks->retry_at_ns = clock_ns(CLOCK_MONOTONIC) + RETRY_NS;
 		if (log_due(&ks->spool_failures))
 			log_error("kafka", HM_E_SPOOL_READ, LOG_FIELDS(LF_ERRNO(-err)),
 				  "reading the spool failed: %s: retried in a second (%llu "
@@ -533,7 +526,7 @@ static void recreate(struct kafka_sink *ks)
 	if (producer_open(ks, err, sizeof(err))) {
 		producer_close(ks);
 		ks->fatal = true;
-		ks->retry_at_ns = now_ns(CLOCK_MONOTONIC) + RETRY_NS;
+		ks->retry_at_ns = clock_ns(CLOCK_MONOTONIC) + RETRY_NS;
 		log_error("kafka", HM_E_KAFKA_PRODUCER, LOG_FIELDS(LF_STR("brokers", ks->brokers)),
 			  "recreating the producer for %s failed: %s: retried in a second",
 			  ks->brokers, err);
@@ -571,7 +564,7 @@ fail:
 /* With a spool: produces the backlog while waiting, until nothing is left or the time is up. */
 static void drain_spool(struct kafka_sink *ks, int timeout_ms)
 {
-	uint64_t end = now_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000ULL;
+	uint64_t end = clock_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000ULL;
 	struct spool_stats st;
 
 	do {
@@ -581,7 +574,7 @@ static void drain_spool(struct kafka_sink *ks, int timeout_ms)
 			break;
 		if (ks->rk)
 			rd_kafka_poll(ks->rk, 50);
-	} while (now_ns(CLOCK_MONOTONIC) < end);
+	} while (clock_ns(CLOCK_MONOTONIC) < end);
 	if (st.records)
 		log_warn("kafka", HM_E_KAFKA_UNDELIVERED_AT_STOP, LOG_FIELDS(LF_STR("topic", ks->topic_name)),
 			 "%llu records not delivered to %s within %d ms: kept in the spool "
@@ -657,7 +650,7 @@ void kafka_sink__poll(struct kafka_sink *ks)
 		return;
 	if (ks->rk)
 		rd_kafka_poll(ks->rk, 0);
-	if (ks->fatal && now_ns(CLOCK_MONOTONIC) >= ks->retry_at_ns)
+	if (ks->fatal && clock_ns(CLOCK_MONOTONIC) >= ks->retry_at_ns)
 		recreate(ks);
 	pump(ks);
 }
@@ -727,7 +720,7 @@ static uint64_t spool_oldest_age_ns(struct kafka_sink *ks, const struct spool_st
 	if (!ks->spool || !sp->records)
 		return 0;
 	ts = oldest_ts_ns(ks);
-	now = now_ns(CLOCK_REALTIME);
+	now = clock_ns(CLOCK_REALTIME);
 	return ts && ts < now ? now - ts : 0;
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include "clock.h"
 #include "lifecycle.h"
 #include "log.h"
 
@@ -45,14 +46,6 @@ int lifecycle_allowed(enum agent_state from, enum agent_state to)
 	       allowed[from][to];
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 struct lifecycle *lifecycle__new(lifecycle_fn on_change, void *ctx)
 {
 	struct lifecycle *lc = calloc(1, sizeof(*lc));
@@ -61,7 +54,7 @@ struct lifecycle *lifecycle__new(lifecycle_fn on_change, void *ctx)
 		return NULL;
 	lc->state = AGENT_STARTING;
 	snprintf(lc->cause, sizeof(lc->cause), "start");
-	lc->since_ns = now_ns();
+	lc->since_ns = clock_ns(CLOCK_REALTIME);
 	lc->on_change = on_change;
 	lc->ctx = ctx;
 	return lc;
@@ -86,7 +79,7 @@ int lifecycle__to(struct lifecycle *lc, enum agent_state to, const char *cause)
 	}
 	lc->state = to;
 	snprintf(lc->cause, sizeof(lc->cause), "%s", cause);
-	lc->since_ns = now_ns();
+	lc->since_ns = clock_ns(CLOCK_REALTIME);
 	log_info("lifecycle", "%s -> %s: %s", agent_state_name(from), agent_state_name(to), cause);
 	if (lc->on_change)
 		lc->on_change(lc->ctx, from, to, lc->cause);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "log.h"
 
 enum log_level log_current_level = LOG_LEVEL_INFO;
@@ -85,14 +86,6 @@ void log_set_level(enum log_level level)
 void log_set_fd(int fd)
 {
 	log_fd = fd;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 /* A value bare when it can be, else quoted with \" \\ \n \t and \xNN escapes: one record, one line. */
@@ -239,7 +232,7 @@ static struct repeat *repeat_slot(const char *body, size_t key_len, enum log_lev
 /* Takes body. Shows it, or counts it as a repeat of one shown within the period. */
 static void write_limited(enum log_level level, char *body, size_t key_len)
 {
-	uint64_t now = mono_ns(), repeated = 0;
+	uint64_t now = clock_ns(CLOCK_MONOTONIC), repeated = 0;
 	struct repeat *r;
 	bool found;
 
@@ -264,7 +257,7 @@ static void write_limited(enum log_level level, char *body, size_t key_len)
 
 void log_flush_repeats(int force)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 	struct repeat *r;
 
 	pthread_mutex_lock(&repeat_lock);

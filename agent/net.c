@@ -87,7 +87,7 @@ static void record_addr(struct json_object *rec, const char *key, unsigned int f
 
 static void emit_conn_error(struct net *nt, const struct net_event *e)
 {
-	struct json_object *rec = pipeline__record(nt->out, "conn_error");
+	struct json_object *rec = pipeline__event(nt->out, "conn_error", e->ts_ns);
 	struct pidcache_key key = { .pid = e->pid, .start_ns = e->start_ns, .exec_id = e->exec_id };
 
 	if (!rec)

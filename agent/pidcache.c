@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "encode.h"
 #include "pidcache.h"
 
@@ -41,14 +42,6 @@ struct proc_read {
 	char memcg[PATH_MAX];
 	char buf[2 * PATH_MAX + 1024];	/* /proc/PID/cgroup as read */
 };
-
-static uint64_t mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec;
-}
 
 static uint32_t hash_key(const struct pidcache_key *k, uint32_t nbuckets)
 {
@@ -285,7 +278,7 @@ static struct entry *entry_new(const struct pidcache_key *k, const struct proc_r
 	if (!e)
 		return NULL;
 	e->key = *k;
-	e->loaded_s = mono_s();
+	e->loaded_s = clock_ns(CLOCK_MONOTONIC_COARSE) / 1000000000ULL;
 	e->gone = r->gone;
 	if (r->gone)
 		return e;
@@ -337,7 +330,7 @@ int pidcache__lookup(struct pidcache *c, const struct pidcache_key *key, struct 
 	if (!c || !key->pid)
 		return 0;
 	e = find(c, key);
-	if (e && mono_s() - e->loaded_s >= PIDCACHE_TTL_S) {
+	if (e && (clock_ns(CLOCK_MONOTONIC_COARSE) / 1000000000ULL) - e->loaded_s >= PIDCACHE_TTL_S) {
 		remove_entry(c, e);
 		e = NULL;
 	}

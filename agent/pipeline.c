@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "clock.h"
 #include "encode.h"
 #include "evring.h"
 #include "flow.h"
@@ -45,14 +46,6 @@ void pipeline__set_jsonl(struct pipeline *p, struct jsonl_sink *sink)
 	p->jsonl = sink;
 }
 
-static uint64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 void record_u64(struct json_object *rec, const char *key, uint64_t v)
 {
 	json_object_object_add(rec, key, json_object_new_uint64(v));
@@ -68,7 +61,7 @@ void record_str(struct json_object *rec, const char *key, const char *v)
 	json_object_object_add(rec, key, json_object_new_string(v));
 }
 
-struct json_object *pipeline__record(struct pipeline *p, const char *type)
+static struct json_object *new_record(struct pipeline *p, const char *type, uint64_t ts_ns)
 {
 	struct json_object *rec = json_object_new_object();
 
@@ -78,10 +71,20 @@ struct json_object *pipeline__record(struct pipeline *p, const char *type)
 	}
 	record_str(rec, "type", type);
 	record_u64(rec, "seq", p->next_seq++);
-	record_u64(rec, "ts_ns", wall_ns());
+	record_u64(rec, "ts_ns", ts_ns);
 	record_str(rec, "host_id", p->hi.host_id);
 	record_str(rec, "boot_id", p->hi.boot_id);
 	return rec;
+}
+
+struct json_object *pipeline__record(struct pipeline *p, const char *type)
+{
+	return new_record(p, type, clock_ns(CLOCK_REALTIME));
+}
+
+struct json_object *pipeline__event(struct pipeline *p, const char *type, uint64_t kernel_ns)
+{
+	return new_record(p, type, clock_mono_to_wall(kernel_ns));
 }
 
 /* Every failure logged: the logger holds back the repeats with their count. */

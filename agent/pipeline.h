@@ -28,6 +28,13 @@ void pipeline__set_events(struct pipeline *p, struct evring *ring);
  */
 struct json_object *pipeline__record(struct pipeline *p, const char *type);
 /*
+ * The same for an event from the kernel: its "ts_ns" is the kernel's
+ * timestamp (bpf_ktime_get_ns) on the wall clock, when it happened rather than
+ * when the agent read it, so latencies measured from ts_ns include the wait
+ * in the ring buffer.
+ */
+struct json_object *pipeline__event(struct pipeline *p, const char *type, uint64_t kernel_ns);
+/*
  * One event of kind came in: read from a kernel ring buffer, or made by the
  * agent (metrics, agent_status). Counted before the record is built, so a
  * record that could not be made shows as in without out.

@@ -107,7 +107,7 @@ static void record_container(struct json_object *rec, const struct proc_path *cg
 
 static void emit_crash(struct proc *pr, const struct proc_crash_event *e)
 {
-	struct json_object *rec = pipeline__record(pr->out, "process_crash");
+	struct json_object *rec = pipeline__event(pr->out, "process_crash", e->ts_ns);
 	int sig = e->exit_code & 0x7f;
 
 	if (!rec)
@@ -140,7 +140,7 @@ static void emit_crash(struct proc *pr, const struct proc_crash_event *e)
 
 static void emit_oom(struct proc *pr, const struct proc_oom_event *e)
 {
-	struct json_object *rec = pipeline__record(pr->out, "oom_kill");
+	struct json_object *rec = pipeline__event(pr->out, "oom_kill", e->ts_ns);
 	const uint64_t page_kb = pr->page_kb;
 
 	if (!rec)

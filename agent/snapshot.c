@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "clock.h"
 #include "exposition.h"
 #include "snapshot.h"
 
@@ -32,14 +33,6 @@ void snapshot__put(struct snapshot *s)
 	free(s);
 }
 
-static uint64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 struct snapshot_builder *snapshot_builder__new(void)
 {
 	struct snapshot_builder *b = calloc(1, sizeof(*b));
@@ -54,7 +47,7 @@ struct snapshot_builder *snapshot_builder__new(void)
 		return NULL;
 	}
 	strcpy(b->state, "starting");
-	b->started_ns = wall_ns();
+	b->started_ns = clock_ns(CLOCK_REALTIME);
 	return b;
 }
 

@@ -4,8 +4,9 @@
 # connects is read within 300 ms + 200 ms of the connect starting, and some
 # wait (one at least over 20 ms: read on the timer, not at once); each of 5
 # crashes wakes it at once (read within 100 ms of the crasher starting).
-# Times: the record's ts_ns (stamped when the agent reads the event) minus the
-# wall clock before the process was started.
+# Times: when the record's line appeared in the output (its length polled
+# every few ms) minus the wall clock before the process was started; the
+# record's ts_ns, the kernel's time of the event, lies between the two.
 . "$(dirname "$0")/lib.sh"
 require_file "$HELPERS/netpeer"
 require_file "$HELPERS/crasher"
@@ -17,6 +18,10 @@ write_config <<-EOF
 	ring_flush_ms = 300
 EOF
 agent_start net proc
+# The output's length, with the time, every ~5 ms: when each record was written.
+# The time is taken after the count: a line counted was written by then.
+(while :; do n=$(wc -l <"$OUT"); echo "$(date +%s%N) $n"; sleep 0.005; done) >"$T/lines" 2>/dev/null &
+track $!
 nap 0.5
 : >"$T/starts"
 for i in 1 2 3 4 5; do
@@ -38,9 +43,14 @@ agent_stop
 max_conn=0
 while read -r type pid t0; do
 	ev=$(one_event "$type" ".pid == $pid")
-	# ts_ns has 19 digits: the difference is taken as text (bash integers, exact).
-	ts=$(grep -o "\"seq\":$(field "$ev" .seq),\"ts_ns\":[0-9]*" "$OUT" | cut -d: -f3)
-	ms=$(((ts - t0) / 1000000))
+	# ts_ns has 19 digits: taken as text, not through jq's doubles.
+	line=$(grep -n "\"seq\":$(field "$ev" .seq),\"ts_ns\":" "$OUT" | cut -d: -f1)
+	ts=$(sed -n "${line}p" "$OUT" | grep -o '"ts_ns":[0-9]*' | cut -d: -f2)
+	written=$(awk -v l="$line" '$2 >= l { print $1; exit }' "$T/lines")
+	[[ -n "$written" ]] || fail "$type of pid $pid: line $line never seen written"
+	expect_cmp "$type of pid $pid: ts_ns (the kernel's time) after the process started" "$ts" -ge "$t0"
+	expect_cmp "$type of pid $pid: ts_ns before its line was written" "$ts" -le "$written"
+	ms=$(((written - t0) / 1000000))
 	if [[ $type == conn_error ]]; then
 		expect_cmp "ms from connect to the agent reading its conn_error (pid $pid)" "$ms" -le 500
 		((ms > max_conn)) && max_conn=$ms
