@@ -6,10 +6,12 @@
 #include <bpf/bpf_core_read.h>
 #include "histogram.h"
 #include "syscalls.h"
+#include "exe.h"
 
 #define FAMILY_DROP_MAX	SC_DROP_MAX
 #include "family.bpf.h"
 #include "task.bpf.h"
+#include "exe.bpf.h"
 
 /* Set by hostmond between open and load. */
 const volatile __u64 traced[SC_BITMAP_WORDS] = {};	/* histogram these */
@@ -109,6 +111,7 @@ static __always_inline void emit_slow(__u64 now, __u64 lat, __u32 nr, long ret)
 	e->nr = nr;
 	current_proc_id(&e->start_ns, &e->exec_id);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	exe_note_current(e->tgid, e->start_ns, e->exec_id, SC_DROP_EXE_MAP);
 	bpf_ringbuf_submit(e, 0);
 }
 
