@@ -6,8 +6,9 @@
 # (never another's: a helper forks through a whole cycle of pids until its
 # first child's pid comes back, in another program), and the events of the
 # process in cgroup docker-<64 hex>.scope carry that id as container_id.
-# The helpers run without capabilities: hostmond holds none after attach, and
-# the kernel lets it read /proc/PID/exe only of such processes (README).
+# The helpers run without capabilities, so /proc/PID/exe is open to the
+# capability-less agent too; test_exe_known_for_processes_agent_cannot_ptrace
+# covers the processes it may not ptrace (exe from the kernel's map).
 . "$(dirname "$0")/lib.sh"
 require_file "$HELPERS/netpeer"
 command -v setpriv >/dev/null || fail "setpriv not installed (Debian package util-linux)"
