@@ -14,18 +14,7 @@ A=$T/netpeer-a
 B=$T/netpeer-b
 cp "$HELPERS/netpeer" "$A"
 cp "$HELPERS/netpeer" "$B"
-write_config <<-EOF
-	[agent]
-	interval = 1
-	host_id = hostmon-test
-	max_cpu_percent = 100
-	[syscalls]
-	include = clock_nanosleep
-	blocking = futex
-	slow_threshold_us = 250000
-	[net]
-	events_per_sec = 0
-EOF
+detail_events_config
 
 # Started before hostmond (root, all capabilities): connects once told to, then waits.
 mkfifo "$T/early-go"
@@ -62,15 +51,7 @@ wait_child "$early" 5
 agent_stop
 
 for pid in "${!REFUSED_BY[@]}"; do
-	expect_cmp "connects refused for pid $pid" "${REFUSED_BY[$pid]}" -gt 0
-	expect_eq "conn_error records of pid $pid" "${REFUSED_BY[$pid]}" \
-		"$(count_events conn_error ".pid == $pid")"
-	expect_eq "conn_error records of pid $pid not naming ${EXE_OF[$pid]}" 0 \
-		"$(count_events conn_error ".pid == $pid and .exe != \"${EXE_OF[$pid]}\"")"
-	expect_cmp "slow_syscall records of pid $pid naming ${EXE_OF[$pid]}" \
-		"$(count_events slow_syscall ".pid == $pid and .exe == \"${EXE_OF[$pid]}\"")" -ge 1
-	expect_eq "slow_syscall records of pid $pid not naming ${EXE_OF[$pid]}" 0 \
-		"$(count_events slow_syscall ".pid == $pid and .exe != \"${EXE_OF[$pid]}\"")"
+	expect_own_exe "$pid" "${EXE_OF[$pid]}" "${REFUSED_BY[$pid]}"
 done
 expect_eq "conn_error records of early pid $early naming $BASH_EXE" 1 \
 	"$(count_events conn_error ".pid == $early and .exe == \"$BASH_EXE\"")"

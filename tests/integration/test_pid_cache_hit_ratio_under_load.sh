@@ -26,21 +26,8 @@ B=$T/netpeer-b
 cp "$HELPERS/netpeer" "$A"
 cp "$HELPERS/netpeer" "$B"
 nocaps=(setpriv --bounding-set=-all --inh-caps=-all --)
-# slow_syscall events from the helpers' 300 ms sleeps (clock_nanosleep, not
-# "blocking" here); every conn_error sent (no per-second cap); no brownout
-# for this machine's CPU load, which is not the agent's own.
-write_config <<-EOF
-	[agent]
-	interval = 1
-	host_id = hostmon-test
-	max_cpu_percent = 100
-	[syscalls]
-	include = clock_nanosleep
-	blocking = futex
-	slow_threshold_us = 250000
-	[net]
-	events_per_sec = 0
-EOF
+# slow_syscall events from the helpers' 300 ms sleeps.
+detail_events_config
 agent_start syscalls net
 
 # refuse_loop EXE N: N refused connects, then 600 ms alive (two 300 ms sleeps).
@@ -99,13 +86,7 @@ jq -en "$prom >= 0.80" >/dev/null || fail "/metrics hostmon_agent_pid_cache_hit_
 # The long-lived helpers: every refused connect is an event with its own exe.
 ours=0
 for pid in "${!REFUSED_BY[@]}"; do
-	expect_cmp "connects refused for pid $pid" "${REFUSED_BY[$pid]}" -gt 0
-	expect_eq "conn_error records of pid $pid" "${REFUSED_BY[$pid]}" \
-		"$(count_events conn_error ".pid == $pid")"
-	expect_eq "conn_error records of pid $pid not naming ${EXE_OF[$pid]}" 0 \
-		"$(count_events conn_error ".pid == $pid and .exe != \"${EXE_OF[$pid]}\"")"
-	expect_cmp "slow_syscall records of pid $pid naming its exe" \
-		"$(count_events slow_syscall ".pid == $pid and .exe == \"${EXE_OF[$pid]}\"")" -ge 1
+	expect_own_exe "$pid" "${EXE_OF[$pid]}" "${REFUSED_BY[$pid]}"
 	ours=$((ours + REFUSED_BY[$pid]))
 done
 expect_cmp "hits (our ${ours} events from 5 processes: all but 5 answered from the cache)" \
