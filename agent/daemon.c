@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "encode.h"
 #include "evring.h"
+#include "exemap.h"
 #include "family.h"
 #include "governor.h"
 #include "hostinfo.h"
@@ -50,6 +51,7 @@ struct daemon {
 	struct lifecycle *life;
 	struct governor *gov;		/* self-measurement and brownout */
 	struct pidcache *procs;		/* process metadata for conn_error and slow_syscall */
+	struct exemap *exe;		/* the kernel's exe paths, the families' and procs' */
 	bool rss_stuck;			/* over max_rss_mb with everything shed, reported */
 	struct family_status sc_status;
 	struct family_status proc_status;
@@ -426,26 +428,49 @@ static int start_timer(struct daemon *d)
 	return epoll_add(d->epfd, d->timerfd, SRC_TIMER);
 }
 
+/*
+ * The exe map the families fill and the pid cache reads: /proc/PID/exe is
+ * closed to the agent once its capabilities are gone. Without it, exe
+ * comes from /proc alone.
+ */
+static void open_exe_map(struct daemon *d)
+{
+	int err;
+
+	if (!d->cfg.syscalls_enabled && !d->cfg.net_enabled)
+		return;
+	d->exe = exemap__new(d->cfg.pid_cache_size);
+	if (!d->exe) {
+		err = errno;
+		log_error("hostmond", HM_E_EXE_MAP, LOG_FIELDS(LF_ERRNO(err)),
+			  "cannot create the exe map (%u entries): exe from /proc only: %s",
+			  d->cfg.pid_cache_size, strerror(err));
+		return;
+	}
+	pidcache__set_exe_source(d->procs, exemap__lookup, d->exe);
+}
+
 static void open_families(struct daemon *d)
 {
 	const struct config *cfg = &d->cfg;
 
+	open_exe_map(d);
 	if (cfg->syscalls_enabled) {
-		d->syscalls = syscalls__open(cfg, d->out, &d->sc_status);
+		d->syscalls = syscalls__open(cfg, d->out, d->exe, &d->sc_status);
 		if (!d->syscalls)
 			log_error("syscalls", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "syscalls")),
 				  "probe family failed, running without it: %s",
 				  d->sc_status.error);
 	}
 	if (cfg->proc_enabled) {
-		d->proc = proc__open(cfg, d->out, &d->proc_status);
+		d->proc = proc__open(cfg, d->out, d->exe, &d->proc_status);
 		if (!d->proc)
 			log_error("proc", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "proc")),
 				  "probe family failed, running without it: %s",
 				  d->proc_status.error);
 	}
 	if (cfg->net_enabled) {
-		d->net = net__open(cfg, d->out, &d->net_status);
+		d->net = net__open(cfg, d->out, d->exe, &d->net_status);
 		if (!d->net)
 			log_error("net", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "net")),
 				  "probe family failed, running without it: %s",
@@ -725,6 +750,7 @@ void daemon__free(struct daemon *d)
 	lifecycle__free(d->life);
 	governor__free(d->gov);
 	pidcache__free(d->procs);
+	exemap__free(d->exe);
 	free(d);
 }
 

@@ -15,6 +15,7 @@ static const struct {
 	[HM_E_RING_WATCH]		= { "HM204", "kernel" },
 	[HM_E_LIBBPF]			= { "HM205", "kernel" },
 	[HM_E_PRIVS_DROP]		= { "HM206", "kernel" },
+	[HM_E_EXE_MAP]			= { "HM207", "kernel" },
 	[HM_E_KAFKA_CLIENT]		= { "HM301", "sink" },
 	[HM_E_KAFKA_RECORD_LOST]	= { "HM302", "sink" },
 	[HM_E_KAFKA_RECORD_RETRY]	= { "HM303", "sink" },

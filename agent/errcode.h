@@ -17,6 +17,7 @@ enum errcode {
 	HM_E_RING_WATCH,		/* HM204 */
 	HM_E_LIBBPF,			/* HM205 */
 	HM_E_PRIVS_DROP,		/* HM206 */
+	HM_E_EXE_MAP,			/* HM207 */
 	HM_E_KAFKA_CLIENT,		/* HM301 */
 	HM_E_KAFKA_RECORD_LOST,		/* HM302 */
 	HM_E_KAFKA_RECORD_RETRY,	/* HM303 */

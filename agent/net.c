@@ -11,6 +11,7 @@
 #include "net.skel.h"
 #include "counters.h"
 #include "encode.h"
+#include "exemap.h"
 #include "hist.h"
 #include "log.h"
 #include "names.h"
@@ -68,6 +69,7 @@ static const char *const drop_names[NET_DROP_MAX] = {
 	[NET_DROP_SOCK_MAP] = "sock_map",
 	[NET_DROP_EP_MAP] = "endpoint_map",
 	[NET_DROP_SHED] = "shed",
+	[NET_DROP_EXE_MAP] = "exe_map",
 };
 
 static const char *protocol_name(unsigned int protocol)
@@ -124,7 +126,8 @@ static int handle_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-static int load_and_attach(struct net *nt, const struct config *cfg, char *err, size_t errlen)
+static int load_and_attach(struct net *nt, const struct config *cfg, const struct exemap *exe,
+			   char *err, size_t errlen)
 {
 	int ret;
 
@@ -137,7 +140,9 @@ static int load_and_attach(struct net *nt, const struct config *cfg, char *err, 
 		snprintf(err, errlen, "map sizes: %s", strerror(-ret));
 		return ret;
 	}
-	ret = family_need_tracefs(err, errlen);
+	ret = exemap__share(exe, nt->skel->maps.exe_paths, err, errlen);
+	if (!ret)
+		ret = family_need_tracefs(err, errlen);
 	if (ret)
 		return ret;
 	return family_start(nt->skel->skeleton, nt->skel->maps.events, cfg->ringbuf_bytes,
@@ -145,7 +150,7 @@ static int load_and_attach(struct net *nt, const struct config *cfg, char *err, 
 }
 
 struct net *net__open(const struct config *cfg, struct pipeline *out,
-		      struct family_status *status)
+		      const struct exemap *exe, struct family_status *status)
 {
 	struct net *nt = calloc(1, sizeof(*nt));
 	int ret = -ENOMEM;
@@ -166,7 +171,7 @@ struct net *net__open(const struct config *cfg, struct pipeline *out,
 		snprintf(status->error, sizeof(status->error), "open failed: %s", strerror(-ret));
 		goto fail;
 	}
-	ret = load_and_attach(nt, cfg, status->error, sizeof(status->error));
+	ret = load_and_attach(nt, cfg, exe, status->error, sizeof(status->error));
 	if (ret)
 		goto fail;
 	status->state = FAMILY_ATTACHED;

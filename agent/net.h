@@ -6,13 +6,14 @@
 #include "config.h"
 #include "family.h"
 
+struct exemap;
 struct net;
 struct pipeline;
 struct pidcache;
 
 /* Like syscalls__open: NULL with status->error set when the probe cannot run. */
 struct net *net__open(const struct config *cfg, struct pipeline *out,
-		      struct family_status *status);
+		      const struct exemap *exe, struct family_status *status);
 void net__free(struct net *nt);
 int net__epoll_fd(const struct net *nt);
 int net__events_fd(const struct net *nt);

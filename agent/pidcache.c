@@ -30,6 +30,8 @@ struct pidcache {
 	struct entry *head, *tail;
 	struct pidcache_stats st;
 	long ns_per_tick;		/* /proc/PID/stat's starttime unit */
+	pidcache_exe_fn exe_fn;		/* asked before /proc/PID/exe; NULL: none */
+	void *exe_ctx;
 	char root[PATH_MAX];
 };
 
@@ -91,6 +93,12 @@ void pidcache__free(struct pidcache *c)
 	}
 	free(c->buckets);
 	free(c);
+}
+
+void pidcache__set_exe_source(struct pidcache *c, pidcache_exe_fn fn, void *ctx)
+{
+	c->exe_fn = fn;
+	c->exe_ctx = ctx;
 }
 
 static void list_unlink(struct pidcache *c, struct entry *e)
@@ -239,17 +247,33 @@ static void read_cgroups(int dirfd, struct proc_read *r)
 	}
 }
 
+/* The exe source's answer, else (dirfd >= 0) /proc/PID/exe's, else "". */
+static void read_exe(struct pidcache *c, const struct pidcache_key *k, int dirfd,
+		     struct proc_read *r)
+{
+	ssize_t n = 0;
+	int err = -ENOENT;
+
+	if (c->exe_fn)
+		err = c->exe_fn(c->exe_ctx, k, r->exe, sizeof(r->exe));
+	if (!err)
+		return;
+	/* Kernel threads have none; another user's process is denied to a capability-less agent. */
+	if (err != -ESTALE && dirfd >= 0)
+		n = readlinkat(dirfd, "exe", r->exe, sizeof(r->exe) - 1);
+	r->exe[n > 0 ? n : 0] = 0;
+}
+
 /*
  * Reads PID's files through one descriptor of its /proc directory: it stays
  * bound to that process (once reaped, every open through it fails), so a pid
  * reused meanwhile cannot lend its files; starttime tells a pid reused before
- * the open.
+ * the open. A gone process's exe may still be known to the exe source.
  */
 static void read_proc(struct pidcache *c, const struct pidcache_key *k, struct proc_read *r)
 {
 	unsigned long long ticks;
 	char dir[PATH_MAX + 16];
-	ssize_t n;
 	int dirfd;
 
 	snprintf(dir, sizeof(dir), "%s/%u", c->root, k->pid);
@@ -257,13 +281,12 @@ static void read_proc(struct pidcache *c, const struct pidcache_key *k, struct p
 	if (dirfd < 0 || read_start_ticks(dirfd, &ticks) ||
 	    ticks != k->start_ns / (uint64_t)c->ns_per_tick) {
 		r->gone = true;
+		read_exe(c, k, -1, r);
 		goto out;
 	}
 	if (read_line(dirfd, "comm", r->comm, sizeof(r->comm)))
 		r->comm[0] = 0;
-	/* Kernel threads have none; another user's process is denied to a capability-less agent. */
-	n = readlinkat(dirfd, "exe", r->exe, sizeof(r->exe) - 1);
-	r->exe[n > 0 ? n : 0] = 0;
+	read_exe(c, k, dirfd, r);
 	read_cgroups(dirfd, r);
 out:
 	if (dirfd >= 0)
@@ -280,8 +303,6 @@ static struct entry *entry_new(const struct pidcache_key *k, const struct proc_r
 	e->key = *k;
 	e->loaded_s = clock_ns(CLOCK_MONOTONIC_COARSE) / 1000000000ULL;
 	e->gone = r->gone;
-	if (r->gone)
-		return e;
 	memcpy(e->comm, r->comm, sizeof(e->comm));
 	memcpy(e->text, r->exe, exe_len + 1);
 	memcpy(e->text + exe_len + 1, r->cgroup, cg_len + 1);

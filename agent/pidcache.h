@@ -25,7 +25,7 @@ struct pidcache_meta {
 	const char *exe;
 	const char *cgroup;		/* cgroup2 (unified) path, as process_crash's "cgroup" */
 	const char *container_id;
-	bool gone;			/* exited (or its pid reused) before it was read */
+	bool gone;			/* exited (or its pid reused) before it was read; exe may be known */
 };
 
 struct pidcache_stats {
@@ -40,9 +40,18 @@ struct pidcache_stats {
 
 struct pidcache;
 
+/*
+ * Where a miss finds the exe first (agent/exemap.c: the kernel's map):
+ * /proc/PID/exe needs the right to ptrace the process, which a
+ * capability-less agent lacks for most. 0 with path set; -ESTALE: the
+ * process has exec'd since, its exe then is unknown; other: ask /proc.
+ */
+typedef int (*pidcache_exe_fn)(void *ctx, const struct pidcache_key *key, char *path, size_t len);
+
 /* capacity entries at most; proc_root is "/proc" (a directory of the same shape in tests). NULL with errno. */
 struct pidcache *pidcache__new(uint32_t capacity, const char *proc_root);
 void pidcache__free(struct pidcache *c);
+void pidcache__set_exe_source(struct pidcache *c, pidcache_exe_fn fn, void *ctx);
 /*
  * The metadata of key's process: from the cache, else read from
  * proc_root/PID (and cached, gone processes too). 0, or -ENOMEM (out

@@ -10,6 +10,8 @@
 #include "proc.skel.h"
 #include "counters.h"
 #include "encode.h"
+#include "exemap.h"
+#include "kpath.h"
 #include "log.h"
 #include "names.h"
 #include "pidcache.h"
@@ -34,6 +36,7 @@ static const char *const drop_names[PROC_DROP_MAX] = {
 	[PROC_DROP_OOM_EVENT] = "oom_kill",
 	[PROC_DROP_PENDING_MAP] = "pending_map",
 	[PROC_DROP_EXIT_MAP] = "exit_map",
+	[PROC_DROP_EXE_MAP] = "exe_map",
 };
 
 /* Since 6.16 sched_process_exit passes group_dead; older kernels need the fallback. */
@@ -57,30 +60,11 @@ static bool exit_has_group_dead(void)
 	return has;
 }
 
-/* "/a/b/c" from names stored leaf first; root is "/", unknown is "". */
-static void path_string(const struct proc_path *p, char *out, size_t len)
-{
-	char name[3 * PROC_NAME_LEN + 1];
-	size_t o = 0;
-	int n;
-
-	out[0] = 0;
-	if (p->truncated && len > 4)
-		o = (size_t)snprintf(out, len, "...");
-	for (int i = (int)p->depth - 1; i >= 0 && o < len; i--) {
-		encode_utf8(name, p->names[i], PROC_NAME_LEN);
-		n = snprintf(out + o, len - o, "/%s", name);
-		o += n > 0 ? (size_t)n : 0;
-	}
-	if (!p->depth && !p->truncated)
-		snprintf(out, len, "/");
-}
-
 static void record_path(struct json_object *rec, const char *key, const struct proc_path *p)
 {
-	char path[PROC_PATH_DEPTH * (3 * PROC_NAME_LEN + 1) + 4];
+	char path[KPATH_MAX];
 
-	path_string(p, path, sizeof(path));
+	kpath_string(p, path, sizeof(path));
 	record_str(rec, key, path);
 }
 
@@ -88,15 +72,15 @@ static void record_path(struct json_object *rec, const char *key, const struct p
 static void record_container(struct json_object *rec, const struct proc_path *cgroup,
 			     const struct proc_path *memcg)
 {
-	char path[PROC_PATH_DEPTH * (3 * PROC_NAME_LEN + 1) + 4], id[PIDCACHE_ID_LEN + 1];
+	char path[KPATH_MAX], id[PIDCACHE_ID_LEN + 1];
 	int err = -ENOENT;
 
 	if (cgroup) {
-		path_string(cgroup, path, sizeof(path));
+		kpath_string(cgroup, path, sizeof(path));
 		err = pidcache_container_id(path, id);
 	}
 	if (err) {
-		path_string(memcg, path, sizeof(path));
+		kpath_string(memcg, path, sizeof(path));
 		err = pidcache_container_id(path, id);
 	}
 	if (err)
@@ -177,18 +161,23 @@ static int handle_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-static int load_and_attach(struct proc *pr, const struct config *cfg, char *err, size_t errlen)
+static int load_and_attach(struct proc *pr, const struct config *cfg, const struct exemap *exe,
+			   char *err, size_t errlen)
 {
 	bool group_dead = exit_has_group_dead();
+	int ret;
 
 	bpf_program__set_autoload(pr->skel->progs.proc_exit, group_dead);
 	bpf_program__set_autoload(pr->skel->progs.proc_exit_legacy, !group_dead);
+	ret = exemap__share(exe, pr->skel->maps.exe_paths, err, errlen);
+	if (ret)
+		return ret;
 	return family_start(pr->skel->skeleton, pr->skel->maps.events, cfg->ringbuf_bytes,
 			    handle_event, pr, &pr->ring, err, errlen);
 }
 
 struct proc *proc__open(const struct config *cfg, struct pipeline *out,
-			struct family_status *status)
+			const struct exemap *exe, struct family_status *status)
 {
 	struct proc *pr = calloc(1, sizeof(*pr));
 	int ret = -ENOMEM;
@@ -209,7 +198,7 @@ struct proc *proc__open(const struct config *cfg, struct pipeline *out,
 		snprintf(status->error, sizeof(status->error), "open failed: %s", strerror(-ret));
 		goto fail;
 	}
-	ret = load_and_attach(pr, cfg, status->error, sizeof(status->error));
+	ret = load_and_attach(pr, cfg, exe, status->error, sizeof(status->error));
 	if (ret)
 		goto fail;
 	status->state = FAMILY_ATTACHED;

@@ -6,12 +6,13 @@
 #include "config.h"
 #include "family.h"
 
+struct exemap;
 struct proc;
 struct pipeline;
 
 /* Like syscalls__open: NULL with status->error set when the probe cannot run. */
 struct proc *proc__open(const struct config *cfg, struct pipeline *out,
-			struct family_status *status);
+			const struct exemap *exe, struct family_status *status);
 void proc__free(struct proc *pr);
 int proc__epoll_fd(const struct proc *pr);
 int proc__events_fd(const struct proc *pr);

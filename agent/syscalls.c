@@ -9,6 +9,7 @@
 #include "syscalls.skel.h"
 #include "counters.h"
 #include "encode.h"
+#include "exemap.h"
 #include "hist.h"
 #include "log.h"
 #include "names.h"
@@ -42,6 +43,7 @@ static const char *const drop_names[SC_DROP_MAX] = {
 	[SC_DROP_ERRNO_MAP] = "errno_map",
 	[SC_DROP_TASK_STORAGE] = "task_storage",
 	[SC_DROP_SHED] = "shed",
+	[SC_DROP_EXE_MAP] = "exe_map",
 };
 
 const uint64_t syscalls_le_ns[SYSCALLS_LE_COUNT] = {
@@ -97,8 +99,8 @@ static int handle_slow(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-static int load_and_attach(struct syscalls *sc, const struct config *cfg, char *err,
-			   size_t errlen)
+static int load_and_attach(struct syscalls *sc, const struct config *cfg,
+			   const struct exemap *exe, char *err, size_t errlen)
 {
 	int ret;
 
@@ -106,6 +108,8 @@ static int load_and_attach(struct syscalls *sc, const struct config *cfg, char *
 	sc->skel->rodata->slow_events = cfg->slow_events;
 	sc->skel->rodata->wakeup_bytes = family_wakeup_bytes(cfg->ringbuf_bytes, cfg->ring_flush_ms);
 	ret = set_bitmaps(sc->skel, cfg, err, errlen);
+	if (!ret)
+		ret = exemap__share(exe, sc->skel->maps.exe_paths, err, errlen);
 	if (ret)
 		return ret;
 	return family_start(sc->skel->skeleton, sc->skel->maps.events, cfg->ringbuf_bytes,
@@ -113,7 +117,7 @@ static int load_and_attach(struct syscalls *sc, const struct config *cfg, char *
 }
 
 struct syscalls *syscalls__open(const struct config *cfg, struct pipeline *out,
-				struct family_status *status)
+				const struct exemap *exe, struct family_status *status)
 {
 	struct syscalls *sc = calloc(1, sizeof(*sc));
 	int ret = -ENOMEM;
@@ -134,7 +138,7 @@ struct syscalls *syscalls__open(const struct config *cfg, struct pipeline *out,
 		snprintf(status->error, sizeof(status->error), "open failed: %s", strerror(-ret));
 		goto fail;
 	}
-	ret = load_and_attach(sc, cfg, status->error, sizeof(status->error));
+	ret = load_and_attach(sc, cfg, exe, status->error, sizeof(status->error));
 	if (ret)
 		goto fail;
 	status->state = FAMILY_ATTACHED;

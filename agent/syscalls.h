@@ -6,6 +6,7 @@
 #include "config.h"
 #include "family.h"
 
+struct exemap;
 struct syscalls;
 struct pipeline;
 struct pidcache;
@@ -21,9 +22,10 @@ extern const uint64_t syscalls_le_ns[SYSCALLS_LE_COUNT];
 /*
  * Opens, configures, loads and attaches the probe. NULL with status->error
  * set (the kernel's reason) when any step fails; the agent runs on without it.
+ * Its exe_paths map is exe's (agent/exemap.h; NULL: none shared).
  */
 struct syscalls *syscalls__open(const struct config *cfg, struct pipeline *out,
-				struct family_status *status);
+				const struct exemap *exe, struct family_status *status);
 void syscalls__free(struct syscalls *sc);
 /* Ring buffer fd for epoll, and draining it into slow_syscall records. */
 int syscalls__epoll_fd(const struct syscalls *sc);

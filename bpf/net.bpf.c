@@ -7,10 +7,12 @@
 #include <bpf/bpf_endian.h>
 #include "histogram.h"
 #include "net.h"
+#include "exe.h"
 
 #define FAMILY_DROP_MAX	NET_DROP_MAX
 #include "family.bpf.h"
 #include "task.bpf.h"
+#include "exe.bpf.h"
 
 #define AF_INET		2
 #define AF_INET6	10
@@ -227,11 +229,13 @@ static __always_inline void report(struct net_event *e, const struct net_sock *o
 		count_drop(NET_DROP_EVENT);
 }
 
+/* In the owner's syscall: its exe is noted now, as its errors may come in softirq context. */
 static __always_inline void set_owner_current(struct net_sock *o)
 {
 	o->pid = bpf_get_current_pid_tgid() >> 32;
 	current_proc_id(&o->start_ns, &o->exec_id);
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
+	exe_note_current(o->pid, o->start_ns, o->exec_id, NET_DROP_EXE_MAP);
 }
 
 /* Remembers the current task as the owner of sk (replacing any earlier owner). */

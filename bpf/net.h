@@ -44,6 +44,7 @@ enum net_drop {
 	NET_DROP_SOCK_MAP,	/* owner not remembered */
 	NET_DROP_EP_MAP,	/* an endpoint count lost (the total is kept) */
 	NET_DROP_SHED,		/* brownout: conn_error not sent, counts kept */
+	NET_DROP_EXE_MAP,	/* owner's exe path not noted: exe map update failed */
 	NET_DROP_MAX,
 };
 

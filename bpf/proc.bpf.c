@@ -8,6 +8,8 @@
 
 #define FAMILY_DROP_MAX	PROC_DROP_MAX
 #include "family.bpf.h"
+#include "task.bpf.h"
+#include "exe.bpf.h"
 
 #define PF_KTHREAD		0x00200000
 #define SIGNAL_GROUP_EXIT	0x00000004
@@ -70,15 +72,7 @@ static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 	return BPF_CORE_READ(old, parent);
 }
 
-/* State of a path walk; bpf_loop callbacks are verified once, not per iteration. */
-struct path_walk {
-	struct proc_path *p;
-	struct kernfs_node *kn;
-	struct dentry *d;
-	struct mount *mnt;
-};
-
-/* Kernel pointers are copied out of the walk first: CO-RE reads must not relocate path_walk. */
+/* dentry_step's (path.bpf.h) counterpart for a kernfs node: kernel pointers copied out first. */
 static long kernfs_step(__u32 i, struct path_walk *w)
 {
 	struct kernfs_node *kn = w->kn, *parent = kn_parent(kn);
@@ -106,46 +100,6 @@ static void read_kernfs_path(struct proc_path *p, struct kernfs_node *kn)
 	p->truncated = 0;
 	if (kn)
 		bpf_loop(PROC_PATH_DEPTH + 1, kernfs_step, &w, 0);
-}
-
-static long dentry_step(__u32 i, struct path_walk *w)
-{
-	struct dentry *d = w->d, *parent = BPF_CORE_READ(d, d_parent);
-	struct mount *mnt = w->mnt, *mnt_parent;
-	__u32 n = w->p->depth;
-
-	if (d == BPF_CORE_READ(mnt, mnt.mnt_root) || d == parent) {
-		/* At the root of a mount: continue from where it is mounted. */
-		mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
-		if (mnt_parent == mnt)
-			return 1;
-		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
-		w->mnt = mnt_parent;
-		return 0;
-	}
-	if (n >= PROC_PATH_DEPTH) {
-		w->p->truncated = 1;
-		return 1;
-	}
-	bpf_probe_read_kernel_str(w->p->names[n], PROC_NAME_LEN, BPF_CORE_READ(d, d_name.name));
-	w->p->depth = n + 1;
-	w->d = parent;
-	return 0;
-}
-
-/* A file's path by walking dentries up to the root, crossing mount points. */
-static void read_file_path(struct proc_path *p, struct file *f)
-{
-	struct path_walk w = { .p = p };
-
-	p->depth = 0;
-	p->truncated = 0;
-	if (!f)
-		return;
-	w.d = BPF_CORE_READ(f, f_path.dentry);
-	w.mnt = container_of(BPF_CORE_READ(f, f_path.mnt), struct mount, mnt);
-	if (bpf_loop(2 * PROC_PATH_DEPTH, dentry_step, &w, 0) == 2 * PROC_PATH_DEPTH)
-		p->truncated = 1;
 }
 
 static __always_inline struct kernfs_node *memcg_kn(struct task_struct *task)
@@ -277,6 +231,17 @@ int BPF_PROG(proc_exit_legacy, struct task_struct *task)
 	if (bpf_map_update_elem(&reported, &key, &one, BPF_NOEXIST))
 		return 0;
 	process_died(task);
+	return 0;
+}
+
+/* Every new program's exe, so that the pid cache finds it without /proc/PID/exe. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u64 start_ns, exec_id;
+
+	current_proc_id(&start_ns, &exec_id);
+	exe_note_current(BPF_CORE_READ(p, tgid), start_ns, exec_id, PROC_DROP_EXE_MAP);
 	return 0;
 }
 

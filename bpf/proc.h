@@ -2,13 +2,11 @@
 #ifndef HOSTMON_PROC_H
 #define HOSTMON_PROC_H
 
+#include "exe.h"
+
 #ifndef TASK_COMM_LEN
 #define TASK_COMM_LEN		16
 #endif
-/* Path components of the executable and cgroup, written leaf first. */
-#define PROC_PATH_DEPTH		24
-#define PROC_NAME_LEN		64
-#define PROC_PATH_LEN		(PROC_PATH_DEPTH * PROC_NAME_LEN)
 /* Pending fatal-signal senders and OOM victims remembered until exit. */
 #define PROC_PENDING_ENTRIES	8192
 /* Distinct comms whose non-zero exits are counted. */
@@ -28,17 +26,8 @@ enum proc_drop {
 	PROC_DROP_OOM_EVENT,	/* ring buffer full: oom_kill lost */
 	PROC_DROP_PENDING_MAP,	/* sender / victim map full */
 	PROC_DROP_EXIT_MAP,	/* non-zero exit count lost: comm map full */
+	PROC_DROP_EXE_MAP,	/* an exec's exe path not noted: exe map update failed */
 	PROC_DROP_MAX,
-};
-
-/*
- * A path as up to PROC_PATH_DEPTH names of PROC_NAME_LEN bytes, leaf first;
- * hostmond joins them root first. depth == 0 means unknown.
- */
-struct proc_path {
-	__u32 depth;
-	__u32 truncated;
-	char names[PROC_PATH_DEPTH][PROC_NAME_LEN];
 };
 
 struct proc_crash_event {

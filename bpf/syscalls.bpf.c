@@ -6,10 +6,12 @@
 #include <bpf/bpf_core_read.h>
 #include "histogram.h"
 #include "syscalls.h"
+#include "exe.h"
 
 #define FAMILY_DROP_MAX	SC_DROP_MAX
 #include "family.bpf.h"
 #include "task.bpf.h"
+#include "exe.bpf.h"
 
 /* Set by hostmond between open and load. */
 const volatile __u64 traced[SC_BITMAP_WORDS] = {};	/* histogram these */
@@ -93,21 +95,25 @@ static __always_inline void count_errno(__u32 nr, long ret)
 static __always_inline void emit_slow(__u64 now, __u64 lat, __u32 nr, long ret)
 {
 	struct slow_syscall_event *e;
-	__u64 id;
+	__u64 id = bpf_get_current_pid_tgid(), start_ns, exec_id;
 
+	/* Before the reservation: the walk of a new process's path holds nothing, and the exe
+	 * is in the map before the agent can read the event. */
+	current_proc_id(&start_ns, &exec_id);
+	exe_note_current(id >> 32, start_ns, exec_id, SC_DROP_EXE_MAP);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_drop(SC_DROP_SLOW_EVENT);
 		return;
 	}
-	id = bpf_get_current_pid_tgid();
 	e->ts_ns = now;
 	e->latency_ns = lat;
 	e->ret = ret;
 	e->pid = (__u32)id;
 	e->tgid = id >> 32;
 	e->nr = nr;
-	current_proc_id(&e->start_ns, &e->exec_id);
+	e->start_ns = start_ns;
+	e->exec_id = exec_id;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, detail_wakeup(0));
 }

@@ -31,6 +31,7 @@ enum sc_drop {
 	SC_DROP_ERRNO_MAP,	/* errno map full: a (syscall, errno) count lost */
 	SC_DROP_TASK_STORAGE,	/* no task storage: a call was not timed */
 	SC_DROP_SHED,		/* brownout: slow_syscall event not sent, counts kept */
+	SC_DROP_EXE_MAP,	/* exe path not noted: exe map update failed */
 	SC_DROP_MAX,
 };
 

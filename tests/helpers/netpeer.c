@@ -14,6 +14,9 @@
  *   refuse-loop ADDR PORT N HOLD_MS
  *                            N sequential TCP connects, then HOLD_MS alive (so its /proc
  *                            can be read); RESULT = connects refused
+ *   fork-refuse ADDR PORT N HOLD_MS
+ *                            refuse-loop in a forked child that never execs (the child
+ *                            prints its line), then waits for it
  *   pid-reuse ADDR PORT EXE  a child makes one refused connect and stays 500 ms; then
  *                            children are forked until one gets its pid again, which
  *                            execs EXE refuse-loop ADDR PORT 1 500; RESULT = that pid
@@ -261,6 +264,23 @@ static int mode_refuse_loop(const char *addr, const char *port, uint64_t n, uint
 	return 0;
 }
 
+/* A process whose program the kernel never saw it exec: its parent's, by fork alone. */
+static int mode_fork_refuse(const char *addr, const char *port, uint64_t n, uint64_t hold_ms)
+{
+	int status;
+	pid_t child;
+
+	fflush(stdout);
+	child = fork();
+	if (child == 0)
+		_exit(mode_refuse_loop(addr, port, n, hold_ms));
+	if (child < 0 || waitpid(child, &status, 0) != child || status) {
+		fprintf(stderr, "netpeer: the forked child failed\n");
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * Forks until a child gets pid (pids wrap at pid_max); that child runs argv.
  * -1 if it never comes. vfork: a child that only exits or execs need not copy
@@ -347,6 +367,9 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "refuse-loop") && argc == 6 && !parse_u64(argv[4], 10000000, &n) &&
 	    !parse_u64(argv[5], 600000, &hold))
 		return mode_refuse_loop(argv[2], argv[3], n, hold);
+	if (!strcmp(mode, "fork-refuse") && argc == 6 && !parse_u64(argv[4], 10000000, &n) &&
+	    !parse_u64(argv[5], 600000, &hold))
+		return mode_fork_refuse(argv[2], argv[3], n, hold);
 	if (!strcmp(mode, "pid-reuse") && argc == 5)
 		return mode_pid_reuse(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: see the comment at the top of netpeer.c\n");

@@ -333,6 +333,40 @@ expect_field() {
 	expect_eq "$(field "$1" .type) $2 (in $1)" "$3" "$(field "$1" "$2")"
 }
 
+# detail_events_config: 1 s windows; slow_syscall events from the helpers'
+# sleeps of 250 ms or more (clock_nanosleep, not "blocking" here); every
+# conn_error sent (no per-second cap); no brownout for this machine's CPU
+# load, which is not the agent's own.
+detail_events_config() {
+	write_config <<-EOF
+		[agent]
+		interval = 1
+		host_id = hostmon-test
+		max_cpu_percent = 100
+		[syscalls]
+		include = clock_nanosleep
+		blocking = futex
+		slow_threshold_us = 250000
+		[net]
+		events_per_sec = 0
+	EOF
+}
+
+# expect_own_exe PID EXE REFUSED: PID's REFUSED (> 0) refused connects are as
+# many conn_error records, none naming another exe than EXE, and its
+# slow_syscall records (one at least) name EXE too.
+expect_own_exe() {
+	expect_cmp "connects refused for pid $1" "$3" -gt 0
+	expect_eq "conn_error records of pid $1 (net drops over the run: $(q -c '[.[] | select(.type == "metrics") | .drops.net // {} | to_entries[] | select(.value > 0)]'))" \
+		"$3" "$(count_events conn_error ".pid == $1")"
+	expect_eq "conn_error records of pid $1 not naming $2" 0 \
+		"$(count_events conn_error ".pid == $1 and .exe != \"$2\"")"
+	expect_cmp "slow_syscall records of pid $1 naming $2" \
+		"$(count_events slow_syscall ".pid == $1 and .exe == \"$2\"")" -ge 1
+	expect_eq "slow_syscall records of pid $1 not naming $2" 0 \
+		"$(count_events slow_syscall ".pid == $1 and .exe != \"$2\"")"
+}
+
 # has_word WORD FILE: FILE (a cgroup list such as cgroup.controllers) contains WORD.
 has_word() {
 	local words

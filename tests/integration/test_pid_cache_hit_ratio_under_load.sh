@@ -6,8 +6,9 @@
 # (never another's: a helper forks through a whole cycle of pids until its
 # first child's pid comes back, in another program), and the events of the
 # process in cgroup docker-<64 hex>.scope carry that id as container_id.
-# The helpers run without capabilities: hostmond holds none after attach, and
-# the kernel lets it read /proc/PID/exe only of such processes (README).
+# The helpers run without capabilities, so /proc/PID/exe is open to the
+# capability-less agent too; test_exe_known_for_processes_agent_cannot_ptrace
+# covers the processes it may not ptrace (exe from the kernel's map).
 . "$(dirname "$0")/lib.sh"
 require_file "$HELPERS/netpeer"
 command -v setpriv >/dev/null || fail "setpriv not installed (Debian package util-linux)"
@@ -25,21 +26,8 @@ B=$T/netpeer-b
 cp "$HELPERS/netpeer" "$A"
 cp "$HELPERS/netpeer" "$B"
 nocaps=(setpriv --bounding-set=-all --inh-caps=-all --)
-# slow_syscall events from the helpers' 300 ms sleeps (clock_nanosleep, not
-# "blocking" here); every conn_error sent (no per-second cap); no brownout
-# for this machine's CPU load, which is not the agent's own.
-write_config <<-EOF
-	[agent]
-	interval = 1
-	host_id = hostmon-test
-	max_cpu_percent = 100
-	[syscalls]
-	include = clock_nanosleep
-	blocking = futex
-	slow_threshold_us = 250000
-	[net]
-	events_per_sec = 0
-EOF
+# slow_syscall events from the helpers' 300 ms sleeps.
+detail_events_config
 agent_start syscalls net
 
 # refuse_loop EXE N: N refused connects, then 600 ms alive (two 300 ms sleeps).
@@ -98,13 +86,7 @@ jq -en "$prom >= 0.80" >/dev/null || fail "/metrics hostmon_agent_pid_cache_hit_
 # The long-lived helpers: every refused connect is an event with its own exe.
 ours=0
 for pid in "${!REFUSED_BY[@]}"; do
-	expect_cmp "connects refused for pid $pid" "${REFUSED_BY[$pid]}" -gt 0
-	expect_eq "conn_error records of pid $pid (net drops over the run: $(q -c '[.[] | select(.type == "metrics") | .drops.net // {} | to_entries[] | select(.value > 0)]'))" \
-		"${REFUSED_BY[$pid]}" "$(count_events conn_error ".pid == $pid")"
-	expect_eq "conn_error records of pid $pid not naming ${EXE_OF[$pid]}" 0 \
-		"$(count_events conn_error ".pid == $pid and .exe != \"${EXE_OF[$pid]}\"")"
-	expect_cmp "slow_syscall records of pid $pid naming its exe" \
-		"$(count_events slow_syscall ".pid == $pid and .exe == \"${EXE_OF[$pid]}\"")" -ge 1
+	expect_own_exe "$pid" "${EXE_OF[$pid]}" "${REFUSED_BY[$pid]}"
 	ours=$((ours + REFUSED_BY[$pid]))
 done
 expect_cmp "hits (our ${ours} events from 5 processes: all but 5 answered from the cache)" \

@@ -351,6 +351,88 @@ static void test_null_cache_and_pid_0_answer_nothing(void **state)
 	pidcache__free(NULL);
 }
 
+/* An exe source (the kernel's map in hostmond) giving one answer, counting the questions. */
+struct fake_exe {
+	int ret;
+	const char *exe;
+	unsigned int calls;
+};
+
+static int fake_exe_lookup(void *ctx, const struct pidcache_key *k, char *path, size_t len)
+{
+	struct fake_exe *fx = ctx;
+
+	(void)k;
+	fx->calls++;
+	if (!fx->ret)
+		snprintf(path, len, "%s", fx->exe);
+	return fx->ret;
+}
+
+/* A cache over a live fake process 700 whose /proc/700/exe says /proc/says, asking fx first. */
+static struct pidcache *cache_asking(struct fake *fk, struct fake_exe *fx, struct pidcache_key k)
+{
+	struct pidcache *c = pidcache__new(16, fk->root);
+
+	assert_non_null(c);
+	fake_proc(fk, k.pid, k.start_ns, "daemon", "/proc/says", "/system.slice/d.service", "/");
+	pidcache__set_exe_source(c, fake_exe_lookup, fx);
+	return c;
+}
+
+static void test_exe_source_answers_before_proc(void **state)
+{
+	struct fake_exe fx = { .ret = 0, .exe = "/kernel/says" };
+	struct pidcache_key k = key(700, 7000000000ULL, 1);
+	struct pidcache *c = cache_asking(*state, &fx, k);
+	struct pidcache_meta m;
+
+	assert_int_equal(pidcache__lookup(c, &k, &m), 0);
+	assert_string_equal(m.exe, "/kernel/says");
+	/* comm and cgroup still come from /proc (world-readable). */
+	assert_string_equal(m.comm, "daemon");
+	assert_string_equal(m.cgroup, "/system.slice/d.service");
+	assert_int_equal(pidcache__lookup(c, &k, &m), 0);
+	assert_int_equal(fx.calls, 1);
+	expect_counts(c, 1, 1, 0);
+	pidcache__free(c);
+}
+
+static void test_exe_source_unknown_falls_back_to_proc_stale_gives_none(void **state)
+{
+	struct fake_exe fx = { .ret = -ENOENT };
+	struct pidcache_key k = key(700, 7000000000ULL, 1), k2 = key(700, 7000000000ULL, 2);
+	struct pidcache *c = cache_asking(*state, &fx, k);
+	struct pidcache_meta m;
+
+	expect_exe(c, k, "/proc/says");
+	/* The process exec'd since the event: /proc shows the new program, not the event's. */
+	fx.ret = -ESTALE;
+	assert_int_equal(pidcache__lookup(c, &k2, &m), 0);
+	assert_false(m.gone);
+	assert_null(m.exe);
+	assert_string_equal(m.cgroup, "/system.slice/d.service");
+	pidcache__free(c);
+}
+
+static void test_gone_process_keeps_exe_from_source(void **state)
+{
+	struct fake_exe fx = { .ret = 0, .exe = "/kernel/says" };
+	struct pidcache_key k = key(700, 7000000000ULL, 1);
+	struct pidcache *c = cache_asking(*state, &fx, k);
+	struct pidcache_meta m;
+
+	fake_gone(*state, 700);
+	assert_int_equal(pidcache__lookup(c, &k, &m), 0);
+	assert_true(m.gone);
+	assert_string_equal(m.exe, "/kernel/says");
+	assert_null(m.comm);
+	assert_null(m.cgroup);
+	assert_null(m.container_id);
+	expect_counts(c, 0, 1, 1);
+	pidcache__free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +452,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shrink_keeps_the_most_recent_and_counts,
 						fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_null_cache_and_pid_0_answer_nothing,
+						fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_exe_source_answers_before_proc,
+						fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_exe_source_unknown_falls_back_to_proc_stale_gives_none,
+			fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_gone_process_keeps_exe_from_source,
 						fake_setup, fake_teardown),
 	};
 

@@ -1,0 +1,56 @@
+/* A file's path walked in the kernel (dentries up to the root, across mounts), leaf first. */
+#ifndef HOSTMON_PATH_BPF_H
+#define HOSTMON_PATH_BPF_H
+
+/* Include after vmlinux.h, bpf_helpers.h, bpf_core_read.h and exe.h. */
+
+/* State of a path walk; bpf_loop callbacks are verified once, not per iteration. */
+struct path_walk {
+	struct proc_path *p;
+	struct kernfs_node *kn;
+	struct dentry *d;
+	struct mount *mnt;
+};
+
+/* Kernel pointers are copied out of the walk first: CO-RE reads must not relocate path_walk. */
+static long dentry_step(__u32 i, struct path_walk *w)
+{
+	struct dentry *d = w->d, *parent = BPF_CORE_READ(d, d_parent);
+	struct mount *mnt = w->mnt, *mnt_parent;
+	__u32 n = w->p->depth;
+
+	if (d == BPF_CORE_READ(mnt, mnt.mnt_root) || d == parent) {
+		/* At the root of a mount: continue from where it is mounted. */
+		mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+		if (mnt_parent == mnt)
+			return 1;
+		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = mnt_parent;
+		return 0;
+	}
+	if (n >= PROC_PATH_DEPTH) {
+		w->p->truncated = 1;
+		return 1;
+	}
+	bpf_probe_read_kernel_str(w->p->names[n], PROC_NAME_LEN, BPF_CORE_READ(d, d_name.name));
+	w->p->depth = n + 1;
+	w->d = parent;
+	return 0;
+}
+
+/* A file's path by walking dentries up to the root, crossing mount points. */
+static void read_file_path(struct proc_path *p, struct file *f)
+{
+	struct path_walk w = { .p = p };
+
+	p->depth = 0;
+	p->truncated = 0;
+	if (!f)
+		return;
+	w.d = BPF_CORE_READ(f, f_path.dentry);
+	w.mnt = container_of(BPF_CORE_READ(f, f_path.mnt), struct mount, mnt);
+	if (bpf_loop(2 * PROC_PATH_DEPTH, dentry_step, &w, 0) == 2 * PROC_PATH_DEPTH)
+		p->truncated = 1;
+}
+
+#endif /* HOSTMON_PATH_BPF_H */
