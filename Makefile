@@ -7,6 +7,7 @@ ARCH       := x86
 CC         ?= cc
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
+LLVM_STRIP ?= llvm-strip
 # SANITIZE=1: the agent, tools and unit tests under AddressSanitizer and
 # UndefinedBehaviorSanitizer in a build dir of their own; any report is fatal.
 # clang: gcc's UBSan runtime ignores log_path, and tests/run-all collects every
@@ -79,6 +80,7 @@ $(BUILD) $(BUILD)/agent $(BUILD)/proto $(BUILD)/ctl $(BUILD)/consume $(BUILD)/te
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@ # DWARF: libbpf needs only BTF; 10x smaller skeletons
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
