@@ -314,12 +314,18 @@ struct spool *spool__open(const char *dir, uint64_t max_bytes, uint64_t segment_
 	size_t n = 0, i;
 	int err;
 
-	if (!sp || !(sp->dir = strdup(dir))) {
+	if (!sp) {
 		err = -ENOMEM;
 		goto fail;
 	}
+	/* Before anything can fail: spool__free closes descriptors that are not -1. */
 	sp->fd = -1;
 	sp->rfd = -1;
+	sp->dir = strdup(dir);
+	if (!sp->dir) {
+		err = -ENOMEM;
+		goto fail;
+	}
 	sp->max_bytes = max_bytes;
 	sp->segment_bytes = segment_bytes;
 	if (mkdir(dir, 0700) && errno != EEXIST) {
