@@ -5,15 +5,18 @@
 #include <stddef.h>
 #include <json-c/json.h>
 #include "brownout.h"
+#include "compiler.h"
 
 #define GOVERNOR_RINGS	4
 
 struct governor;
 
 /* NULL with errno set. */
+HM_MUST_CHECK
 struct governor *governor__new(const struct brownout_cfg *cfg);
 void governor__free(struct governor *g);
 /* Watches the fill of one more events ring buffer (map fd); 0 or -errno. */
+HM_MUST_CHECK
 int governor__watch(struct governor *g, int ring_map_fd);
 /*
  * One sample (call once a second): CPU averaged over the last 5 samples,

@@ -5,11 +5,13 @@
 #include <json-c/json.h>
 #include "config.h"
 #include "family.h"
+#include "compiler.h"
 
 struct net;
 struct pipeline;
 
 /* Like syscalls__open: NULL with status->error set when the probe cannot run. */
+HM_MUST_CHECK
 struct net *net__open(const struct config *cfg, struct pipeline *out,
 		      struct family_status *status);
 void net__free(struct net *nt);
@@ -17,6 +19,7 @@ int net__epoll_fd(const struct net *nt);
 int net__events_fd(const struct net *nt);
 /* Brownout: on, conn_error events are counted as shed instead of sent. */
 void net__shed(struct net *nt, bool on);
+HM_MUST_CHECK
 int net__poll(struct net *nt);
 /*
  * Adds "connections" (the window's top endpoints by attempts, the rest summed

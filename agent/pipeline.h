@@ -5,12 +5,14 @@
 #include <stdint.h>
 #include <json-c/json.h>
 #include "hostinfo.h"
+#include "compiler.h"
 
 struct pipeline;
 struct jsonl_sink;
 struct kafka_sink;
 struct evring;
 
+HM_MUST_CHECK
 struct pipeline *pipeline__new(const struct hostinfo *hi);
 void pipeline__free(struct pipeline *p);
 /* The pipeline does not own the sink. */
@@ -25,6 +27,7 @@ void pipeline__set_events(struct pipeline *p, struct evring *ring);
  * "boot_id" set; the caller adds its fields and passes it to pipeline__emit.
  * NULL on allocation failure (counted).
  */
+HM_MUST_CHECK
 struct json_object *pipeline__record(struct pipeline *p, const char *type);
 /* Writes rec to every sink and releases it. Failures are counted and logged. */
 void pipeline__emit(struct pipeline *p, struct json_object *rec);

@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include "config.h"
 #include "family.h"
+#include "compiler.h"
 
 struct syscalls;
 struct pipeline;
@@ -21,6 +22,7 @@ extern const uint64_t syscalls_le_ns[SYSCALLS_LE_COUNT];
  * Opens, configures, loads and attaches the probe. NULL with status->error
  * set (the kernel's reason) when any step fails; the agent runs on without it.
  */
+HM_MUST_CHECK
 struct syscalls *syscalls__open(const struct config *cfg, struct pipeline *out,
 				struct family_status *status);
 void syscalls__free(struct syscalls *sc);
@@ -30,6 +32,7 @@ int syscalls__epoll_fd(const struct syscalls *sc);
 int syscalls__events_fd(const struct syscalls *sc);
 /* Brownout: on, slow_syscall events are counted as shed instead of sent. */
 void syscalls__shed(struct syscalls *sc, bool on);
+HM_MUST_CHECK
 int syscalls__poll(struct syscalls *sc);
 /*
  * Closes the window: adds the "syscalls" array (the window's own counts,
