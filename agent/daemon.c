@@ -556,7 +556,8 @@ static int install_signals(sigset_t *wait_mask)
 		return -errno;
 	sigdelset(wait_mask, SIGINT);
 	sigdelset(wait_mask, SIGTERM);
-	signal(SIGPIPE, SIG_IGN);
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		return -errno;
 	return 0;
 }
 

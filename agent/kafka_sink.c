@@ -492,7 +492,7 @@ static void pump(struct kafka_sink *ks)
 static void recreate(struct kafka_sink *ks)
 {
 	char reason[256] = "", err[512];
-	rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR_NO_ERROR;
+	rd_kafka_resp_err_t code;
 
 	ks->fatal = false;
 	if (ks->rk) {

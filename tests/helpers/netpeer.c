@@ -30,7 +30,8 @@
 static void result(long long v)
 {
 	printf("%d %lld\n", getpid(), v);
-	fflush(stdout);
+	if (fflush(stdout) == EOF)
+		exit(1);
 }
 
 static int resolve(const char *addr, const char *port, int type, struct sockaddr_storage *ss,
@@ -84,7 +85,8 @@ static int listen_on(const char *port)
 		exit(1);
 	}
 	printf("ready\n");
-	fflush(stdout);
+	if (fflush(stdout) == EOF)
+		exit(1);
 	return fd;
 }
 
@@ -199,13 +201,13 @@ static int mode_latency(const char *addr, const char *port, unsigned long n)
 	int fd, family = resolve(addr, port, SOCK_STREAM, &ss, &len);
 
 	if (!v || !rtt)
-		return 1;
+		goto fail;
 	for (unsigned long i = 0; i < n; i++) {
 		fd = socket(family, SOCK_STREAM, 0);
 		t0 = now_ns();
 		if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len)) {
 			fprintf(stderr, "netpeer: connect %lu: %s\n", i, strerror(errno));
-			return 1;
+			goto fail;
 		}
 		v[i] = now_ns() - t0;
 		rtt[i] = handshake_ns(fd);
@@ -216,6 +218,10 @@ static int mode_latency(const char *addr, const char *port, unsigned long n)
 	free(rtt);
 	free(v);
 	return 0;
+fail:
+	free(rtt);
+	free(v);
+	return 1;
 }
 
 static int mode_unreach(unsigned long n)
