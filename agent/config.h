@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "kafka_conf.h"
+#include "compiler.h"
 
 #define CONFIG_STR_MAX		256
 #define CONFIG_LIST_MAX		1024
@@ -62,6 +63,7 @@ void config_defaults(struct config *cfg);
  * key into err (e.g. "hostmon.ini:7: [agent] interval: 'abc' is not an
  * integer in 1..3600"). Unknown sections and keys are errors.
  */
+HM_MUST_CHECK
 int config_load_file(struct config *cfg, const char *path, char *err, size_t errlen);
 
 /*
@@ -69,6 +71,7 @@ int config_load_file(struct config *cfg, const char *path, char *err, size_t err
  * checks; name stands for the file in messages. The caller keeps and closes
  * f. Never exits: the fuzz target drives it.
  */
+HM_MUST_CHECK
 int config_load_stream(struct config *cfg, FILE *f, const char *name, char *err,
 		       size_t errlen);
 
@@ -76,6 +79,7 @@ int config_load_stream(struct config *cfg, FILE *f, const char *name, char *err,
  * Sets one key by section and name, as from the file or a flag; the same
  * validation as config_load_file. Returns 0, or -EINVAL/-ENOENT with err set.
  */
+HM_MUST_CHECK
 int config_set(struct config *cfg, const char *section, const char *key,
 	       const char *value, char *err, size_t errlen);
 
@@ -88,6 +92,7 @@ int config_set(struct config *cfg, const char *section, const char *key,
  * -EINVAL with err naming the flag or key; or config_load_file's error for
  * the --config file (e.g. -ENOENT).
  */
+HM_MUST_CHECK
 int config_parse_args(struct config *cfg, int argc, char **argv, bool *check_only,
 		      bool *show_version, char *err, size_t errlen);
 

@@ -58,6 +58,7 @@ uint64_t counters__delta(struct counters *c, const void *key, uint64_t now)
 	 * array may not sit inside another struct in ISO C (clang refuses it). */
 	union {
 		struct counter_node node;
+		/* cppcheck-suppress unusedStructMember ; it sizes the union */
 		unsigned char room[sizeof(struct counter_node) + COUNTERS_KEY_MAX];
 	} probe;
 	struct counter_node *node, **found;

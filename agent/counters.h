@@ -4,12 +4,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "compiler.h"
 
 #define COUNTERS_KEY_MAX 64
 
 struct counters;
 
 /* Remembers the last value of counters keyed by key_size (<= COUNTERS_KEY_MAX) bytes. */
+HM_MUST_CHECK
 struct counters *counters__new(size_t key_size);
 void counters__free(struct counters *c);
 /*
@@ -31,6 +33,7 @@ void counters__sweep(struct counters *c);
  * Reads one element of a per-CPU map of u64 values into buf (one per possible
  * CPU) and stores their sum. Returns 0 or -errno.
  */
+HM_MUST_CHECK
 int counters_read_percpu(int map_fd, const void *key, uint64_t *buf, int ncpu, uint64_t *sum);
 
 #endif /* HOSTMON_COUNTERS_H */

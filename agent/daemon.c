@@ -174,7 +174,7 @@ static void memory_stuck_cause(const struct daemon *d, char *cause, size_t len)
 {
 	snprintf(cause, len, "memory: rss %.1f MiB over max_rss_mb %u for %u s with every "
 		 "detail event shed", governor__rss_kb(d->gov) / 1024.0, d->cfg.max_rss_mb,
-		 GOVERNOR_RSS_STUCK_S);
+		 (unsigned int)GOVERNOR_RSS_STUCK_S);
 }
 
 /* Running, or degraded naming the first probe family that failed, else a broken Kafka sink or memory. */
@@ -662,7 +662,8 @@ static int install_signals(sigset_t *wait_mask)
 		return -errno;
 	sigdelset(wait_mask, SIGINT);
 	sigdelset(wait_mask, SIGTERM);
-	signal(SIGPIPE, SIG_IGN);
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		return -errno;
 	return 0;
 }
 

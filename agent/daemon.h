@@ -3,6 +3,7 @@
 #define HOSTMON_DAEMON_H
 
 #include "config.h"
+#include "compiler.h"
 
 struct daemon;
 
@@ -13,6 +14,7 @@ struct daemon;
  * errno EADDRINUSE when another agent serves the stats socket. argv is kept
  * (not copied) for POST /admin/reload, which parses it again.
  */
+HM_MUST_CHECK
 struct daemon *daemon__new(const struct config *cfg, int argc, char **argv);
 /* Runs until SIGINT or SIGTERM, then drains, emits the last window and stops. */
 int daemon__run(struct daemon *d);

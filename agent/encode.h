@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <json-c/json.h>
+#include "compiler.h"
 
 /*
  * Copies at most maxlen bytes of buf, stopping at the first NUL, into out as
@@ -13,6 +14,7 @@
 size_t encode_utf8(char *out, const char *buf, size_t maxlen);
 
 /* A json-c string of buf as encode_utf8 cleans it; NULL on allocation failure. */
+HM_MUST_CHECK
 struct json_object *encode_bytes(const char *buf, size_t maxlen);
 
 /* One record as a single line of JSON, without the newline. */

@@ -40,6 +40,12 @@ fail:
 	return NULL;
 }
 
+/* n message pointers: protobuf-c's repeated message fields are arrays of them. */
+static void *arena_ptrs(struct arena *a, size_t n)
+{
+	return arena_alloc(a, n * sizeof(void *));
+}
+
 static void arena_free(struct arena *a)
 {
 	for (size_t i = 0; i < a->n; i++)
@@ -98,7 +104,7 @@ static int jenum(struct json_object *o, const char *key, const char *const *name
 	return 0;
 }
 
-#define JENUM(o, key, names) jenum(o, key, names, (int)(sizeof(names) / sizeof(names[0])))
+#define JENUM(o, key, names) jenum(o, key, names, (int)(sizeof(names) / sizeof((names)[0])))
 
 /* Indexed by the enums' values in hostmon.proto. */
 static const char *const state_names[] = { "", "starting", "running", "degraded", "draining",
@@ -111,6 +117,7 @@ static const char *const direction_names[] = { "", "out", "in" };
 
 /* Every map<string, uint64> entry type protoc-c generates has this layout. */
 struct u64_entry {
+	/* cppcheck-suppress unusedStructMember ; protobuf-c's init fills it */
 	ProtobufCMessage base;
 	char *key;
 	uint64_t value;
@@ -126,7 +133,7 @@ static void *u64_map(struct arena *a, struct json_object *obj,
 	*n = 0;
 	if (!json_object_is_type(obj, json_type_object) || !json_object_object_length(obj))
 		return NULL;
-	entries = arena_alloc(a, json_object_object_length(obj) * sizeof(*entries));
+	entries = arena_ptrs(a, json_object_object_length(obj));
 	if (!entries)
 		return NULL;
 	json_object_object_foreach(obj, key, val) {
@@ -252,7 +259,7 @@ static int agent_status(struct arena *a, struct json_object *r, Hostmon__V1__Env
 	m->previous_state = JENUM(r, "previous_state", state_names);
 	m->reason = jstr(r, "reason");
 	if (json_object_is_type(probes, json_type_object) && json_object_object_length(probes)) {
-		m->probes = arena_alloc(a, json_object_object_length(probes) * sizeof(*m->probes));
+		m->probes = arena_ptrs(a, json_object_object_length(probes));
 		if (!m->probes)
 			return -ENOMEM;
 		json_object_object_foreach(probes, family, st) {
@@ -355,7 +362,7 @@ static Hostmon__V1__Connections *connections(struct arena *a, struct json_object
 		return NULL;
 	if (json_object_is_type(eps, json_type_array) && json_object_array_length(eps)) {
 		m->n_endpoints = json_object_array_length(eps);
-		m->endpoints = arena_alloc(a, m->n_endpoints * sizeof(*m->endpoints));
+		m->endpoints = arena_ptrs(a, m->n_endpoints);
 		for (size_t i = 0; m->endpoints && i < m->n_endpoints; i++)
 			m->endpoints[i] = endpoint(a, json_object_array_get_idx(eps, i));
 	}
@@ -367,12 +374,14 @@ static Hostmon__V1__Connections *connections(struct arena *a, struct json_object
 
 /* A map<string, Message> entry, and a message whose one field is a map<string, uint64>. */
 struct msg_entry {
+	/* cppcheck-suppress unusedStructMember ; protobuf-c's init fills it */
 	ProtobufCMessage base;
 	char *key;
 	void *value;
 };
 
 struct counts_msg {
+	/* cppcheck-suppress unusedStructMember ; protobuf-c's init fills it */
 	ProtobufCMessage base;
 	size_t n;
 	void *entries;
@@ -394,7 +403,7 @@ static void *counts_map(struct arena *a, struct json_object *obj,
 	*n = 0;
 	if (!json_object_is_type(obj, json_type_object) || !json_object_object_length(obj))
 		return NULL;
-	entries = arena_alloc(a, json_object_object_length(obj) * sizeof(*entries));
+	entries = arena_ptrs(a, json_object_object_length(obj));
 	if (!entries)
 		return NULL;
 	json_object_object_foreach(obj, key, counts) {
@@ -517,7 +526,7 @@ static int metrics(struct arena *a, struct json_object *r, Hostmon__V1__Envelope
 	m->state = JENUM(r, "state", state_names);
 	if (json_object_is_type(scs, json_type_array) && json_object_array_length(scs)) {
 		m->n_syscalls = json_object_array_length(scs);
-		m->syscalls = arena_alloc(a, m->n_syscalls * sizeof(*m->syscalls));
+		m->syscalls = arena_ptrs(a, m->n_syscalls);
 		for (size_t i = 0; m->syscalls && i < m->n_syscalls; i++)
 			m->syscalls[i] = syscall_window(a, json_object_array_get_idx(scs, i));
 	}

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <json-c/json.h>
+#include "compiler.h"
 
 /* What the Envelope carries that the JSON record does not. */
 struct envelope_ids {
@@ -18,10 +19,12 @@ struct envelope_ids {
  * or empty. Returns 0, -EINVAL for a record without a known "type" (nothing
  * allocated), or -ENOMEM.
  */
+HM_MUST_CHECK
 int envelope_pack(struct json_object *rec, const struct envelope_ids *ids, uint8_t **out,
 		  size_t *len);
 
 /* A random RFC 4122 version 4 UUID in out (37 bytes); 0 or -errno from getrandom. */
+HM_MUST_CHECK
 int envelope_instance_id(char out[37]);
 /* Who and when a packed envelope is (unpacked with protobuf-c). */
 struct envelope_head {
@@ -32,6 +35,7 @@ struct envelope_head {
 };
 
 /* 0, or -EINVAL when buf is not an Envelope. */
+HM_MUST_CHECK
 int envelope_head(const uint8_t *buf, size_t len, struct envelope_head *h);
 
 #endif /* HOSTMON_ENVELOPE_H */

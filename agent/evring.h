@@ -5,14 +5,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "compiler.h"
 
 #define EVRING_CAPACITY	4096
 
 struct evring;
 
+HM_MUST_CHECK
 struct evring *evring__new(size_t capacity);
 void evring__free(struct evring *r);
 /* Keeps a copy of line (one JSON object) under seq, dropping the oldest when full. */
+HM_MUST_CHECK
 int evring__push(struct evring *r, uint64_t seq, const char *line);
 
 /*

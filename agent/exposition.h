@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <json-c/json.h>
+#include "compiler.h"
 
 /*
  * Adds the additive fields of a metrics record (window) into totals, the
@@ -18,6 +19,7 @@ void exposition_accumulate(struct json_object *totals, struct json_object *windo
  * window (NULL before the first), state being the agent's health state.
  * NULL with errno set on allocation failure.
  */
+HM_MUST_CHECK
 char *exposition_render(struct json_object *totals, struct json_object *window,
 			const char *state, size_t *len);
 

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "compiler.h"
 
 enum family_state {
 	FAMILY_DISABLED,
@@ -22,6 +23,7 @@ const char *family_state_name(enum family_state state);
  * Makes sure tracefs is mounted (tracepoint programs attach through it),
  * mounting it at /sys/kernel/tracing if needed. Returns 0 or -errno with err set.
  */
+HM_MUST_CHECK
 int family_need_tracefs(char *err, size_t errlen);
 
 struct bpf_object_skeleton;
@@ -37,6 +39,7 @@ struct family_ring;
  * Sizes the events ring buffer of an opened skeleton, loads and attaches it,
  * and sets up the ring buffer reader. Returns 0, or -errno with err saying which step failed.
  */
+HM_MUST_CHECK
 int family_start(struct bpf_object_skeleton *skel, struct bpf_map *events, uint32_t ring_bytes,
 		 int (*on_event)(void *ctx, void *data, size_t len), void *ctx,
 		 struct family_ring **ring, char *err, size_t errlen);
@@ -53,6 +56,7 @@ int family_ring__epoll_fd(const struct family_ring *ring);
  * storm faster than the agent cannot keep the event loop from its timers
  * (windows, the brownout's samples). The events read, or -errno.
  */
+HM_MUST_CHECK
 int family_ring__consume(struct family_ring *ring);
 
 #endif /* HOSTMON_FAMILY_H */

@@ -50,8 +50,9 @@ static uint64_t rss_kb(void)
 
 	if (!f)
 		return 0;
+	/* NOLINTNEXTLINE(cert-err34-c): the kernel writes these numbers, in range */
 	n = fscanf(f, "%lu %lu", &size, &resident);
-	fclose(f);
+	(void)fclose(f); /* read only */
 	return n == 2 ? (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE) / 1024 : 0;
 }
 
@@ -111,6 +112,7 @@ int governor__sample(struct governor *g, char *why, size_t whylen)
 	g->cpu_prev_us = cpu;
 	g->mono_prev_us = now;
 	n = g->n_cpu < GOVERNOR_CPU_SAMPLES ? g->n_cpu : GOVERNOR_CPU_SAMPLES;
+	/* cppcheck-suppress knownConditionTrueFalse ; n >= 1: n_cpu was just incremented */
 	for (unsigned int i = 0; i < n; i++)
 		cpu_pct += g->cpu[i] / n;
 	for (size_t i = 0; i < g->n_rings; i++) {
@@ -197,7 +199,7 @@ static struct json_object *pid_cache_json(struct governor *g)
 	record_u64(o, "evictions", st.evictions - g->procs_prev.evictions);
 	record_u64(o, "entries", st.entries);
 	record_u64(o, "capacity", st.capacity);
-	json_object_object_add(o, "hit_ratio", hits + misses ?
+	json_object_object_add(o, "hit_ratio", (hits + misses) ?
 			       rounded((double)hits / (double)(hits + misses), 4) : NULL);
 	g->procs_prev = st;
 	return o;

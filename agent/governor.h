@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 #include "brownout.h"
+#include "compiler.h"
 
 #define GOVERNOR_RINGS	4
 /* Over max_rss_mb this long with every detail event shed: the agent says it is degraded. */
@@ -16,9 +17,11 @@ struct governor;
 struct pidcache;
 
 /* NULL with errno set. */
+HM_MUST_CHECK
 struct governor *governor__new(const struct brownout_cfg *cfg);
 void governor__free(struct governor *g);
 /* Watches the fill of one more events ring buffer (map fd); 0 or -errno. */
+HM_MUST_CHECK
 int governor__watch(struct governor *g, int ring_map_fd);
 /*
  * One sample (call once a second): CPU averaged over the last 5 samples,

@@ -24,7 +24,7 @@ static int read_first_line(const char *path, char *out, size_t len, char *err, s
 			ret = -ENODATA;
 		}
 	}
-	fclose(f);
+	(void)fclose(f); /* read only */
 	return ret;
 }
 

@@ -1,6 +1,7 @@
 /* Identity of this host and boot, carried by every record. */
 #ifndef HOSTMON_HOSTINFO_H
 #define HOSTMON_HOSTINFO_H
+#include "compiler.h"
 
 #define HOSTINFO_ID_MAX 256
 
@@ -13,6 +14,7 @@ struct hostinfo {
  * host_id is configured or, when empty, /etc/machine-id; boot_id is the
  * kernel's. Returns 0 or -errno with err naming the file that failed.
  */
+HM_MUST_CHECK
 int hostinfo_read(struct hostinfo *hi, const char *configured_host_id, char *err, size_t errlen);
 
 #endif /* HOSTMON_HOSTINFO_H */

@@ -4,17 +4,21 @@
 
 #include <stdint.h>
 #include <json-c/json.h>
+#include "compiler.h"
 
 struct jsonl_sink;
 
 /* spec is "jsonl:-" (stdout) or "jsonl:PATH" (appended). NULL with errno set. */
+HM_MUST_CHECK
 struct jsonl_sink *jsonl_sink__new(const char *spec);
 void jsonl_sink__free(struct jsonl_sink *sink);
 /*
  * Both return 0 or -errno. Lines are buffered: when a write or flush fails,
  * every line not yet written out is lost and counted in jsonl_sink__lost.
  */
+HM_MUST_CHECK
 int jsonl_sink__write(struct jsonl_sink *sink, struct json_object *rec);
+HM_MUST_CHECK
 int jsonl_sink__flush(struct jsonl_sink *sink);
 /* Lines buffered since the last successful flush (lost together should a flush fail). */
 uint64_t jsonl_sink__pending(const struct jsonl_sink *sink);

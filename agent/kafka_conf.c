@@ -137,7 +137,7 @@ static int kafka_conf_slurp(const char *path, char *buf, size_t len, char *err, 
 		ret = -EFBIG;
 		snprintf(err, errlen, "is larger than %zu bytes", len - 1);
 	}
-	fclose(f);
+	(void)fclose(f); /* read only */
 	buf[ret ? 0 : n] = '\0';
 	return ret;
 }
@@ -252,17 +252,17 @@ static int kafka_conf_store(struct kafka_conf *kc, const struct kafka_conf_prop 
 			    size_t errlen)
 {
 	int i = kafka_conf_find(kc, p->name);
-	struct kafka_conf_prop *old = i < 0 ? NULL : &kc->props[i];
 
-	if (old && old->line && p->line) {
-		snprintf(err, errlen, "duplicate key, %s already set on line %d", p->name, old->line);
+	if (i >= 0 && kc->props[i].line && p->line) {
+		snprintf(err, errlen, "duplicate key, %s already set on line %d", p->name,
+			 kc->props[i].line);
 		return -EEXIST;
 	}
-	if (!old && kc->n == KAFKA_CONF_MAX) {
+	if (i < 0 && kc->n == KAFKA_CONF_MAX) {
 		snprintf(err, errlen, "more than %d librdkafka properties", KAFKA_CONF_MAX);
 		return -ENOSPC;
 	}
-	*(old ? old : &kc->props[kc->n++]) = *p;
+	kc->props[i >= 0 ? (unsigned int)i : kc->n++] = *p;
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "compiler.h"
 
 #define KAFKA_CONF_MAX		32	/* properties in [kafka] */
 #define KAFKA_CONF_NAME_MAX	64
@@ -43,6 +44,7 @@ struct kafka_conf {
  * hostmond owns or a secret written inline, -EEXIST for a duplicate,
  * -ENOSPC when KAFKA_CONF_MAX are set.
  */
+HM_MUST_CHECK
 int kafka_conf_set(struct kafka_conf *kc, const char *key, const char *value, int line,
 		   char *err, size_t errlen);
 
@@ -54,6 +56,7 @@ bool kafka_conf_is_secret(const char *name);
  * variable and registered with the logger so no log line shows them.
  * 0, or -errno with err naming the property.
  */
+HM_MUST_CHECK
 int kafka_conf_apply(const struct kafka_conf *kc, struct rd_kafka_conf_s *conf, char *err,
 		     size_t errlen);
 
@@ -63,6 +66,7 @@ int kafka_conf_apply(const struct kafka_conf *kc, struct rd_kafka_conf_s *conf, 
  * mechanism it supports, PLAIN with a username and password, TLS files that
  * load). Connects nowhere. 0, or -EINVAL with err holding librdkafka's reason.
  */
+HM_MUST_CHECK
 int kafka_conf_check_all(const struct kafka_conf *kc, char *err, size_t errlen);
 
 /* Calls fn(ctx, "kafka", name) for each property set in one of a and b but not alike in the other. */

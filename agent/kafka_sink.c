@@ -415,8 +415,10 @@ static int produce_spooled(struct kafka_sink *ks, uint8_t *buf, uint32_t len,
 	struct envelope_head h = { .ts_ns = 0 };
 	rd_kafka_resp_err_t err;
 
-	/* The record's own time as the message's: consumers and the latency see it. */
-	envelope_head(buf, len, &h);
+	/* The record's own time as the message's: consumers and the latency see it.
+	 * A head that does not decode leaves 0: librdkafka stamps the message. */
+	if (envelope_head(buf, len, &h))
+		h.ts_ns = 0;
 	err = rd_kafka_producev(ks->rk, RD_KAFKA_V_RKT(ks->topic),
 				RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
 				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_VALUE(buf, len),
@@ -499,7 +501,7 @@ static void pump(struct kafka_sink *ks)
 static void recreate(struct kafka_sink *ks)
 {
 	char reason[256] = "", err[512];
-	rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR_NO_ERROR;
+	rd_kafka_resp_err_t code;
 
 	ks->fatal = false;
 	if (ks->rk) {

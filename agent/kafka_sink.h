@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <librdkafka/rdkafka.h>
 #include "envelope.h"
+#include "compiler.h"
 #include "flow.h"
 
 struct kafka_conf;
@@ -28,6 +29,7 @@ struct spool;
  * hostmond's own so that client.id and compression.codec can be changed;
  * copied, so a producer recreated after a fatal error has them too.
  */
+HM_MUST_CHECK
 struct kafka_sink *kafka_sink__new(const char *brokers, const char *topic, const char *key,
 				   const struct envelope_ids *ids, struct spool *spool,
 				   const struct kafka_conf *kc, char *err, size_t errlen);

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "compiler.h"
 
 /* One producer instance's figures; the counters are since that instance started. */
 struct kafka_stats {
@@ -20,6 +21,7 @@ struct kafka_stats {
  * -EINVAL when it is not a JSON object with the top-level msg_cnt: out is
  * then untouched. Missing broker fields count as 0.
  */
+HM_MUST_CHECK
 int kafka_stats_parse(const char *json, size_t len, struct kafka_stats *out);
 
 #endif /* HOSTMON_KAFKA_STATS_H */

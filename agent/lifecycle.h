@@ -3,6 +3,7 @@
 #define HOSTMON_LIFECYCLE_H
 
 #include <stdint.h>
+#include "compiler.h"
 
 /* In the order of hostmon.proto's AgentState (1-based there). */
 enum agent_state {
@@ -23,6 +24,7 @@ typedef void (*lifecycle_fn)(void *ctx, enum agent_state from, enum agent_state 
 struct lifecycle;
 
 /* Starts in AGENT_STARTING. NULL with errno set. */
+HM_MUST_CHECK
 struct lifecycle *lifecycle__new(lifecycle_fn on_change, void *ctx);
 void lifecycle__free(struct lifecycle *lc);
 /*

@@ -199,7 +199,7 @@ int listener_tcp(const char *hostport, char *err, size_t errlen)
 	}, *ai = NULL;
 	char host[64];
 	const char *port;
-	int fd = -EINVAL, one = 1;
+	int fd, one = 1;
 
 	if (split_hostport(hostport, host, sizeof(host), &port) ||
 	    getaddrinfo(host, port, &hints, &ai)) {

@@ -3,6 +3,7 @@
 #define HOSTMON_LISTENER_H
 
 #include <stddef.h>
+#include "compiler.h"
 
 /*
  * Listens on a Unix socket at path, mode 0660 (group hostmon when it exists)
@@ -12,11 +13,13 @@
  * a live agent apart: then -EADDRINUSE and err names its pid. Returns the
  * listening fd or -errno with err set.
  */
+HM_MUST_CHECK
 int listener_unix(const char *path, int *lock_fd, char *err, size_t errlen);
 /* Removes the socket file and closes the lock (the lock file stays). */
 void listener_unix_remove(const char *path, int lock_fd);
 
 /* Listens on "HOST:PORT" ("127.0.0.1:9464", "[::1]:9464"); fd or -errno with err set. */
+HM_MUST_CHECK
 int listener_tcp(const char *hostport, char *err, size_t errlen);
 
 #endif /* HOSTMON_LISTENER_H */

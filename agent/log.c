@@ -156,7 +156,8 @@ static char *render_body(const char *component, enum errcode code,
 	fputs(" msg=", f);
 	put_value(f, msg, true);
 	if (fflush(f)) {
-		fclose(f);
+		/* Already failed: the memory stream's buffer is what is freed. */
+		(void)fclose(f);
 		free(body);
 		return NULL;
 	}
@@ -215,9 +216,8 @@ static struct repeat *repeat_slot(const char *body, size_t key_len, enum log_lev
 			*found = true;
 			return r;
 		}
-		if (!r->body)
-			victim = r;
-		else if (victim->body && r->shown_ns < victim->shown_ns)
+		/* An empty slot, else the one shown longest ago. */
+		if (!r->body || (victim->body && r->shown_ns < victim->shown_ns))
 			victim = r;
 	}
 	*found = false;

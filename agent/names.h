@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "compiler.h"
 
 /* Syscall number by name ("getppid"), or -1 if unknown. */
 int names_syscall_nr(const char *name);
@@ -22,6 +23,7 @@ const char *names_errno(int err);
  * around names allowed, empty list sets nothing) in bitmap[words]. Returns 0,
  * or -EINVAL with the first unknown name copied into bad.
  */
+HM_MUST_CHECK
 int names_syscall_set(const char *list, uint64_t *bitmap, size_t words, char *bad,
 		      size_t badlen);
 

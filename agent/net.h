@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include "config.h"
 #include "family.h"
+#include "compiler.h"
 
 struct exemap;
 struct net;
@@ -12,6 +13,7 @@ struct pipeline;
 struct pidcache;
 
 /* Like syscalls__open: NULL with status->error set when the probe cannot run. */
+HM_MUST_CHECK
 struct net *net__open(const struct config *cfg, struct pipeline *out,
 		      const struct exemap *exe, struct family_status *status);
 void net__free(struct net *nt);
@@ -21,6 +23,7 @@ int net__events_fd(const struct net *nt);
 void net__set_pidcache(struct net *nt, struct pidcache *procs);
 /* Brownout: on, conn_error events are counted as shed instead of sent. */
 void net__shed(struct net *nt, bool on);
+HM_MUST_CHECK
 int net__poll(struct net *nt);
 /*
  * Adds "connections" (the window's top endpoints by attempts, the rest summed

@@ -70,7 +70,7 @@ struct pidcache *pidcache__new(uint32_t capacity, const char *proc_root)
 	c->st.capacity = capacity ? capacity : 1;
 	for (c->nbuckets = 1; c->nbuckets < c->st.capacity; c->nbuckets <<= 1)
 		;
-	c->buckets = calloc(c->nbuckets, sizeof(*c->buckets));
+	c->buckets = calloc(c->nbuckets, sizeof(struct entry *));
 	if (!c->buckets) {
 		free(c);
 		errno = ENOMEM;
@@ -184,7 +184,7 @@ static int read_line(int dirfd, const char *name, char *buf, size_t len)
 /* /proc/PID/stat's starttime (field 22), in clock ticks; -errno. After the last ')': comm may hold any byte. */
 static int read_start_ticks(int dirfd, unsigned long long *ticks)
 {
-	char buf[1024], *p;
+	char buf[1024], *p, *end;
 	int err = read_line(dirfd, "stat", buf, sizeof(buf));
 
 	if (err)
@@ -193,7 +193,11 @@ static int read_start_ticks(int dirfd, unsigned long long *ticks)
 	/* p at the blank before field 3 (state) after one step, before 22 (starttime) after 20. */
 	for (int field = 2; p && field < 22; field++)
 		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, " %llu", ticks) != 1)
+	if (!p)
+		return -EINVAL;
+	errno = 0;
+	*ticks = strtoull(p + 1, &end, 10);
+	if (errno || end == p + 1 || (*end != ' ' && *end != '\0'))
 		return -EINVAL;
 	return 0;
 }

@@ -6,12 +6,14 @@
 #include <json-c/json.h>
 #include "flow.h"
 #include "hostinfo.h"
+#include "compiler.h"
 
 struct pipeline;
 struct jsonl_sink;
 struct kafka_sink;
 struct evring;
 
+HM_MUST_CHECK
 struct pipeline *pipeline__new(const struct hostinfo *hi);
 void pipeline__free(struct pipeline *p);
 /* The pipeline does not own the sink. */
@@ -26,6 +28,7 @@ void pipeline__set_events(struct pipeline *p, struct evring *ring);
  * "boot_id" set; the caller adds its fields and passes it to pipeline__emit.
  * NULL on allocation failure (counted).
  */
+HM_MUST_CHECK
 struct json_object *pipeline__record(struct pipeline *p, const char *type);
 /*
  * The same for an event from the kernel: its "ts_ns" is the kernel's

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "compiler.h"
 
 /*
  * Clears the calling thread's effective, permitted, inheritable and ambient
@@ -14,6 +15,7 @@
  * -errno with err naming the step that failed: the caller must not run on.
  * *bounds tells whether the bounding set was cleared too.
  */
+HM_MUST_CHECK
 int privs_drop(bool *bounds, char *err, size_t errlen);
 
 #endif /* HOSTMON_PRIVS_H */

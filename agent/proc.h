@@ -5,17 +5,20 @@
 #include <json-c/json.h>
 #include "config.h"
 #include "family.h"
+#include "compiler.h"
 
 struct exemap;
 struct proc;
 struct pipeline;
 
 /* Like syscalls__open: NULL with status->error set when the probe cannot run. */
+HM_MUST_CHECK
 struct proc *proc__open(const struct config *cfg, struct pipeline *out,
 			const struct exemap *exe, struct family_status *status);
 void proc__free(struct proc *pr);
 int proc__epoll_fd(const struct proc *pr);
 int proc__events_fd(const struct proc *pr);
+HM_MUST_CHECK
 int proc__poll(struct proc *pr);
 /* Adds "crashes", "oom_kills" and "exits_nonzero" of the window to metrics, drops to drops. */
 int proc__window(struct proc *pr, struct json_object *metrics, struct json_object *drops);

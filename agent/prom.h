@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "compiler.h"
 
 struct prom {
 	char *buf;
@@ -14,6 +15,7 @@ struct prom {
 
 void prom_init(struct prom *p);
 /* The text, NUL-terminated, now owned by the caller (NULL after a failure, errno set). */
+HM_MUST_CHECK
 char *prom_take(struct prom *p, size_t *len);
 void prom_release(struct prom *p);
 

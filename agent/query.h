@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
+#include "compiler.h"
 
 #define QUERY_LIMIT_DEFAULT	100
 #define QUERY_LIMIT_MAX		1000
@@ -35,10 +36,12 @@ void query_init(struct query *q);
  * Returns 0, or -EINVAL with err saying what is wrong: unknown or repeated
  * key, missing value, out of range, unknown syscall or level.
  */
+HM_MUST_CHECK
 int query_add(struct query *q, unsigned int allowed, const char *key, const char *value,
 	      char *err, size_t errlen);
 
 /* -EINVAL with err naming the first parameter of required that was not given. */
+HM_MUST_CHECK
 int query_require(const struct query *q, unsigned int required, char *err, size_t errlen);
 
 #endif /* HOSTMON_QUERY_H */

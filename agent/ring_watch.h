@@ -1,6 +1,7 @@
 /* How full a BPF ring buffer is, read from its producer and consumer positions without consuming. */
 #ifndef HOSTMON_RING_WATCH_H
 #define HOSTMON_RING_WATCH_H
+#include "compiler.h"
 
 struct ring_watch;
 
@@ -9,6 +10,7 @@ struct ring_watch;
  * map_fd read-only (no capability needed once the map exists). NULL with
  * errno set.
  */
+HM_MUST_CHECK
 struct ring_watch *ring_watch__new(int map_fd);
 void ring_watch__free(struct ring_watch *rw);
 /* Bytes written and not yet consumed, as a fraction of the size: 0..1. */

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <json-c/json.h>
+#include "compiler.h"
 
 /* Never changed after it is built; readers hold a reference while they use it. */
 struct snapshot {
@@ -23,6 +24,7 @@ void snapshot__put(struct snapshot *s);
 /* The event loop's side: running totals and the latest state, turned into snapshots. */
 struct snapshot_builder;
 
+HM_MUST_CHECK
 struct snapshot_builder *snapshot_builder__new(void);
 void snapshot_builder__free(struct snapshot_builder *b);
 /* A window closed: adds it to the totals and makes it the latest (keeps a reference). */
@@ -35,6 +37,7 @@ void snapshot_builder__window(struct snapshot_builder *b, struct json_object *me
 void snapshot_builder__health(struct snapshot_builder *b, const char *state,
 			      struct json_object *details);
 /* A new snapshot of all of it (one reference, the caller's); NULL on allocation failure. */
+HM_MUST_CHECK
 struct snapshot *snapshot_builder__build(struct snapshot_builder *b);
 
 #endif /* HOSTMON_SNAPSHOT_H */

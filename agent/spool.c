@@ -55,6 +55,7 @@ static uint32_t get_le32(const uint8_t *p)
 
 void spool_record_header(uint8_t hdr[SPOOL_HDR_LEN], const void *payload, uint32_t len)
 {
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): 4 bytes, not a string */
 	memcpy(hdr, SPOOL_MAGIC, 4);
 	put_le32(hdr + 4, len);
 	put_le32(hdr + 8, crc32(0L, payload, len));
@@ -318,12 +319,18 @@ struct spool *spool__open(const char *dir, uint64_t max_bytes, uint64_t segment_
 	size_t n = 0, i;
 	int err;
 
-	if (!sp || !(sp->dir = strdup(dir))) {
+	if (!sp) {
 		err = -ENOMEM;
 		goto fail;
 	}
+	/* Before anything can fail: spool__free closes descriptors that are not -1. */
 	sp->fd = -1;
 	sp->rfd = -1;
+	sp->dir = strdup(dir);
+	if (!sp->dir) {
+		err = -ENOMEM;
+		goto fail;
+	}
 	sp->max_bytes = max_bytes;
 	sp->segment_bytes = segment_bytes;
 	if (mkdir(dir, 0700) && errno != EEXIST) {
@@ -726,12 +733,11 @@ static int read_header(int fd, const struct segment *s, const struct spool_curso
 static int read_payload(int fd, const struct spool_cursor *cur, uint32_t len, uint8_t **out)
 {
 	uint8_t hdr[SPOOL_HDR_LEN], *buf = malloc(len ? len : 1);
-	ssize_t got;
 
 	if (!buf)
 		return -ENOMEM;
 	if (pread(fd, hdr, SPOOL_HDR_LEN, cur->offset) != SPOOL_HDR_LEN ||
-	    (got = pread(fd, buf, len, cur->offset + SPOOL_HDR_LEN)) != (ssize_t)len ||
+	    pread(fd, buf, len, cur->offset + SPOOL_HDR_LEN) != (ssize_t)len ||
 	    crc32(0L, buf, len) != get_le32(hdr + 8)) {
 		free(buf);
 		return REC_SKIP;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "compiler.h"
 
 /*
  * A segment is dir/NNNNNNNNNNNNNNNNNNNN.seg (20-digit id, ids increase) and
@@ -62,6 +63,7 @@ uint64_t spool_parse(const uint8_t *data, size_t len, spool_record_fn on_record,
  * with file and offset, and counted) and kept for spool__replay; new records
  * go to a new segment after them. NULL with errno set.
  */
+HM_MUST_CHECK
 struct spool *spool__open(const char *dir, uint64_t max_bytes, uint64_t segment_bytes);
 /*
  * Closes the spool; the segment being written is deleted if all its records
@@ -78,12 +80,14 @@ void spool__free(struct spool *sp);
  */
 typedef void (*spool_replay_fn)(void *ctx, const uint8_t *payload, uint32_t len,
 				const struct spool_pos *pos);
+HM_MUST_CHECK
 int spool__replay(struct spool *sp, spool_replay_fn fn, void *ctx);
 
 /*
  * Appends a record (written to the file before returning, not fsync'd),
  * evicting the oldest segments first if it would not fit. 0 or -errno.
  */
+HM_MUST_CHECK
 int spool__append(struct spool *sp, const void *payload, uint32_t len, struct spool_pos *pos);
 
 /*
@@ -113,6 +117,7 @@ struct spool_cursor {
  * in memory at a time, whatever the backlog. 0, -ENOENT when there is none
  * left (caught up), or -errno.
  */
+HM_MUST_CHECK
 int spool__read(struct spool *sp, struct spool_cursor *cur, uint8_t **payload, uint32_t *len,
 		struct spool_pos *pos);
 /* Steps cur past the len-byte record spool__read returned. */

@@ -530,10 +530,14 @@ void statsock__admin_answer(struct statsock *ss, unsigned int status, const char
 	struct statsock_mailbox *mb = &ss->mb;
 	char *copy = strdup(body);
 
+	if (!copy) {
+		copy = strdup("{}");
+		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	}
 	pthread_mutex_lock(&mb->lock);
 	free(mb->body);
-	mb->body = copy ? copy : strdup("{}");
-	mb->status = copy ? status : MHD_HTTP_INTERNAL_SERVER_ERROR;
+	mb->body = copy;
+	mb->status = status;
 	mb->answer_id = mb->taken_id;
 	pthread_cond_broadcast(&mb->answered);
 	pthread_mutex_unlock(&mb->lock);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <json-c/json.h>
 #include "config.h"
+#include "compiler.h"
 
 struct statsock;
 struct snapshot;
@@ -27,6 +28,7 @@ struct statsock_admin {
  * Until the first statsock__publish every endpoint answers 503. NULL with
  * errno set and err saying why (EADDRINUSE: another agent serves path).
  */
+HM_MUST_CHECK
 struct statsock *statsock__new(const char *path, const char *metrics_listen,
 			       struct evring *events, char *err, size_t errlen);
 /* Stops the server thread, then removes the socket file. */
@@ -43,6 +45,7 @@ int statsock__admin_take(struct statsock *ss, struct statsock_admin *req);
 void statsock__admin_answer(struct statsock *ss, unsigned int status, const char *body);
 
 /* The error body of every failed request: {"error":{"code":...,"message":...}}. */
+HM_MUST_CHECK
 struct json_object *statsock_error(const char *code, const char *message);
 
 #endif /* HOSTMON_STATSOCK_H */

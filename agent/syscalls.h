@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include "config.h"
 #include "family.h"
+#include "compiler.h"
 
 struct exemap;
 struct syscalls;
@@ -24,6 +25,7 @@ extern const uint64_t syscalls_le_ns[SYSCALLS_LE_COUNT];
  * set (the kernel's reason) when any step fails; the agent runs on without it.
  * Its exe_paths map is exe's (agent/exemap.h; NULL: none shared).
  */
+HM_MUST_CHECK
 struct syscalls *syscalls__open(const struct config *cfg, struct pipeline *out,
 				const struct exemap *exe, struct family_status *status);
 void syscalls__free(struct syscalls *sc);
@@ -35,6 +37,7 @@ int syscalls__events_fd(const struct syscalls *sc);
 void syscalls__set_pidcache(struct syscalls *sc, struct pidcache *procs);
 /* Brownout: on, slow_syscall events are counted as shed instead of sent. */
 void syscalls__shed(struct syscalls *sc, bool on);
+HM_MUST_CHECK
 int syscalls__poll(struct syscalls *sc);
 /*
  * Closes the window: adds the "syscalls" array (the window's own counts,

@@ -125,7 +125,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("ready\n");
-	fflush(stdout);
+	if (fflush(stdout) == EOF)
+		return 1;
 	while ((n = recv(nl_fd, buf, sizeof(buf), 0)) > 0) {
 		arrived = now_ns();
 		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, n); nlh = NLMSG_NEXT(nlh, n)) {

@@ -48,6 +48,7 @@ int main(int argc, char **argv)
 		t0 = now_ns();
 		if (syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &req, NULL)) {
 			perror("sleeper: clock_nanosleep");
+			free(v);
 			return 1;
 		}
 		v[i] = now_ns() - t0;

@@ -324,13 +324,19 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	if (signal(SIGINT, on_signal) == SIG_ERR || signal(SIGTERM, on_signal) == SIG_ERR) {
+		fprintf(stderr, "hostmon-consume: signal handlers: %s\n", strerror(errno));
+		free(cs.o.props);
+		return 1;
+	}
 	cs.sc = seqcheck__new();
 	rk = cs.sc ? consumer_new(&cs.o) : NULL;
 	if (!rk || assign_all(rk, &cs) || consume_loop(rk, &cs))
 		goto out;
-	fflush(stdout);
+	if (fflush(stdout) == EOF) {
+		fprintf(stderr, "hostmon-consume: writing to stdout failed: %s\n", strerror(errno));
+		goto out;
+	}
 	rc = cs.o.check ? report(&cs) : 0;
 out:
 	if (rk) {

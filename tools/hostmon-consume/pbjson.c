@@ -32,13 +32,16 @@ static size_t elem_size(ProtobufCType type)
 static struct json_object *bytes_hex(const ProtobufCBinaryData *b)
 {
 	struct json_object *o;
+	static const char digits[] = "0123456789abcdef";
 	char *hex = malloc(b->len * 2 + 1);
 	size_t i;
 
 	if (!hex)
 		return NULL;
-	for (i = 0; i < b->len; i++)
-		sprintf(hex + 2 * i, "%02x", b->data[i]);
+	for (i = 0; i < b->len; i++) {
+		hex[2 * i] = digits[b->data[i] >> 4];
+		hex[2 * i + 1] = digits[b->data[i] & 0xf];
+	}
 	hex[b->len * 2] = '\0';
 	o = json_object_new_string(hex);
 	free(hex);

@@ -85,7 +85,7 @@ static int print_raw(const struct ctl *c, const char *method, const char *path)
 		return 1;
 	json_object_put(ok);
 	n = strlen(raw);
-	fwrite(raw, 1, n, stdout);
+	(void)fwrite(raw, 1, n, stdout); /* an error sticks to stdout: main checks it */
 	if (n && raw[n - 1] != '\n')
 		fputc('\n', stdout);
 	free(raw);
@@ -207,9 +207,8 @@ static int events_once(const struct ctl *c, unsigned long long *since, unsigned 
 			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	if (json_object_object_get_ex(body, "next_since", &next))
 		*since = json_object_get_uint64(next);
-	fflush(stdout);
 	json_object_put(body);
-	return 0;
+	return fflush(stdout) == EOF ? 1 : 0; /* main says why */
 }
 
 static int parse_ull(const char *s, unsigned long long max, unsigned long long *out)
@@ -313,5 +312,9 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	ret = run(&c, argc - optind, argv + optind);
 	curl_global_cleanup();
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "hostmonctl: writing to stdout failed\n");
+		ret = ret ? ret : 1;
+	}
 	return ret;
 }

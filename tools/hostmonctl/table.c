@@ -142,8 +142,8 @@ static void crash_row(FILE *f, struct json_object *ev)
 	char when[16], what[32];
 	struct tm tm;
 
-	localtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	if (!localtime_r(&t, &tm) || !strftime(when, sizeof(when), "%H:%M:%S", &tm))
+		snprintf(when, sizeof(when), "?");
 	if (!strcmp(str(ev, "type"), "oom_kill"))
 		snprintf(what, sizeof(what), "OOM kill");
 	else

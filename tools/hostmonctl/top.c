@@ -95,10 +95,9 @@ static int draw(struct top *t)
 	ctl_table_crashes(stdout, t->crashes, rows - 10 - sc_rows - ep_rows);
 	if (!t->once)
 		fputs("\nq: quit", stdout);
-	fflush(stdout);
 	json_object_put(health);
 	json_object_put(window);
-	return 0;
+	return fflush(stdout) == EOF ? -EIO : 0;
 }
 
 static void tty_raw(struct top *t)
