@@ -4,7 +4,9 @@
 # the agent's CPU (percent of one core) against its budget, its RSS after the
 # warm-up (SOAK_WARMUP, default 60 s) and at the end, every drop counter that
 # moved, crashes made against crashes reported, and the Kafka stream checked
-# for gaps and duplicates. Goals (issue 6): RSS growth under 1 MB after the
+# for gaps and duplicates, the delivery latency p95 (kernel timestamp to the
+# broker's acknowledgement) and the agent's own warnings and errors by code.
+# Goals (issue 6): RSS growth under 1 MB after the
 # warm-up, no drop that is not counted, CPU within the budget.
 # Usage: tests/bench/soak.sh [BUILD_DIR]; needs root, uses tools/kafka-local.
 set -euo pipefail
@@ -113,4 +115,12 @@ jq -rs '[.[] | select(.type == "metrics") | .drops | to_entries[] | .key as $f |
 	.value | to_entries[] | {k: "\($f).\(.key)", v: .value}] | group_by(.k) |
 	map({k: .[0].k, v: (map(.v) | add)}) | .[] | select(.v > 0) | "  \(.k) \(.v)"' "$T/out.jsonl"
 echo "brownout changes: $(grep -c 'msg="brownout' "$T/hostmond.log" || true)"
+# Kernel timestamp to the broker's acknowledgement, per window (kafka.delivery_latency).
+jq -rs '[.[] | select(.type == "metrics") | .kafka.delivery_latency // empty | select(.count > 0)] |
+	if length == 0 then "delivery latency: no acknowledgement timed" else
+	(map(.p95_ns) | sort) as $p | (map(.max_ns) | max) as $m |
+	"delivery latency p95 over \(length) windows: median \($p[length / 2 | floor] / 1e6 | . * 10 | round / 10) ms, " +
+	"largest \($p[-1] / 1e6 | . * 10 | round / 10) ms; largest single \($m / 1e6 | . * 10 | round / 10) ms" end' \
+	"$T/out.jsonl"
+echo "agent errors and warnings by code: $(jq -cs '[.[] | select(.type == "metrics")][-1].self.log.by_code // {}' "$T/out.jsonl")"
 echo "kafka: $records JSON lines; hostmon-consume --check exit $rc: $(grep '^total' "$T/check" || tail -n 1 "$T/check")"
