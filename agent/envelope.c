@@ -444,6 +444,7 @@ static Hostmon__V1__PidCache *pid_cache(struct arena *a, struct json_object *o)
 	m->hits = ju64(o, "hits");
 	m->misses = ju64(o, "misses");
 	m->gone = ju64(o, "gone");
+	m->failed = ju64(o, "failed");
 	m->evictions = ju64(o, "evictions");
 	m->entries = ju64(o, "entries");
 	m->capacity = ju64(o, "capacity");

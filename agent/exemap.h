@@ -4,12 +4,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "compiler.h"
 
 struct exemap;
 struct bpf_map;
 struct pidcache_key;
 
 /* Creates the map of capacity processes; needs CAP_BPF (before privileges are dropped). NULL with errno. */
+HM_MUST_CHECK
 struct exemap *exemap__new(uint32_t capacity);
 void exemap__free(struct exemap *m);
 /*
@@ -17,6 +19,7 @@ void exemap__free(struct exemap *m);
  * m (it could not be created) a private one-entry map, which costs nothing.
  * 0, or -errno with err set.
  */
+HM_MUST_CHECK
 int exemap__share(const struct exemap *m, struct bpf_map *map, char *err, size_t errlen);
 /*
  * key's exe into path, as pidcache_exe_fn (agent/pidcache.h): 0; -ESTALE when

@@ -294,6 +294,8 @@ static const char *const pid_cache_metrics[][4] = {
 	  "Process metadata lookups that read /proc (gone processes included), since the agent started." },
 	{ "hostmon_agent_pid_cache_gone_total", "counter", "gone",
 	  "Lookups for processes gone before /proc was read, since the agent started." },
+	{ "hostmon_agent_pid_cache_failed_total", "counter", "failed",
+	  "Lookups that found no memory (their events carry no metadata), since the agent started." },
 	{ "hostmon_agent_pid_cache_evictions_total", "counter", "evictions",
 	  "Process metadata entries dropped (least recently used, or shrunk), since the agent started." },
 	{ "hostmon_agent_pid_cache_entries", "gauge", "entries",

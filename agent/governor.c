@@ -196,6 +196,7 @@ static struct json_object *pid_cache_json(struct governor *g)
 	record_u64(o, "hits", hits);
 	record_u64(o, "misses", misses);
 	record_u64(o, "gone", st.gone - g->procs_prev.gone);
+	record_u64(o, "failed", st.failed - g->procs_prev.failed);
 	record_u64(o, "evictions", st.evictions - g->procs_prev.evictions);
 	record_u64(o, "entries", st.entries);
 	record_u64(o, "capacity", st.capacity);

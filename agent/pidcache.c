@@ -355,7 +355,7 @@ int pidcache__lookup(struct pidcache *c, const struct pidcache_key *key, struct 
 	if (!c || !key->pid)
 		return 0;
 	e = find(c, key);
-	if (e && (clock_ns(CLOCK_MONOTONIC_COARSE) / 1000000000ULL) - e->loaded_s >= PIDCACHE_TTL_S) {
+	if (e && clock_ns(CLOCK_MONOTONIC_COARSE) / 1000000000ULL - e->loaded_s >= PIDCACHE_TTL_S) {
 		remove_entry(c, e);
 		e = NULL;
 	}
@@ -385,7 +385,9 @@ void pidcache__add_fields(struct pidcache *c, const struct pidcache_key *key,
 {
 	struct pidcache_meta m;
 
-	pidcache__lookup(c, key, &m);
+	/* Out of memory: the event goes with null metadata, the failure counted. */
+	if (pidcache__lookup(c, key, &m) && c)
+		c->st.failed++;
 	add_path(rec, "exe", m.exe);
 	add_path(rec, "cgroup", m.cgroup);
 	add_path(rec, "container_id", m.container_id);

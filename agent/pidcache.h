@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <json-c/json.h>
+#include "compiler.h"
 
 /* A container id is 64 hex digits in every runtime's cgroup names. */
 #define PIDCACHE_ID_LEN		64
@@ -32,6 +33,7 @@ struct pidcache_stats {
 	uint64_t hits;
 	uint64_t misses;	/* every read of /proc, gone ones included */
 	uint64_t gone;		/* misses for processes already gone */
+	uint64_t failed;	/* lookups that found no memory: their events went without metadata */
 	uint64_t evictions;	/* least recently used entries dropped, shrinks included */
 	uint64_t shrinks;	/* pidcache__shrink calls that dropped entries */
 	uint32_t entries;
@@ -49,6 +51,7 @@ struct pidcache;
 typedef int (*pidcache_exe_fn)(void *ctx, const struct pidcache_key *key, char *path, size_t len);
 
 /* capacity entries at most; proc_root is "/proc" (a directory of the same shape in tests). NULL with errno. */
+HM_MUST_CHECK
 struct pidcache *pidcache__new(uint32_t capacity, const char *proc_root);
 void pidcache__free(struct pidcache *c);
 void pidcache__set_exe_source(struct pidcache *c, pidcache_exe_fn fn, void *ctx);
@@ -57,6 +60,7 @@ void pidcache__set_exe_source(struct pidcache *c, pidcache_exe_fn fn, void *ctx)
  * proc_root/PID (and cached, gone processes too). 0, or -ENOMEM (out
  * zeroed, nothing counted). A NULL cache or pid 0 gives all NULL.
  */
+HM_MUST_CHECK
 int pidcache__lookup(struct pidcache *c, const struct pidcache_key *key, struct pidcache_meta *out);
 /* Adds "exe", "cgroup" and "container_id" (null when unknown) of key's process to rec. */
 void pidcache__add_fields(struct pidcache *c, const struct pidcache_key *key,

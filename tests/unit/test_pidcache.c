@@ -289,19 +289,19 @@ static void test_full_cache_evicts_least_recently_used(void **state)
 
 	fake_procs(fk, k, 4, 500, 10);
 	for (unsigned int i = 0; i < 3; i++)
-		pidcache__lookup(c, &k[i], &m);
+		assert_int_equal(pidcache__lookup(c, &k[i], &m), 0);
 	/* 500 used again: 501 is now the least recently used. */
-	pidcache__lookup(c, &k[0], &m);
-	pidcache__lookup(c, &k[3], &m);
+	assert_int_equal(pidcache__lookup(c, &k[0], &m), 0);
+	assert_int_equal(pidcache__lookup(c, &k[3], &m), 0);
 	pidcache__stats(c, &st);
 	assert_int_equal(st.entries, 3);
 	assert_int_equal(st.evictions, 1);
 	assert_int_equal(st.misses, 4);
-	pidcache__lookup(c, &k[0], &m);
-	pidcache__lookup(c, &k[2], &m);
-	pidcache__lookup(c, &k[3], &m);
+	assert_int_equal(pidcache__lookup(c, &k[0], &m), 0);
+	assert_int_equal(pidcache__lookup(c, &k[2], &m), 0);
+	assert_int_equal(pidcache__lookup(c, &k[3], &m), 0);
 	expect_counts(c, 4, 4, 0);
-	pidcache__lookup(c, &k[1], &m);
+	assert_int_equal(pidcache__lookup(c, &k[1], &m), 0);
 	expect_counts(c, 4, 5, 0);
 	pidcache__free(c);
 }
@@ -316,14 +316,14 @@ static void test_shrink_keeps_the_most_recent_and_counts(void **state)
 
 	fake_procs(fk, k, 8, 600, 20);
 	for (unsigned int i = 0; i < 8; i++)
-		pidcache__lookup(c, &k[i], &m);
+		assert_int_equal(pidcache__lookup(c, &k[i], &m), 0);
 	assert_int_equal(pidcache__shrink(c, 4), 4);
 	pidcache__stats(c, &st);
 	assert_int_equal(st.entries, 4);
 	assert_int_equal(st.evictions, 4);
 	assert_int_equal(st.shrinks, 1);
 	for (unsigned int i = 4; i < 8; i++)
-		pidcache__lookup(c, &k[i], &m);
+		assert_int_equal(pidcache__lookup(c, &k[i], &m), 0);
 	pidcache__stats(c, &st);
 	assert_int_equal(st.hits, 4);
 	assert_int_equal(pidcache__shrink(c, 4), 0);
