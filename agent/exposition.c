@@ -14,8 +14,11 @@ static const char *const not_additive[] = {
 };
 /* Top-level parts of a metrics record that have totals. */
 static const char *const totalled[] = { "crashes", "oom_kills", "drops", NULL };
-/* Parts of its "self" object that have totals. */
-static const char *const self_totalled[] = { "events_in", "events_out", NULL };
+/* Parts of its "self" object that have totals, and the gauges within them. */
+static const char *const self_totalled[] = {
+	"events_in", "events_out", "pid_cache", "memory_shrinks", NULL,
+};
+static const char *const self_gauges[] = { "entries", "capacity", NULL };
 
 static bool listed(const char *const *list, const char *key)
 {
@@ -65,8 +68,6 @@ static void add_tree(struct json_object *dst, struct json_object *src, const cha
 	}
 }
 
-static uint64_t get_u64(struct json_object *obj, const char *key);
-
 /* Returns obj[key], created as an empty object if missing. */
 static struct json_object *child(struct json_object *obj, const char *key)
 {
@@ -79,28 +80,10 @@ static struct json_object *child(struct json_object *obj, const char *key)
 	return c;
 }
 
-/* The agent's own counters, window by window: the pid cache's and the memory shrinks. */
-static void accumulate_self(struct json_object *totals, struct json_object *window)
-{
-	static const char *const gauges[] = { "entries", "capacity", NULL };
-	struct json_object *self, *cache, *shrinks, *t;
-
-	if (!json_object_object_get_ex(window, "self", &self))
-		return;
-	if (json_object_object_get_ex(self, "pid_cache", &cache))
-		add_tree(child(totals, "pid_cache"), cache, gauges);
-	if (json_object_object_get_ex(self, "memory_shrinks", &shrinks)) {
-		t = child(totals, "memory");
-		json_object_object_add(t, "shrinks", json_object_new_uint64(
-			get_u64(t, "shrinks") + json_object_get_uint64(shrinks)));
-	}
-}
-
-/* totals[key] += part[key] for each of keys that part has. */
+/* totals[key] += part[key] for each of keys that part has, but the keys in skip. */
 static void add_parts(struct json_object *totals, struct json_object *part,
-		      const char *const *keys)
+		      const char *const *keys, const char *const *skip)
 {
-	static const char *const none[] = { NULL };
 	struct json_object *v;
 
 	for (; *keys; keys++) {
@@ -108,7 +91,7 @@ static void add_parts(struct json_object *totals, struct json_object *part,
 
 		if (json_object_object_get_ex(part, *keys, &v)) {
 			json_object_object_add(wrap, *keys, json_object_get(v));
-			add_tree(totals, wrap, none);
+			add_tree(totals, wrap, skip);
 		}
 		json_object_put(wrap);
 	}
@@ -119,8 +102,6 @@ void exposition_accumulate(struct json_object *totals, struct json_object *windo
 	struct json_object *rows, *row, *name, *by_name = child(totals, "syscalls");
 	struct json_object *conns, *conn_total, *self;
 	static const char *const none[] = { NULL };
-
-	accumulate_self(totals, window);
 
 	/* Connections: the window's host-wide totals (endpoints come and go). */
 	if (json_object_object_get_ex(window, "connections", &conns) &&
@@ -135,9 +116,9 @@ void exposition_accumulate(struct json_object *totals, struct json_object *windo
 					 not_additive);
 		}
 	}
-	add_parts(totals, window, totalled);
+	add_parts(totals, window, totalled, none);
 	if (json_object_object_get_ex(window, "self", &self))
-		add_parts(totals, self, self_totalled);
+		add_parts(totals, self, self_totalled, self_gauges);
 }
 
 static uint64_t get_u64(struct json_object *obj, const char *key)
@@ -337,7 +318,7 @@ static void render_memory(struct prom *p, struct json_object *totals, struct jso
 	prom_family(p, "hostmon_agent_memory_shrinks_total", "counter",
 		    "Times the agent shrank its caches on going over max_rss_mb, since it started.");
 	prom_u64(p, "hostmon_agent_memory_shrinks_total",
-		 get_u64(child(totals, "memory"), "shrinks"), NULL);
+		 get_u64(totals, "memory_shrinks"), NULL);
 }
 
 /* The latest window's own figures of the agent ("self"). */
