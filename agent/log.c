@@ -37,6 +37,9 @@ struct repeat {
 	uint64_t pending;
 };
 
+/* What stands for a record that could not be made. */
+#define OOM_BODY	"component=log msg=\"record lost: out of memory\""
+
 static pthread_mutex_t repeat_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct repeat repeats[LOG_REPEAT_SLOTS];
 static struct log_counts counts;
@@ -186,7 +189,7 @@ static void emit(enum log_level level, const char *body, uint64_t repeated)
 		snprintf(tail, sizeof(tail), " repeated=%llu", (unsigned long long)repeated);
 	len = asprintf(&line, "%s%s%s\n", head, body, tail);
 	if (len < 0) {
-		static const char oom[] = "level=error component=log msg=\"record lost: out of memory\"\n";
+		static const char oom[] = "level=error " OOM_BODY "\n";
 
 		/* Nothing left to report the failed report to. */
 		(void)!write(log_fd, oom, sizeof(oom) - 1);
@@ -229,14 +232,23 @@ static struct repeat *repeat_slot(const char *body, size_t key_len, enum log_lev
 	return victim;
 }
 
-/* Takes body. Shows it, or counts it as a repeat of one shown within the period. */
-static void write_limited(enum log_level level, char *body, size_t key_len)
+/*
+ * Takes body, a warning or error: counts it, then shows it, or holds it back
+ * as a repeat of one shown within the period.
+ */
+static void write_limited(enum log_level level, enum errcode code, char *body, size_t key_len)
 {
 	uint64_t now = clock_ns(CLOCK_MONOTONIC), repeated = 0;
 	struct repeat *r;
 	bool found;
 
 	pthread_mutex_lock(&repeat_lock);
+	if (level == LOG_LEVEL_ERROR)
+		counts.errors++;
+	else
+		counts.warnings++;
+	if ((unsigned int)code < HM_E_MAX)
+		counts.by_code[code]++;
 	r = repeat_slot(body, key_len, level, &found);
 	free(r->body);
 	r->body = body;
@@ -277,18 +289,6 @@ void log_get_counts(struct log_counts *out)
 	pthread_mutex_unlock(&repeat_lock);
 }
 
-static void count(enum log_level level, enum errcode code)
-{
-	pthread_mutex_lock(&repeat_lock);
-	if (level == LOG_LEVEL_ERROR)
-		counts.errors++;
-	else if (level == LOG_LEVEL_WARN)
-		counts.warnings++;
-	if ((unsigned int)code < HM_E_MAX)
-		counts.by_code[code]++;
-	pthread_mutex_unlock(&repeat_lock);
-}
-
 static void log_vwrite(enum log_level level, const char *component, enum errcode code,
 		       const struct log_field *fields, const char *fmt, va_list ap)
 {
@@ -299,7 +299,7 @@ static void log_vwrite(enum log_level level, const char *component, enum errcode
 	/* Verifier logs run to many kilobytes: no fixed-size message. */
 	len = vasprintf(&msg, fmt, ap);
 	if (len < 0) {
-		emit(LOG_LEVEL_ERROR, "component=log msg=\"record lost: out of memory\"", 0);
+		emit(LOG_LEVEL_ERROR, OOM_BODY, 0);
 		return;
 	}
 	/* libbpf's messages carry their own newline. */
@@ -308,7 +308,7 @@ static void log_vwrite(enum log_level level, const char *component, enum errcode
 	body = render_body(component, code, fields, msg, &key_len);
 	free(msg);
 	if (!body) {
-		emit(LOG_LEVEL_ERROR, "component=log msg=\"record lost: out of memory\"", 0);
+		emit(LOG_LEVEL_ERROR, OOM_BODY, 0);
 		return;
 	}
 	if (level > LOG_LEVEL_WARN) {
@@ -316,8 +316,7 @@ static void log_vwrite(enum log_level level, const char *component, enum errcode
 		free(body);
 		return;
 	}
-	count(level, code);
-	write_limited(level, body, key_len);
+	write_limited(level, code, body, key_len);
 }
 
 void log_write(enum log_level level, const char *component, enum errcode code,
