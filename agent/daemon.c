@@ -109,8 +109,7 @@ static void emit_status(struct daemon *d, const char *from, const char *reason)
 
 	if (!d->out)
 		return;
-	pipeline__in(d->out, FLOW_AGENT_STATUS);
-	rec = pipeline__record(d->out, "agent_status");
+	rec = pipeline__record(d->out, FLOW_AGENT_STATUS);
 	if (!rec)
 		return;
 	probes = json_object_new_object();
@@ -255,8 +254,7 @@ static void emit_window(struct daemon *d)
 	uint64_t now = clock_ns(CLOCK_MONOTONIC), lost;
 
 	spool_window(d, &spool_delta);
-	pipeline__in(d->out, FLOW_METRICS);
-	rec = pipeline__record(d->out, "metrics");
+	rec = pipeline__record(d->out, FLOW_METRICS);
 	if (!rec) {
 		json_object_put(drops);
 		json_object_put(agent);

@@ -89,7 +89,7 @@ static void record_addr(struct json_object *rec, const char *key, unsigned int f
 
 static void emit_conn_error(struct net *nt, const struct net_event *e)
 {
-	struct json_object *rec = pipeline__event(nt->out, "conn_error", e->ts_ns);
+	struct json_object *rec = pipeline__event(nt->out, FLOW_CONN_ERROR, e->ts_ns);
 	struct pidcache_key key = { .pid = e->pid, .start_ns = e->start_ns, .exec_id = e->exec_id };
 
 	if (!rec)
@@ -121,7 +121,6 @@ static int handle_event(void *ctx, void *data, size_t len)
 
 	if (len < sizeof(struct net_event))
 		return 0;
-	pipeline__in(nt->out, FLOW_CONN_ERROR);
 	emit_conn_error(nt, data);
 	return 0;
 }

@@ -61,15 +61,17 @@ void record_str(struct json_object *rec, const char *key, const char *v)
 	json_object_object_add(rec, key, json_object_new_string(v));
 }
 
-static struct json_object *new_record(struct pipeline *p, const char *type, uint64_t ts_ns)
+static struct json_object *new_record(struct pipeline *p, enum flow_kind kind, uint64_t ts_ns)
 {
-	struct json_object *rec = json_object_new_object();
+	struct json_object *rec;
 
+	p->flow.in[kind]++;
+	rec = json_object_new_object();
 	if (!rec) {
 		p->failures++;
 		return NULL;
 	}
-	record_str(rec, "type", type);
+	record_str(rec, "type", flow_kind_name(kind));
 	record_u64(rec, "seq", p->next_seq++);
 	record_u64(rec, "ts_ns", ts_ns);
 	record_str(rec, "host_id", p->hi.host_id);
@@ -77,14 +79,14 @@ static struct json_object *new_record(struct pipeline *p, const char *type, uint
 	return rec;
 }
 
-struct json_object *pipeline__record(struct pipeline *p, const char *type)
+struct json_object *pipeline__record(struct pipeline *p, enum flow_kind kind)
 {
-	return new_record(p, type, clock_ns(CLOCK_REALTIME));
+	return new_record(p, kind, clock_ns(CLOCK_REALTIME));
 }
 
-struct json_object *pipeline__event(struct pipeline *p, const char *type, uint64_t kernel_ns)
+struct json_object *pipeline__event(struct pipeline *p, enum flow_kind kind, uint64_t kernel_ns)
 {
-	return new_record(p, type, clock_mono_to_wall(kernel_ns));
+	return new_record(p, kind, clock_mono_to_wall(kernel_ns));
 }
 
 /* Every failure logged: the logger holds back the repeats with their count. */
@@ -107,11 +109,6 @@ void pipeline__set_kafka(struct pipeline *p, struct kafka_sink *sink)
 void pipeline__set_events(struct pipeline *p, struct evring *ring)
 {
 	p->events = ring;
-}
-
-void pipeline__in(struct pipeline *p, enum flow_kind kind)
-{
-	p->flow.in[kind]++;
 }
 
 /* The record's kind, -EINVAL when its type is none (not counted). */

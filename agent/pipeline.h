@@ -24,25 +24,22 @@ void pipeline__set_kafka(struct pipeline *p, struct kafka_sink *sink);
 void pipeline__set_events(struct pipeline *p, struct evring *ring);
 
 /*
- * A new record of the given type with "type", "seq", "ts_ns", "host_id" and
- * "boot_id" set; the caller adds its fields and passes it to pipeline__emit.
- * NULL on allocation failure (counted).
+ * A new record of the agent's own (metrics, agent_status) with "type" (the
+ * kind's name), "seq", "ts_ns", "host_id" and "boot_id" set; the caller adds
+ * its fields and passes it to pipeline__emit. The kind is counted in first,
+ * so a record that could not be made shows as in without out. NULL on
+ * allocation failure (counted).
  */
 HM_MUST_CHECK
-struct json_object *pipeline__record(struct pipeline *p, const char *type);
+struct json_object *pipeline__record(struct pipeline *p, enum flow_kind kind);
 /*
- * The same for an event from the kernel: its "ts_ns" is the kernel's
- * timestamp (bpf_ktime_get_ns) on the wall clock, when it happened rather than
- * when the agent read it, so latencies measured from ts_ns include the wait
- * in the ring buffer.
+ * The same for an event read from a kernel ring buffer: its "ts_ns" is the
+ * kernel's timestamp (bpf_ktime_get_ns) on the wall clock, when it happened
+ * rather than when the agent read it, so latencies measured from ts_ns
+ * include the wait in the ring buffer.
  */
-struct json_object *pipeline__event(struct pipeline *p, const char *type, uint64_t kernel_ns);
-/*
- * One event of kind came in: read from a kernel ring buffer, or made by the
- * agent (metrics, agent_status). Counted before the record is built, so a
- * record that could not be made shows as in without out.
- */
-void pipeline__in(struct pipeline *p, enum flow_kind kind);
+HM_MUST_CHECK
+struct json_object *pipeline__event(struct pipeline *p, enum flow_kind kind, uint64_t kernel_ns);
 /* Writes rec to every sink and releases it. Failures are counted and logged. */
 void pipeline__emit(struct pipeline *p, struct json_object *rec);
 void pipeline__flush(struct pipeline *p);

@@ -91,7 +91,7 @@ static void record_container(struct json_object *rec, const struct proc_path *cg
 
 static void emit_crash(struct proc *pr, const struct proc_crash_event *e)
 {
-	struct json_object *rec = pipeline__event(pr->out, "process_crash", e->ts_ns);
+	struct json_object *rec = pipeline__event(pr->out, FLOW_PROCESS_CRASH, e->ts_ns);
 	int sig = e->exit_code & 0x7f;
 
 	if (!rec)
@@ -124,7 +124,7 @@ static void emit_crash(struct proc *pr, const struct proc_crash_event *e)
 
 static void emit_oom(struct proc *pr, const struct proc_oom_event *e)
 {
-	struct json_object *rec = pipeline__event(pr->out, "oom_kill", e->ts_ns);
+	struct json_object *rec = pipeline__event(pr->out, FLOW_OOM_KILL, e->ts_ns);
 	const uint64_t page_kb = pr->page_kb;
 
 	if (!rec)
@@ -151,13 +151,10 @@ static int handle_event(void *ctx, void *data, size_t len)
 	if (len < sizeof(kind))
 		return 0;
 	memcpy(&kind, data, sizeof(kind));
-	if (kind == PROC_EV_CRASH && len >= sizeof(struct proc_crash_event)) {
-		pipeline__in(pr->out, FLOW_PROCESS_CRASH);
+	if (kind == PROC_EV_CRASH && len >= sizeof(struct proc_crash_event))
 		emit_crash(pr, data);
-	} else if (kind == PROC_EV_OOM && len >= sizeof(struct proc_oom_event)) {
-		pipeline__in(pr->out, FLOW_OOM_KILL);
+	else if (kind == PROC_EV_OOM && len >= sizeof(struct proc_oom_event))
 		emit_oom(pr, data);
-	}
 	return 0;
 }
 

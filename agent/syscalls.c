@@ -80,8 +80,7 @@ static int handle_slow(void *ctx, void *data, size_t len)
 
 	if (len < sizeof(*e))
 		return 0;
-	pipeline__in(sc->out, FLOW_SLOW_SYSCALL);
-	rec = pipeline__event(sc->out, "slow_syscall", e->ts_ns);
+	rec = pipeline__event(sc->out, FLOW_SLOW_SYSCALL, e->ts_ns);
 	if (!rec)
 		return 0;
 	record_u64(rec, "pid", e->tgid);
