@@ -24,6 +24,7 @@ struct governor {
 	size_t n_rings;
 	uint64_t cpu_prev_us, mono_prev_us;	/* at the last sample */
 	uint64_t cpu_win_us, mono_win_us;	/* at the window's start */
+	double fill_peak;			/* the fullest since the last sample (governor__note_fill) */
 	double fill_max;			/* this window's highest sample */
 	uint64_t rss_kb;			/* at the last sample */
 	struct pidcache *procs;			/* not owned; NULL: none */
@@ -102,10 +103,31 @@ int governor__watch(struct governor *g, int ring_map_fd)
 	return 0;
 }
 
+/* The fullest of the watched ring buffers now. */
+static double fill_now(const struct governor *g)
+{
+	double fill = 0, f;
+
+	for (size_t i = 0; i < g->n_rings; i++) {
+		f = ring_watch__fill(g->rings[i]);
+		if (f > fill)
+			fill = f;
+	}
+	return fill;
+}
+
+void governor__note_fill(struct governor *g)
+{
+	double fill = fill_now(g);
+
+	if (fill > g->fill_peak)
+		g->fill_peak = fill;
+}
+
 int governor__sample(struct governor *g, char *why, size_t whylen)
 {
 	uint64_t cpu = cpu_us(), now = clock_ns(CLOCK_MONOTONIC) / 1000;
-	double cpu_pct = 0, fill = 0, f;
+	double cpu_pct = 0, fill;
 	unsigned int n;
 
 	g->cpu[g->n_cpu++ % GOVERNOR_CPU_SAMPLES] = percent(cpu - g->cpu_prev_us, now - g->mono_prev_us);
@@ -115,11 +137,9 @@ int governor__sample(struct governor *g, char *why, size_t whylen)
 	/* cppcheck-suppress knownConditionTrueFalse ; n >= 1: n_cpu was just incremented */
 	for (unsigned int i = 0; i < n; i++)
 		cpu_pct += g->cpu[i] / n;
-	for (size_t i = 0; i < g->n_rings; i++) {
-		f = ring_watch__fill(g->rings[i]);
-		if (f > fill)
-			fill = f;
-	}
+	governor__note_fill(g);
+	fill = g->fill_peak;
+	g->fill_peak = 0;
 	if (fill > g->fill_max)
 		g->fill_max = fill;
 	g->rss_kb = rss_kb();

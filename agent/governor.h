@@ -24,9 +24,17 @@ void governor__free(struct governor *g);
 HM_MUST_CHECK
 int governor__watch(struct governor *g, int ring_map_fd);
 /*
+ * Notes how full the ring buffers are now; called before each read of them,
+ * when they are at their fullest, so that a sample sees the peak since the
+ * last one and not only the instant (an agent draining often can show a
+ * ring low at every instant of one a second while it overflows between).
+ */
+void governor__note_fill(struct governor *g);
+/*
  * One sample (call once a second): CPU averaged over the last 5 samples,
- * the fullest ring buffer now, then the brownout decision. +1/-1 when the shed level
- * changed (why says on what figures), else 0.
+ * the fullest ring buffer since the last sample (governor__note_fill, and
+ * now), then the brownout decision. +1/-1 when the shed level changed (why
+ * says on what figures), else 0.
  */
 int governor__sample(struct governor *g, char *why, size_t whylen);
 enum shed_level governor__level(const struct governor *g);
@@ -40,7 +48,7 @@ uint64_t governor__rss_kb(const struct governor *g);
 void governor__shrink(struct governor *g, char *what, size_t whatlen);
 /*
  * Adds the window's "self" object to a metrics record: cpu_percent (over
- * the window), rss_kb (now), ring_fill_max (the highest sample, 0..1),
+ * the window), rss_kb (now), ring_fill_max (the fullest seen, 0..1),
  * shed_level, pid_cache (the window's hits, misses, gone, evictions,
  * hit_ratio; entries, capacity), max_rss_kb and memory_shrinks (the
  * window's); then starts the next window.
