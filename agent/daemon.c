@@ -169,11 +169,20 @@ static void on_state_change(void *ctx, enum agent_state from, enum agent_state t
 	publish(d);
 }
 
+/* "memory: rss R MiB over max_rss_mb M" and what follows it: the memory causes' one wording. */
+static void memory_cause(const struct daemon *d, char *cause, size_t len, const char *tail)
+{
+	snprintf(cause, len, "memory: rss %.1f MiB over max_rss_mb %u%s",
+		 governor__rss_kb(d->gov) / 1024.0, d->cfg.max_rss_mb, tail);
+}
+
 static void memory_stuck_cause(const struct daemon *d, char *cause, size_t len)
 {
-	snprintf(cause, len, "memory: rss %.1f MiB over max_rss_mb %u for %u s with every "
-		 "detail event shed", governor__rss_kb(d->gov) / 1024.0, d->cfg.max_rss_mb,
+	char tail[64];
+
+	snprintf(tail, sizeof(tail), " for %u s with every detail event shed",
 		 (unsigned int)GOVERNOR_RSS_STUCK_S);
+	memory_cause(d, cause, len, tail);
 }
 
 /* Running, or degraded naming the first probe family that failed, else a broken Kafka sink or memory. */
@@ -343,13 +352,13 @@ static void publish_kafka_progress(struct daemon *d)
  */
 static void watch_memory(struct daemon *d)
 {
-	char what[200], reason[400];
+	char what[200], tail[220], reason[400];
 	bool stuck = governor__rss_stuck(d->gov);
 
 	if (governor__rss_crossed(d->gov)) {
 		governor__shrink(d->gov, what, sizeof(what));
-		snprintf(reason, sizeof(reason), "memory: rss %.1f MiB over max_rss_mb %u: shrunk: %s",
-			 governor__rss_kb(d->gov) / 1024.0, d->cfg.max_rss_mb, what);
+		snprintf(tail, sizeof(tail), ": shrunk: %s", what);
+		memory_cause(d, reason, sizeof(reason), tail);
 		log_warn("hostmond", HM_E_MEMORY_OVER, LOG_FIELDS(LF_INT("max_rss_mb", d->cfg.max_rss_mb)),
 			 "%s", reason);
 		emit_status(d, NULL, reason);
