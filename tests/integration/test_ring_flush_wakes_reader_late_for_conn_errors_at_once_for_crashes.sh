@@ -1,12 +1,14 @@
 #!/bin/bash
 # With [agent] ring_flush_ms = 300, a conn_error event does not wake the agent
 # (BPF_RB_NO_WAKEUP below the pending-bytes threshold): each of 5 refused
-# connects is read within 300 ms + 200 ms of the connect starting, and some
-# wait (one at least over 20 ms: read on the timer, not at once); each of 5
-# crashes wakes it at once (read within 100 ms of the crasher starting).
+# connects is read within 300 ms + 200 ms of the event, and some wait (one
+# at least over 20 ms: read on the timer, not at once); each of 5 crashes
+# wakes it at once (read within 150 ms of the crash, half the flush timer).
 # Times: when the record's line appeared in the output (its length polled
-# every few ms) minus the wall clock before the process was started; the
-# record's ts_ns, the kernel's time of the event, lies between the two.
+# every few ms) minus the record's ts_ns, the kernel's time of the event,
+# which is checked to lie between the process's start and that line.
+# (Measured from the event, not from the process's start: a fork and exec
+# on a loaded machine are not the agent's latency.)
 . "$(dirname "$0")/lib.sh"
 require_file "$HELPERS/netpeer"
 require_file "$HELPERS/crasher"
@@ -50,12 +52,12 @@ while read -r type pid t0; do
 	[[ -n "$written" ]] || fail "$type of pid $pid: line $line never seen written"
 	expect_cmp "$type of pid $pid: ts_ns (the kernel's time) after the process started" "$ts" -ge "$t0"
 	expect_cmp "$type of pid $pid: ts_ns before its line was written" "$ts" -le "$written"
-	ms=$(((written - t0) / 1000000))
+	ms=$(((written - ts) / 1000000))
 	if [[ $type == conn_error ]]; then
-		expect_cmp "ms from connect to the agent reading its conn_error (pid $pid)" "$ms" -le 500
+		expect_cmp "ms from the refused connect to the agent reading its conn_error (pid $pid)" "$ms" -le 500
 		((ms > max_conn)) && max_conn=$ms
 	else
-		expect_cmp "ms from crasher start to the agent reading its crash (pid $pid)" "$ms" -le 100
+		expect_cmp "ms from the crash to the agent reading it (pid $pid)" "$ms" -le 150
 	fi
 done <"$T/starts"
 expect_cmp "longest ms a conn_error waited to be read (some wait for the timer)" "$max_conn" -gt 20
