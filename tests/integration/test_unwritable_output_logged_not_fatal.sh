@@ -10,7 +10,8 @@ write_config <<EOF_CONF
 interval = 1
 host_id = hostmon-test
 EOF_CONF
-"$HOSTMOND" --config "$CONF" --output jsonl:/dev/full 2>"$AGENT_LOG" &
+"$HOSTMOND" --config "$CONF" --output jsonl:/dev/full --socket "$SOCK" --spool-dir "$SPOOL" \
+	2>"$AGENT_LOG" &
 AGENT_PID=$!
 track "$AGENT_PID"
 for ((i = 0; i < 100; i++)); do
