@@ -194,6 +194,8 @@ agent_stop() {
 	expect_eq "hostmond exit status after SIGTERM" 0 "$CHILD_RC"
 	jq -e 'type == "object"' "$OUT" >/dev/null ||
 		fail "output $OUT has a line that is not a JSON object"
+	[[ ! -s "$OUT" || $(tail -c 1 "$OUT" | od -An -c | tr -d ' ') == '\n' ]] ||
+		fail "output $OUT does not end with a whole line"
 	log_checked "$AGENT_LOG"
 }
 
@@ -267,8 +269,10 @@ expect_status() {
 }
 
 # q [JQ OPTIONS...] FILTER: runs FILTER over the array of all output records.
+# Only the lines complete when it starts: while the agent runs, the file can
+# end in half a record (agent_stop checks that the finished file does not).
 q() {
-	jq -sr "$@" "$OUT"
+	head -n "$(wc -l <"$OUT")" "$OUT" | jq -sr "$@"
 }
 
 # sum_calls SYSCALL: calls of SYSCALL summed over every metrics window.

@@ -69,7 +69,7 @@ for ((i = 0; i < 10; i++)); do
 	api /metrics >"$T/metrics"
 	[[ $(field "$(api /stats)" .seq) == "$latest" ]] && break
 done
-windows=$(jq -s --argjson s "$latest" '[.[] | select(.type == "metrics" and .seq <= $s) | .self.pid_cache]' "$OUT")
+windows=$(q -c --argjson s "$latest" '[.[] | select(.type == "metrics" and .seq <= $s) | .self.pid_cache]')
 hits=$(jq '[.[].hits] | add' <<<"$windows")
 misses=$(jq '[.[].misses] | add' <<<"$windows")
 expect_eq "hostmon_agent_pid_cache_hits_total = the windows' hits" "$hits" "$(sample hostmon_agent_pid_cache_hits_total)"
