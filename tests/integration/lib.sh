@@ -109,11 +109,14 @@ private_kafka() {
 		KAFKA_LOCAL_PROBE_ARGS=${PRIVATE_PROBE_ARGS:-} "$KAFKA_LOCAL" "$@"
 }
 
-# private_broker_start [PROPS_FILE]: starts the private broker (stopped at
-# exit); PRIVATE_BROKERS gets its address. The shared broker is not touched.
+# private_broker_start [PROPS_FILE]: starts the private broker (killed at
+# exit: its data goes with $T, and a graceful stop can take longer than the
+# 10 s a timed-out test is given before it is killed itself, which would
+# leave the broker holding its ports); PRIVATE_BROKERS gets its address. The
+# shared broker is not touched.
 private_broker_start() {
 	PRIVATE_PROPS=${1:-${PRIVATE_PROPS:-}}
-	on_exit "private_kafka stop"
+	on_exit 'kill -9 "$(cat "$T/kafka/kafka.pid")"'
 	private_kafka start >"$T/private-start.out" 2>"$T/private-start.err" ||
 		fail "private broker did not start: $(tail -n 20 "$T/private-start.err")"
 	PRIVATE_BROKERS=$(tail -n 1 "$T/private-start.out")
