@@ -85,7 +85,7 @@ expect_cmp "records after the bad magic in its segment (delivered all the same)"
 AGENT_ARGS=(--kafka-brokers "$BROKERS" --kafka-topic "$TOPIC")
 agent_start proc
 nap 2.5
-agent_stop
+agent_stop 13	# the final deliveries may wait on a slow broker
 grep -q 'component=kafka msg="[0-9]* records delivered, 0 lost' "$AGENT_LOG" ||
 	fail "second run did not deliver everything: $(grep 'component=kafka' "$AGENT_LOG" | grep -v level=debug | tail -n 5)"
 for damage in "$seg_a at offset $off_a: CRC mismatch" \
