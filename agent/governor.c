@@ -103,25 +103,15 @@ int governor__watch(struct governor *g, int ring_map_fd)
 	return 0;
 }
 
-/* The fullest of the watched ring buffers now. */
-static double fill_now(const struct governor *g)
+void governor__note_fill(struct governor *g)
 {
-	double fill = 0, f;
+	double f;
 
 	for (size_t i = 0; i < g->n_rings; i++) {
 		f = ring_watch__fill(g->rings[i]);
-		if (f > fill)
-			fill = f;
+		if (f > g->fill_peak)
+			g->fill_peak = f;
 	}
-	return fill;
-}
-
-void governor__note_fill(struct governor *g)
-{
-	double fill = fill_now(g);
-
-	if (fill > g->fill_peak)
-		g->fill_peak = fill;
 }
 
 int governor__sample(struct governor *g, char *why, size_t whylen)
