@@ -46,7 +46,8 @@ SKELS      := $(FAMILIES:%=$(BUILD)/%.skel.h)
 
 # proto/*.proto -> build/proto/*.pb-c.[ch] (protoc-c), included as "proto/NAME.pb-c.h".
 PROTOS     := $(wildcard proto/*.proto)
-PROTO_HDRS := $(PROTOS:proto/%.proto=$(BUILD)/proto/%.pb-c.h)
+PROTO_HDRS := $(PROTOS:proto/%.proto=$(BUILD)/proto/%.pb-c.h) \
+              $(PROTOS:proto/%.proto=$(BUILD)/proto/%.json-rules.h)
 PROTO_OBJS := $(PROTOS:proto/%.proto=$(BUILD)/proto/%.pb-c.o)
 
 AGENT_SRCS := $(wildcard agent/*.c)
@@ -97,6 +98,11 @@ $(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: proto/%.proto | $(BUILD)/proto
 	$(call msg,PROTOC-C,$@)
 	$(Q)protoc-c --proto_path=proto --c_out=$(BUILD)/proto $<
 
+# The JSON-lines rules of each .proto's fields ([json: ...] comments), for agent/pbjson.c.
+$(BUILD)/proto/%.json-rules.h: proto/%.proto tools/gen-json-rules | $(BUILD)/proto
+	$(call msg,GEN,$@)
+	$(Q)tools/gen-json-rules $< > $@
+
 $(BUILD)/proto/%.pb-c.o: $(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) -MMD -MP -c $< -o $@
@@ -129,13 +135,14 @@ $(BUILD)/consume/%.o: tools/hostmon-consume/%.c | $(PROTO_HDRS) $(BUILD)/consume
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
-$(BUILD)/hostmon-consume: $(CONSUME_OBJS) $(PROTO_OBJS)
+# The JSON writer is the agent's own (agent/pbjson.c): the two cannot disagree.
+$(BUILD)/hostmon-consume: $(CONSUME_OBJS) $(BUILD)/agent/pbjson.o $(PROTO_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CCFLAGS) $^ $(LDLIBS) -o $@
 
 # A unit test may link modules of a tool too: TEST_OBJS, set per test below.
-$(BUILD)/tests/test_consume: TEST_OBJS := $(BUILD)/consume/seqcheck.o $(BUILD)/consume/pbjson.o
-$(BUILD)/tests/test_consume: $(BUILD)/consume/seqcheck.o $(BUILD)/consume/pbjson.o
+$(BUILD)/tests/test_consume: TEST_OBJS := $(BUILD)/consume/seqcheck.o
+$(BUILD)/tests/test_consume: $(BUILD)/consume/seqcheck.o
 
 # Unit tests that read files under tests/unit/data find them by absolute path.
 $(BUILD)/tests/test_kafka_stats: CPPFLAGS += -DUNIT_DATA='"$(CURDIR)/tests/unit/data"'
@@ -145,14 +152,13 @@ $(BUILD)/tests/test_log: CPPFLAGS += -DDOCS_DIR='"$(CURDIR)/docs"'
 
 # Golden envelopes (tests/golden): decoded by test_golden, written per release by `make golden`.
 GOLDEN     := tests/golden
-$(BUILD)/tests/test_golden: TEST_OBJS := $(BUILD)/consume/pbjson.o
 $(BUILD)/tests/test_golden: CPPFLAGS += -DGOLDEN_DIR='"$(abspath $(GOLDEN))"'
-$(BUILD)/tests/test_golden: $(BUILD)/consume/pbjson.o
+$(BUILD)/tests/test_pbjson: CPPFLAGS += -DGOLDEN_DIR='"$(abspath $(GOLDEN))"'
 
-$(BUILD)/golden-gen: $(GOLDEN)/gen.c $(AGENT_LIB) $(BUILD)/consume/pbjson.o | $(PROTO_HDRS) $(BUILD)/deps
+$(BUILD)/golden-gen: $(GOLDEN)/gen.c $(AGENT_LIB) | $(PROTO_HDRS) $(BUILD)/deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/golden-gen.d $< \
-		$(BUILD)/consume/pbjson.o $(AGENT_LIB) $(LDLIBS) -o $@
+		$(AGENT_LIB) $(LDLIBS) -o $@
 
 # Writes this release's golden files; fails rather than replace existing ones.
 golden: $(BUILD)/golden-gen

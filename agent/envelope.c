@@ -1,4 +1,4 @@
-/* JSON records to hostmon.v1.Envelope: one converter per event kind; every allocation sits in one arena freed after packing. */
+/* The agent's own records (metrics, agent_status), still built as json-c trees, to their hostmon.v1.Envelope in the record's arena. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -6,61 +6,14 @@
 #include <string.h>
 #include <sys/random.h>
 #include "envelope.h"
+#include "record.h"
 #include "syscalls.h"
 #include "proto/hostmon.pb-c.h"
 
-struct arena {
-	void **ptrs;
-	size_t n, cap;
-	bool failed;
-};
-
-static void *arena_alloc(struct arena *a, size_t size)
+/* n message pointers in the record's arena: protobuf-c's repeated message fields are arrays of them. */
+static void *arena_ptrs(struct record *a, size_t n)
 {
-	void **grown, *p;
-
-	if (a->failed)
-		return NULL;
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? 2 * a->cap : 64;
-
-		grown = realloc(a->ptrs, cap * sizeof(*grown));
-		if (!grown)
-			goto fail;
-		a->ptrs = grown;
-		a->cap = cap;
-	}
-	p = calloc(1, size ? size : 1);
-	if (!p)
-		goto fail;
-	a->ptrs[a->n++] = p;
-	return p;
-fail:
-	a->failed = true;
-	return NULL;
-}
-
-/* n message pointers: protobuf-c's repeated message fields are arrays of them. */
-static void *arena_ptrs(struct arena *a, size_t n)
-{
-	return arena_alloc(a, n * sizeof(void *));
-}
-
-static void arena_free(struct arena *a)
-{
-	for (size_t i = 0; i < a->n; i++)
-		free(a->ptrs[i]);
-	free(a->ptrs);
-}
-
-/* An initialized message of desc's type; NULL (and the arena failed) when out of memory. */
-static void *arena_msg(struct arena *a, const ProtobufCMessageDescriptor *desc)
-{
-	void *m = arena_alloc(a, desc->sizeof_message);
-
-	if (m)
-		protobuf_c_message_init(desc, m);
-	return m;
+	return record__alloc(a, n * sizeof(void *));
 }
 
 static struct json_object *jget(struct json_object *o, const char *key)
@@ -73,16 +26,6 @@ static struct json_object *jget(struct json_object *o, const char *key)
 static uint64_t ju64(struct json_object *o, const char *key)
 {
 	return json_object_get_uint64(jget(o, key));
-}
-
-static int64_t ji64(struct json_object *o, const char *key)
-{
-	return json_object_get_int64(jget(o, key));
-}
-
-static bool jbool(struct json_object *o, const char *key)
-{
-	return json_object_get_boolean(jget(o, key));
 }
 
 /* The record's string (it outlives the packing); "" when missing or null. */
@@ -110,9 +53,6 @@ static int jenum(struct json_object *o, const char *key, const char *const *name
 static const char *const state_names[] = { "", "starting", "running", "degraded", "draining",
 					   "stopped" };
 static const char *const protocol_names[] = { "", "tcp", "udp" };
-static const char *const family_names[] = { "", "ipv4", "ipv6" };
-static const char *const kind_names[] = { "", "refused", "timeout", "unreachable",
-					  "reset_received", "reset_sent", "error" };
 static const char *const direction_names[] = { "", "out", "in" };
 
 /* Every map<string, uint64> entry type protoc-c generates has this layout. */
@@ -124,7 +64,7 @@ struct u64_entry {
 };
 
 /* A JSON object of counts as an array of desc's map entries; *n gets its length. */
-static void *u64_map(struct arena *a, struct json_object *obj,
+static void *u64_map(struct record *a, struct json_object *obj,
 		     const ProtobufCMessageDescriptor *desc, size_t *n)
 {
 	struct u64_entry **entries;
@@ -137,7 +77,7 @@ static void *u64_map(struct arena *a, struct json_object *obj,
 	if (!entries)
 		return NULL;
 	json_object_object_foreach(obj, key, val) {
-		struct u64_entry *e = arena_msg(a, desc);
+		struct u64_entry *e = record__msg(a, desc);
 
 		if (!e)
 			break;
@@ -149,107 +89,9 @@ static void *u64_map(struct arena *a, struct json_object *obj,
 	return entries;
 }
 
-static int slow_syscall(struct arena *a, struct json_object *r, Hostmon__V1__Envelope *env)
+static int agent_status(struct record *a, struct json_object *r, Hostmon__V1__Envelope *env)
 {
-	Hostmon__V1__SlowSyscall *m = arena_msg(a, &hostmon__v1__slow_syscall__descriptor);
-
-	if (!m)
-		return -ENOMEM;
-	m->pid = ju64(r, "pid");
-	m->tid = ju64(r, "tid");
-	m->comm = jstr(r, "comm");
-	m->syscall = jstr(r, "syscall");
-	m->nr = ju64(r, "nr");
-	m->latency_ns = ju64(r, "latency_ns");
-	m->ret = ji64(r, "ret");
-	m->error = jstr(r, "error");
-	m->exe = jstr(r, "exe");
-	m->cgroup = jstr(r, "cgroup");
-	m->container_id = jstr(r, "container_id");
-	env->event_case = HOSTMON__V1__ENVELOPE__EVENT_SLOW_SYSCALL;
-	env->slow_syscall = m;
-	return 0;
-}
-
-static int conn_error(struct arena *a, struct json_object *r, Hostmon__V1__Envelope *env)
-{
-	Hostmon__V1__ConnError *m = arena_msg(a, &hostmon__v1__conn_error__descriptor);
-
-	if (!m)
-		return -ENOMEM;
-	m->pid = ju64(r, "pid");
-	m->comm = jstr(r, "comm");
-	m->protocol = JENUM(r, "protocol", protocol_names);
-	m->family = JENUM(r, "family", family_names);
-	m->saddr = jstr(r, "saddr");
-	m->sport = ju64(r, "sport");
-	m->daddr = jstr(r, "daddr");
-	m->dport = ju64(r, "dport");
-	m->errnum = ji64(r, "errno");
-	m->error = jstr(r, "error");
-	m->kind = JENUM(r, "kind", kind_names);
-	m->connect = jbool(r, "connect");
-	m->duration_ns = ju64(r, "duration_ns");
-	m->exe = jstr(r, "exe");
-	m->cgroup = jstr(r, "cgroup");
-	m->container_id = jstr(r, "container_id");
-	env->event_case = HOSTMON__V1__ENVELOPE__EVENT_CONN_ERROR;
-	env->conn_error = m;
-	return 0;
-}
-
-static int process_crash(struct arena *a, struct json_object *r, Hostmon__V1__Envelope *env)
-{
-	Hostmon__V1__ProcessCrash *m = arena_msg(a, &hostmon__v1__process_crash__descriptor);
-
-	if (!m)
-		return -ENOMEM;
-	m->pid = ju64(r, "pid");
-	m->ppid = ju64(r, "ppid");
-	m->comm = jstr(r, "comm");
-	m->exe = jstr(r, "exe");
-	m->signal = ju64(r, "signal");
-	m->signal_name = jstr(r, "signal_name");
-	m->core_dumped = jbool(r, "core_dumped");
-	m->exit_code = ju64(r, "exit_code");
-	m->wait_status = ju64(r, "wait_status");
-	m->cgroup = jstr(r, "cgroup");
-	m->memcg = jstr(r, "memcg");
-	m->age_ns = ju64(r, "age_ns");
-	m->oom_killed = jbool(r, "oom_killed");
-	m->sender_pid = ju64(r, "sender_pid");
-	m->sender_comm = jstr(r, "sender_comm");
-	m->container_id = jstr(r, "container_id");
-	env->event_case = HOSTMON__V1__ENVELOPE__EVENT_PROCESS_CRASH;
-	env->process_crash = m;
-	return 0;
-}
-
-static int oom_kill(struct arena *a, struct json_object *r, Hostmon__V1__Envelope *env)
-{
-	Hostmon__V1__OomKill *m = arena_msg(a, &hostmon__v1__oom_kill__descriptor);
-
-	if (!m)
-		return -ENOMEM;
-	m->pid = ju64(r, "pid");
-	m->comm = jstr(r, "comm");
-	m->uid = ju64(r, "uid");
-	m->memcg = jstr(r, "memcg");
-	m->total_vm_kb = ju64(r, "total_vm_kb");
-	m->anon_rss_kb = ju64(r, "anon_rss_kb");
-	m->file_rss_kb = ju64(r, "file_rss_kb");
-	m->shmem_rss_kb = ju64(r, "shmem_rss_kb");
-	m->pgtables_kb = ju64(r, "pgtables_kb");
-	m->oom_score_adj = ji64(r, "oom_score_adj");
-	m->container_id = jstr(r, "container_id");
-	env->event_case = HOSTMON__V1__ENVELOPE__EVENT_OOM_KILL;
-	env->oom_kill = m;
-	return 0;
-}
-
-static int agent_status(struct arena *a, struct json_object *r, Hostmon__V1__Envelope *env)
-{
-	Hostmon__V1__AgentStatus *m = arena_msg(a, &hostmon__v1__agent_status__descriptor);
+	Hostmon__V1__AgentStatus *m = record__msg(a, &hostmon__v1__agent_status__descriptor);
 	struct json_object *probes = jget(r, "probes");
 	size_t i = 0;
 
@@ -264,8 +106,8 @@ static int agent_status(struct arena *a, struct json_object *r, Hostmon__V1__Env
 			return -ENOMEM;
 		json_object_object_foreach(probes, family, st) {
 			Hostmon__V1__AgentStatus__ProbesEntry *e =
-				arena_msg(a, &hostmon__v1__agent_status__probes_entry__descriptor);
-			Hostmon__V1__ProbeStatus *ps = arena_msg(a, &hostmon__v1__probe_status__descriptor);
+				record__msg(a, &hostmon__v1__agent_status__probes_entry__descriptor);
+			Hostmon__V1__ProbeStatus *ps = record__msg(a, &hostmon__v1__probe_status__descriptor);
 
 			if (!e || !ps)
 				return -ENOMEM;
@@ -282,9 +124,9 @@ static int agent_status(struct arena *a, struct json_object *r, Hostmon__V1__Env
 	return 0;
 }
 
-static Hostmon__V1__SyscallWindow *syscall_window(struct arena *a, struct json_object *o)
+static Hostmon__V1__SyscallWindow *syscall_window(struct record *a, struct json_object *o)
 {
-	Hostmon__V1__SyscallWindow *m = arena_msg(a, &hostmon__v1__syscall_window__descriptor);
+	Hostmon__V1__SyscallWindow *m = record__msg(a, &hostmon__v1__syscall_window__descriptor);
 	struct json_object *buckets = jget(o, "buckets");
 
 	if (!m)
@@ -302,17 +144,17 @@ static Hostmon__V1__SyscallWindow *syscall_window(struct arena *a, struct json_o
 			    &hostmon__v1__syscall_window__errnos_entry__descriptor, &m->n_errnos);
 	if (json_object_is_type(buckets, json_type_array) && json_object_array_length(buckets)) {
 		m->n_buckets = json_object_array_length(buckets);
-		m->buckets = arena_alloc(a, m->n_buckets * sizeof(*m->buckets));
+		m->buckets = record__alloc(a, m->n_buckets * sizeof(*m->buckets));
 		for (size_t i = 0; m->buckets && i < m->n_buckets; i++)
 			m->buckets[i] = json_object_get_uint64(json_object_array_get_idx(buckets, i));
 	}
 	return m;
 }
 
-static Hostmon__V1__ConnStats *conn_stats(struct arena *a, struct json_object *o)
+static Hostmon__V1__ConnStats *conn_stats(struct record *a, struct json_object *o)
 {
-	Hostmon__V1__ConnStats *m = arena_msg(a, &hostmon__v1__conn_stats__descriptor);
-	Hostmon__V1__ConnFailures *f = arena_msg(a, &hostmon__v1__conn_failures__descriptor);
+	Hostmon__V1__ConnStats *m = record__msg(a, &hostmon__v1__conn_stats__descriptor);
+	Hostmon__V1__ConnFailures *f = record__msg(a, &hostmon__v1__conn_failures__descriptor);
 	struct json_object *fo = jget(o, "failures");
 
 	if (!m || !f)
@@ -332,9 +174,9 @@ static Hostmon__V1__ConnStats *conn_stats(struct arena *a, struct json_object *o
 	return m;
 }
 
-static Hostmon__V1__Endpoint *endpoint(struct arena *a, struct json_object *o)
+static Hostmon__V1__Endpoint *endpoint(struct record *a, struct json_object *o)
 {
-	Hostmon__V1__Endpoint *m = arena_msg(a, &hostmon__v1__endpoint__descriptor);
+	Hostmon__V1__Endpoint *m = record__msg(a, &hostmon__v1__endpoint__descriptor);
 
 	if (!m)
 		return NULL;
@@ -350,14 +192,14 @@ static Hostmon__V1__Endpoint *endpoint(struct arena *a, struct json_object *o)
 	return m;
 }
 
-static Hostmon__V1__Connections *connections(struct arena *a, struct json_object *o)
+static Hostmon__V1__Connections *connections(struct record *a, struct json_object *o)
 {
 	Hostmon__V1__Connections *m;
 	struct json_object *eps = jget(o, "endpoints");
 
 	if (!o)
 		return NULL;
-	m = arena_msg(a, &hostmon__v1__connections__descriptor);
+	m = record__msg(a, &hostmon__v1__connections__descriptor);
 	if (!m)
 		return NULL;
 	if (json_object_is_type(eps, json_type_array) && json_object_array_length(eps)) {
@@ -392,7 +234,7 @@ struct counts_msg {
  * entry_desc's map entries, each value a value_desc message holding the
  * counts as inner_desc's entries; *n gets its length.
  */
-static void *counts_map(struct arena *a, struct json_object *obj,
+static void *counts_map(struct record *a, struct json_object *obj,
 			const ProtobufCMessageDescriptor *entry_desc,
 			const ProtobufCMessageDescriptor *value_desc,
 			const ProtobufCMessageDescriptor *inner_desc, size_t *n)
@@ -407,8 +249,8 @@ static void *counts_map(struct arena *a, struct json_object *obj,
 	if (!entries)
 		return NULL;
 	json_object_object_foreach(obj, key, counts) {
-		struct msg_entry *e = arena_msg(a, entry_desc);
-		struct counts_msg *c = arena_msg(a, value_desc);
+		struct msg_entry *e = record__msg(a, entry_desc);
+		struct counts_msg *c = record__msg(a, value_desc);
 
 		if (!e || !c)
 			break;
@@ -421,11 +263,11 @@ static void *counts_map(struct arena *a, struct json_object *obj,
 	return entries;
 }
 
-static Hostmon__V1__LogCounts *log_counts(struct arena *a, struct json_object *o)
+static Hostmon__V1__LogCounts *log_counts(struct record *a, struct json_object *o)
 {
 	Hostmon__V1__LogCounts *m;
 
-	if (!o || !(m = arena_msg(a, &hostmon__v1__log_counts__descriptor)))
+	if (!o || !(m = record__msg(a, &hostmon__v1__log_counts__descriptor)))
 		return NULL;
 	m->errors = ju64(o, "errors");
 	m->warnings = ju64(o, "warnings");
@@ -435,11 +277,11 @@ static Hostmon__V1__LogCounts *log_counts(struct arena *a, struct json_object *o
 	return m;
 }
 
-static Hostmon__V1__PidCache *pid_cache(struct arena *a, struct json_object *o)
+static Hostmon__V1__PidCache *pid_cache(struct record *a, struct json_object *o)
 {
 	Hostmon__V1__PidCache *m;
 
-	if (!o || !(m = arena_msg(a, &hostmon__v1__pid_cache__descriptor)))
+	if (!o || !(m = record__msg(a, &hostmon__v1__pid_cache__descriptor)))
 		return NULL;
 	m->hits = ju64(o, "hits");
 	m->misses = ju64(o, "misses");
@@ -452,11 +294,11 @@ static Hostmon__V1__PidCache *pid_cache(struct arena *a, struct json_object *o)
 	return m;
 }
 
-static Hostmon__V1__AgentSelf *agent_self(struct arena *a, struct json_object *o)
+static Hostmon__V1__AgentSelf *agent_self(struct record *a, struct json_object *o)
 {
 	Hostmon__V1__AgentSelf *m;
 
-	if (!o || !(m = arena_msg(a, &hostmon__v1__agent_self__descriptor)))
+	if (!o || !(m = record__msg(a, &hostmon__v1__agent_self__descriptor)))
 		return NULL;
 	m->cpu_percent = json_object_get_double(jget(o, "cpu_percent"));
 	m->rss_kb = ju64(o, "rss_kb");
@@ -475,11 +317,11 @@ static Hostmon__V1__AgentSelf *agent_self(struct arena *a, struct json_object *o
 	return m;
 }
 
-static Hostmon__V1__DeliveryLatency *delivery_latency(struct arena *a, struct json_object *o)
+static Hostmon__V1__DeliveryLatency *delivery_latency(struct record *a, struct json_object *o)
 {
 	Hostmon__V1__DeliveryLatency *m;
 
-	if (!o || !(m = arena_msg(a, &hostmon__v1__delivery_latency__descriptor)))
+	if (!o || !(m = record__msg(a, &hostmon__v1__delivery_latency__descriptor)))
 		return NULL;
 	m->count = ju64(o, "count");
 	m->p50_ns = ju64(o, "p50_ns");
@@ -489,11 +331,11 @@ static Hostmon__V1__DeliveryLatency *delivery_latency(struct arena *a, struct js
 	return m;
 }
 
-static Hostmon__V1__KafkaSink *kafka_sink_msg(struct arena *a, struct json_object *o)
+static Hostmon__V1__KafkaSink *kafka_sink_msg(struct record *a, struct json_object *o)
 {
 	Hostmon__V1__KafkaSink *m;
 
-	if (!o || !(m = arena_msg(a, &hostmon__v1__kafka_sink__descriptor)))
+	if (!o || !(m = record__msg(a, &hostmon__v1__kafka_sink__descriptor)))
 		return NULL;
 	m->state = jstr(o, "state");
 	m->last_error = jstr(o, "last_error");
@@ -514,10 +356,10 @@ static Hostmon__V1__KafkaSink *kafka_sink_msg(struct arena *a, struct json_objec
 	return m;
 }
 
-static int metrics(struct arena *a, struct json_object *r, Hostmon__V1__Envelope *env)
+static int metrics(struct record *a, struct json_object *r, Hostmon__V1__Envelope *env)
 {
-	Hostmon__V1__MetricsWindow *m = arena_msg(a, &hostmon__v1__metrics_window__descriptor);
-	Hostmon__V1__Crashes *c = arena_msg(a, &hostmon__v1__crashes__descriptor);
+	Hostmon__V1__MetricsWindow *m = record__msg(a, &hostmon__v1__metrics_window__descriptor);
+	Hostmon__V1__Crashes *c = record__msg(a, &hostmon__v1__crashes__descriptor);
 	struct json_object *scs = jget(r, "syscalls"), *co = jget(r, "crashes");
 
 	if (!m || !c)
@@ -552,50 +394,27 @@ static int metrics(struct arena *a, struct json_object *r, Hostmon__V1__Envelope
 	return 0;
 }
 
-static const struct {
-	const char *type;
-	int (*fill)(struct arena *a, struct json_object *r, Hostmon__V1__Envelope *env);
-} kinds[] = {
-	{ "metrics", metrics },
-	{ "slow_syscall", slow_syscall },
-	{ "conn_error", conn_error },
-	{ "process_crash", process_crash },
-	{ "oom_kill", oom_kill },
-	{ "agent_status", agent_status },
-};
-
-int envelope_pack(struct json_object *rec, const struct envelope_ids *ids, uint8_t **out,
-		  size_t *len)
+int envelope_fill(struct json_object *tree, struct record *rec)
 {
-	Hostmon__V1__Envelope env = HOSTMON__V1__ENVELOPE__INIT;
-	const char *type = jstr(rec, "type");
-	struct arena a = {};
-	size_t k;
+	Hostmon__V1__Envelope *env = &rec->env;
 	int err;
 
-	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
-		if (!strcmp(type, kinds[k].type))
-			break;
-	if (k == sizeof(kinds) / sizeof(kinds[0]))
-		return -EINVAL;
-	env.host_id = jstr(rec, "host_id");
-	env.boot_id = jstr(rec, "boot_id");
-	env.instance_id = (char *)ids->instance_id;
-	env.seq = ju64(rec, "seq");
-	env.ts_ns = ju64(rec, "ts_ns");
-	env.agent_version = (char *)ids->agent_version;
-	err = kinds[k].fill(&a, rec, &env);
-	if (!err && a.failed)
+	rec->seq = ju64(tree, "seq");
+	rec->ts_ns = ju64(tree, "ts_ns");
+	env->host_id = jstr(tree, "host_id");
+	env->boot_id = jstr(tree, "boot_id");
+	env->seq = rec->seq;
+	env->ts_ns = rec->ts_ns;
+	if (rec->kind == FLOW_METRICS)
+		err = metrics(rec, tree, env);
+	else if (rec->kind == FLOW_AGENT_STATUS)
+		err = agent_status(rec, tree, env);
+	else
+		err = -EINVAL;
+	if (!err && rec->arena.failed)
 		err = -ENOMEM;
-	if (!err) {
-		*len = hostmon__v1__envelope__get_packed_size(&env);
-		*out = malloc(*len ? *len : 1);
-		if (*out)
-			hostmon__v1__envelope__pack(&env, *out);
-		else
-			err = -ENOMEM;
-	}
-	arena_free(&a);
+	if (err)
+		rec->arena.failed = 1;
 	return err;
 }
 

@@ -13,15 +13,17 @@ struct envelope_ids {
 	const char *agent_version;
 };
 
+struct record;
+
 /*
- * Packs rec (its "type", "seq", "ts_ns", "host_id", "boot_id" and the type's
- * fields) into a malloc'd buffer *out of *len bytes. A missing field is zero
- * or empty. Returns 0, -EINVAL for a record without a known "type" (nothing
- * allocated), or -ENOMEM.
+ * Fills rec (reset as FLOW_METRICS or FLOW_AGENT_STATUS) from the json-c
+ * tree of such a record: seq, ts_ns, host and boot id and the kind's message,
+ * in the record's arena; strings point into the tree, which must outlive the
+ * record's use. A missing field is zero or empty. 0, -EINVAL for another
+ * kind, or -ENOMEM; on failure rec->arena.failed is set.
  */
 HM_MUST_CHECK
-int envelope_pack(struct json_object *rec, const struct envelope_ids *ids, uint8_t **out,
-		  size_t *len);
+int envelope_fill(struct json_object *tree, struct record *rec);
 
 /* A random RFC 4122 version 4 UUID in out (37 bytes); 0 or -errno from getrandom. */
 HM_MUST_CHECK

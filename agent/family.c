@@ -8,6 +8,8 @@
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "family.h"
+#include "pidcache.h"
+#include "record.h"
 
 const char *family_state_name(enum family_state state)
 {
@@ -125,4 +127,21 @@ int family_need_tracefs(char *err, size_t errlen)
 	}
 	log_info("hostmond", "mounted tracefs at %s for tracepoint programs", TRACEFS);
 	return 0;
+}
+
+/* Paths from /proc are bytes too: cleaned as the kernel's strings are. */
+static char *meta_text(struct record *rec, const char *v)
+{
+	return v ? record__text(rec, v, strlen(v)) : (char *)"";
+}
+
+void family_proc_meta(struct pidcache *c, const struct pidcache_key *key, struct record *rec,
+		      char **exe, char **cgroup, char **container_id)
+{
+	struct pidcache_meta m;
+
+	pidcache__describe(c, key, &m);
+	*exe = meta_text(rec, m.exe);
+	*cgroup = meta_text(rec, m.cgroup);
+	*container_id = meta_text(rec, m.container_id);
 }

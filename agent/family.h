@@ -34,6 +34,17 @@ struct bpf_map;
 
 /* A family's events ring buffer reader that stops after a batch. */
 struct family_ring;
+struct pidcache;
+struct pidcache_key;
+struct record;
+
+/*
+ * The exe, cgroup and container id of key's process (agent/pidcache.c) as
+ * text in rec's arena, "" where unknown (JSON null), /proc's bytes cleaned
+ * as the kernel's are.
+ */
+void family_proc_meta(struct pidcache *c, const struct pidcache_key *key, struct record *rec,
+		      char **exe, char **cgroup, char **container_id);
 
 /*
  * Sizes the events ring buffer of an opened skeleton, loads and attaches it,

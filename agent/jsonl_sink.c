@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "encode.h"
 #include "jsonl_sink.h"
 
 struct jsonl_sink {
@@ -69,17 +68,15 @@ static int lose_pending(struct jsonl_sink *sink)
 	return err;
 }
 
-int jsonl_sink__write(struct jsonl_sink *sink, struct json_object *rec)
+int jsonl_sink__write(struct jsonl_sink *sink, const char *line, size_t len)
 {
-	const char *line = encode_line(rec);
-
-	if (!line) {
+	if (!line) {	/* the record could not be encoded */
 		sink->lost++;
 		return -ENOMEM;
 	}
 	sink->pending++;
 	errno = 0;
-	if (fputs(line, sink->out) == EOF || fputc('\n', sink->out) == EOF)
+	if (fwrite(line, 1, len, sink->out) != len || putc('\n', sink->out) == EOF)
 		return lose_pending(sink);
 	return sink->line_flush ? jsonl_sink__flush(sink) : 0;
 }

@@ -3,7 +3,7 @@
 #define HOSTMON_JSONL_SINK_H
 
 #include <stdint.h>
-#include <json-c/json.h>
+#include <stddef.h>
 #include "compiler.h"
 
 struct jsonl_sink;
@@ -13,11 +13,12 @@ HM_MUST_CHECK
 struct jsonl_sink *jsonl_sink__new(const char *spec);
 void jsonl_sink__free(struct jsonl_sink *sink);
 /*
- * Both return 0 or -errno. Lines are buffered: when a write or flush fails,
+ * Both return 0 or -errno. write takes one record's JSON text (len bytes,
+ * no newline) and adds the newline; a NULL line (not encoded) counts lost. Lines are buffered: when a write or flush fails,
  * every line not yet written out is lost and counted in jsonl_sink__lost.
  */
 HM_MUST_CHECK
-int jsonl_sink__write(struct jsonl_sink *sink, struct json_object *rec);
+int jsonl_sink__write(struct jsonl_sink *sink, const char *line, size_t len);
 HM_MUST_CHECK
 int jsonl_sink__flush(struct jsonl_sink *sink);
 /* Lines buffered since the last successful flush (lost together should a flush fail). */

@@ -11,6 +11,7 @@
 #include "hist.h"
 #include "kafka_conf.h"
 #include "kafka_sink.h"
+#include "record.h"
 #include "kafka_stats.h"
 #include "log.h"
 #include "pipeline.h"
@@ -39,6 +40,8 @@ struct kafka_sink {
 	char *topic_name;
 	char *key;
 	struct envelope_ids ids;
+	uint8_t *pack_buf;	/* the latest record's envelope */
+	size_t pack_cap;
 	struct kafka_conf kc;	/* [kafka] properties, for every producer made */
 	struct spool *spool;	/* NULL: none */
 	struct spool_cursor cur;	/* the next spooled record to produce */
@@ -390,16 +393,15 @@ static void spool_failed(struct kafka_sink *ks, int err)
 			  (unsigned long long)ks->spool_failures.count);
 }
 
-/* A record outside the spool: librdkafka frees buf; a refusal is a loss. */
-static int produce_bare(struct kafka_sink *ks, uint8_t *buf, size_t len)
+/* A record outside the spool: librdkafka copies buf; a refusal is a loss. */
+static int produce_bare(struct kafka_sink *ks, const uint8_t *buf, size_t len)
 {
 	rd_kafka_resp_err_t err;
 
-	if (ks->rk && !rd_kafka_produce(ks->topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_FREE, buf,
-					len, ks->key, strlen(ks->key), NULL))
+	if (ks->rk && !rd_kafka_produce(ks->topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
+					(void *)buf, len, ks->key, strlen(ks->key), NULL))
 		return 0;
 	err = ks->rk ? rd_kafka_last_error() : RD_KAFKA_RESP_ERR__STATE;
-	free(buf);
 	record_lost(ks, "queueing a record", rd_kafka_err2str(err));
 	return err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? -ENOBUFS : -EIO;
 }
@@ -616,32 +618,53 @@ void kafka_sink__free(struct kafka_sink *ks)
 	free(ks->topic_name);
 	free((char *)ks->ids.instance_id);
 	free((char *)ks->ids.agent_version);
+	free(ks->pack_buf);
 	free(ks);
 }
 
-int kafka_sink__write(struct kafka_sink *ks, struct json_object *rec)
+/* rec's envelope, with this instance's ids, packed into the sink's buffer (reused). */
+static int pack(struct kafka_sink *ks, const struct record *rec, size_t *len)
+{
+	Hostmon__V1__Envelope env = rec->env;
+	uint8_t *grown;
+
+	if (rec->arena.failed)
+		return -ENOMEM;
+	env.instance_id = (char *)ks->ids.instance_id;
+	env.agent_version = (char *)ks->ids.agent_version;
+	*len = hostmon__v1__envelope__get_packed_size(&env);
+	if (*len > ks->pack_cap) {
+		grown = realloc(ks->pack_buf, *len);
+		if (!grown)
+			return -ENOMEM;
+		ks->pack_buf = grown;
+		ks->pack_cap = *len;
+	}
+	hostmon__v1__envelope__pack(&env, ks->pack_buf);
+	return 0;
+}
+
+int kafka_sink__write(struct kafka_sink *ks, const struct record *rec)
 {
 	struct spool_pos pos;
-	uint8_t *buf;
 	size_t len;
 	int err;
 
-	err = envelope_pack(rec, &ks->ids, &buf, &len);
+	err = pack(ks, rec, &len);
 	if (err) {
 		record_lost(ks, "encoding a record", strerror(-err));
 		return err;
 	}
 	/* A record the spool cannot take still goes to Kafka, only without the safety net. */
 	if (ks->spool) {
-		err = spool__append(ks->spool, buf, len, &pos);
+		err = spool__append(ks->spool, ks->pack_buf, len, &pos);
 		if (!err) {
-			free(buf);
 			kafka_sink__poll(ks);
 			return 0;
 		}
 		spool_failed(ks, err);
 	}
-	err = produce_bare(ks, buf, len);
+	err = produce_bare(ks, ks->pack_buf, len);
 	kafka_sink__poll(ks);
 	return err;
 }

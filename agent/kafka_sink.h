@@ -11,6 +11,7 @@
 
 struct kafka_conf;
 struct kafka_sink;
+struct record;
 struct spool;
 
 /*
@@ -41,10 +42,11 @@ struct kafka_sink *kafka_sink__new(const char *brokers, const char *topic, const
 void kafka_sink__close(struct kafka_sink *ks, int timeout_ms);
 void kafka_sink__free(struct kafka_sink *ks);
 /*
- * Packs rec and spools and queues it; 0 or -errno (the record is counted
- * lost). A full librdkafka queue is not an error with a spool.
+ * Packs rec's envelope (with the sink's instance id and agent version) and
+ * spools and queues it; 0 or -errno (the record is counted lost). A full
+ * librdkafka queue is not an error with a spool.
  */
-int kafka_sink__write(struct kafka_sink *ks, struct json_object *rec);
+int kafka_sink__write(struct kafka_sink *ks, const struct record *rec);
 /*
  * Serves delivery reports, statistics and errors without blocking, recreates
  * the producer after a fatal error, and produces spooled records the queue

@@ -72,47 +72,56 @@ static const char *const drop_names[NET_DROP_MAX] = {
 	[NET_DROP_EXE_MAP] = "exe_map",
 };
 
+/* The .proto's kinds, by the kernel side's NET_KIND_*. */
+static const Hostmon__V1__ConnErrorKind conn_kinds[NET_KIND_MAX] = {
+	[NET_KIND_REFUSED] = HOSTMON__V1__CONN_ERROR_KIND__CONN_ERROR_KIND_REFUSED,
+	[NET_KIND_TIMEOUT] = HOSTMON__V1__CONN_ERROR_KIND__CONN_ERROR_KIND_TIMEOUT,
+	[NET_KIND_UNREACHABLE] = HOSTMON__V1__CONN_ERROR_KIND__CONN_ERROR_KIND_UNREACHABLE,
+	[NET_KIND_RESET_RECEIVED] = HOSTMON__V1__CONN_ERROR_KIND__CONN_ERROR_KIND_RESET_RECEIVED,
+	[NET_KIND_RESET_SENT] = HOSTMON__V1__CONN_ERROR_KIND__CONN_ERROR_KIND_RESET_SENT,
+	[NET_KIND_ERROR] = HOSTMON__V1__CONN_ERROR_KIND__CONN_ERROR_KIND_ERROR,
+};
+
 static const char *protocol_name(unsigned int protocol)
 {
 	return protocol == IPPROTO_TCP ? "tcp" : protocol == IPPROTO_UDP ? "udp" : "other";
 }
 
-static void record_addr(struct json_object *rec, const char *key, unsigned int family,
-			const uint8_t *addr)
+/* An address as text in rec's arena. */
+static char *addr_text(struct record *rec, unsigned int family, const uint8_t *addr)
 {
 	char buf[INET6_ADDRSTRLEN];
 
 	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, sizeof(buf)))
 		buf[0] = 0;
-	record_str(rec, key, buf);
+	return record__strdup(rec, buf);
 }
 
 static void emit_conn_error(struct net *nt, const struct net_event *e)
 {
-	struct json_object *rec = pipeline__event(nt->out, FLOW_CONN_ERROR, e->ts_ns);
+	struct record *rec = pipeline__event(nt->out, FLOW_CONN_ERROR, e->ts_ns);
 	struct pidcache_key key = { .pid = e->pid, .start_ns = e->start_ns, .exec_id = e->exec_id };
+	Hostmon__V1__ConnError *m = &rec->ev.conn_error;
 
-	if (!rec)
-		return;
-	record_u64(rec, "pid", e->pid);
-	json_object_object_add(rec, "comm", encode_bytes(e->comm, sizeof(e->comm)));
-	pidcache__add_fields(nt->procs, &key, rec);
-	record_str(rec, "protocol", protocol_name(e->protocol));
-	record_str(rec, "family", e->family == AF_INET6 ? "ipv6" : "ipv4");
-	record_addr(rec, "saddr", e->family, e->saddr);
-	record_u64(rec, "sport", e->sport);
-	record_addr(rec, "daddr", e->family, e->daddr);
-	record_u64(rec, "dport", e->dport);
-	record_i64(rec, "errno", e->err);
+	m->pid = e->pid;
+	m->comm = record__text(rec, e->comm, sizeof(e->comm));
+	family_proc_meta(nt->procs, &key, rec, &m->exe, &m->cgroup, &m->container_id);
+	m->protocol = e->protocol == IPPROTO_TCP ? HOSTMON__V1__PROTOCOL__PROTOCOL_TCP :
+		      e->protocol == IPPROTO_UDP ? HOSTMON__V1__PROTOCOL__PROTOCOL_UDP :
+						   HOSTMON__V1__PROTOCOL__PROTOCOL_UNSPECIFIED;
+	m->family = e->family == AF_INET6 ? HOSTMON__V1__ADDRESS_FAMILY__ADDRESS_FAMILY_IPV6 :
+					    HOSTMON__V1__ADDRESS_FAMILY__ADDRESS_FAMILY_IPV4;
+	m->saddr = addr_text(rec, e->family, e->saddr);
+	m->sport = e->sport;
+	m->daddr = addr_text(rec, e->family, e->daddr);
+	m->dport = e->dport;
+	m->errnum = e->err;
 	if (e->err)
-		record_str(rec, "error", names_errno(e->err));
-	else
-		json_object_object_add(rec, "error", NULL);
-	record_str(rec, "kind", e->kind < NET_KIND_MAX ? kind_names[e->kind] : "error");
-	json_object_object_add(rec, "connect", json_object_new_boolean(e->connect));
-	if (e->connect)
-		record_u64(rec, "duration_ns", e->duration_ns);
-	pipeline__emit(nt->out, rec);
+		m->error = (char *)names_errno(e->err);
+	m->kind = e->kind < NET_KIND_MAX ? conn_kinds[e->kind] : HOSTMON__V1__CONN_ERROR_KIND__CONN_ERROR_KIND_ERROR;
+	m->connect = e->connect;
+	m->duration_ns = e->connect ? e->duration_ns : 0;
+	pipeline__send(nt->out, rec);
 }
 
 static int handle_event(void *ctx, void *data, size_t len)

@@ -374,23 +374,11 @@ int pidcache__lookup(struct pidcache *c, const struct pidcache_key *key, struct 
 	return 0;
 }
 
-/* Paths from /proc are bytes too: cleaned as the kernel's strings are. */
-static void add_path(struct json_object *rec, const char *key, const char *v)
+void pidcache__describe(struct pidcache *c, const struct pidcache_key *key,
+			struct pidcache_meta *out)
 {
-	json_object_object_add(rec, key, v ? encode_bytes(v, strlen(v)) : NULL);
-}
-
-void pidcache__add_fields(struct pidcache *c, const struct pidcache_key *key,
-			  struct json_object *rec)
-{
-	struct pidcache_meta m;
-
-	/* Out of memory: the event goes with null metadata, the failure counted. */
-	if (pidcache__lookup(c, key, &m) && c)
+	if (pidcache__lookup(c, key, out) && c)
 		c->st.failed++;
-	add_path(rec, "exe", m.exe);
-	add_path(rec, "cgroup", m.cgroup);
-	add_path(rec, "container_id", m.container_id);
 }
 
 void pidcache__stats(const struct pidcache *c, struct pidcache_stats *st)

@@ -5,7 +5,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <json-c/json.h>
 #include "compiler.h"
 
 /* A container id is 64 hex digits in every runtime's cgroup names. */
@@ -62,9 +61,12 @@ void pidcache__set_exe_source(struct pidcache *c, pidcache_exe_fn fn, void *ctx)
  */
 HM_MUST_CHECK
 int pidcache__lookup(struct pidcache *c, const struct pidcache_key *key, struct pidcache_meta *out);
-/* Adds "exe", "cgroup" and "container_id" (null when unknown) of key's process to rec. */
-void pidcache__add_fields(struct pidcache *c, const struct pidcache_key *key,
-			  struct json_object *rec);
+/*
+ * pidcache__lookup for an event: out of memory, the event goes without
+ * metadata (all NULL) and the failure is counted (pidcache_stats.failed).
+ */
+void pidcache__describe(struct pidcache *c, const struct pidcache_key *key,
+			struct pidcache_meta *out);
 /* Drops least recently used entries until at most keep are left; returns how many went. */
 uint32_t pidcache__shrink(struct pidcache *c, uint32_t keep);
 void pidcache__stats(const struct pidcache *c, struct pidcache_stats *st);

@@ -5,11 +5,13 @@
 #include <time.h>
 #include "clock.h"
 #include "encode.h"
+#include "envelope.h"
 #include "evring.h"
 #include "flow.h"
 #include "jsonl_sink.h"
 #include "kafka_sink.h"
 #include "log.h"
+#include "pbjson.h"
 #include "pipeline.h"
 
 struct pipeline {
@@ -23,6 +25,8 @@ struct pipeline {
 	uint64_t sink_failures;	/* JSON-lines writes and flushes that failed */
 	struct flow_counts flow;	/* Kafka's acknowledgements are the sink's own */
 	uint64_t jsonl_pending[FLOW_KIND_MAX];	/* lines buffered, not flushed yet */
+	struct record rec;		/* the one record being built, reused */
+	struct pbjson_buf line;		/* its JSON line, reused */
 };
 
 struct pipeline *pipeline__new(const struct hostinfo *hi)
@@ -38,6 +42,10 @@ struct pipeline *pipeline__new(const struct hostinfo *hi)
 
 void pipeline__free(struct pipeline *p)
 {
+	if (!p)
+		return;
+	record__fini(&p->rec);
+	pbjson_buf_free(&p->line);
 	free(p);
 }
 
@@ -84,9 +92,19 @@ struct json_object *pipeline__record(struct pipeline *p, enum flow_kind kind)
 	return new_record(p, kind, clock_ns(CLOCK_REALTIME));
 }
 
-struct json_object *pipeline__event(struct pipeline *p, enum flow_kind kind, uint64_t kernel_ns)
+struct record *pipeline__event(struct pipeline *p, enum flow_kind kind, uint64_t kernel_ns)
 {
-	return new_record(p, kind, clock_mono_to_wall(kernel_ns));
+	struct record *rec = &p->rec;
+
+	p->flow.in[kind]++;
+	record__reset(rec, kind);
+	rec->seq = p->next_seq++;
+	rec->ts_ns = clock_mono_to_wall(kernel_ns);
+	rec->env.seq = rec->seq;
+	rec->env.ts_ns = rec->ts_ns;
+	rec->env.host_id = p->hi.host_id;
+	rec->env.boot_id = p->hi.boot_id;
+	return rec;
 }
 
 /* Every failure logged: the logger holds back the repeats with their count. */
@@ -111,27 +129,15 @@ void pipeline__set_events(struct pipeline *p, struct evring *ring)
 	p->events = ring;
 }
 
-/* The record's kind, -EINVAL when its type is none (not counted). */
-static int record_kind(struct json_object *rec)
-{
-	struct json_object *type;
-
-	if (!json_object_object_get_ex(rec, "type", &type))
-		return -EINVAL;
-	return flow_kind_of(json_object_get_string(type));
-}
-
 /* Every record but the metrics windows (the socket serves the latest one itself). */
-static void keep_event(struct pipeline *p, struct json_object *rec, int kind)
+static void keep_event(struct pipeline *p, const struct record *rec, const char *line)
 {
-	struct json_object *seq;
-
-	if (kind == FLOW_METRICS || !json_object_object_get_ex(rec, "seq", &seq))
+	if (rec->kind == FLOW_METRICS)
 		return;
-	if (evring__push(p->events, json_object_get_uint64(seq), encode_line(rec)))
+	if (evring__push(p->events, rec->seq, line))
 		p->failures++;
-	else if (kind >= 0)
-		p->flow.out[FLOW_SOCKET][kind]++;
+	else
+		p->flow.out[FLOW_SOCKET][rec->kind]++;
 }
 
 /*
@@ -147,32 +153,72 @@ static void jsonl_settle(struct pipeline *p, int err)
 	memset(p->jsonl_pending, 0, sizeof(p->jsonl_pending));
 }
 
-static void jsonl_write(struct pipeline *p, struct json_object *rec, int kind)
+static void jsonl_write(struct pipeline *p, const struct record *rec, const char *line, size_t len)
 {
-	int err = jsonl_sink__write(p->jsonl, rec);
+	int err = jsonl_sink__write(p->jsonl, line, len);
 
 	if (err)
 		sink_failed(p, "write to", err);
-	else if (kind >= 0)
-		p->jsonl_pending[kind]++;
+	else
+		p->jsonl_pending[rec->kind]++;
 	jsonl_settle(p, err);
 }
 
-void pipeline__emit(struct pipeline *p, struct json_object *rec)
+/* The record's line (NULL without memory) to the JSON-lines sink and the socket, its envelope to Kafka. */
+static void deliver(struct pipeline *p, struct record *rec, const char *line, size_t len)
 {
-	int kind;
-
-	if (!rec)
-		return;
-	kind = record_kind(rec);
 	if (p->jsonl)
-		jsonl_write(p, rec, kind);
+		jsonl_write(p, rec, line, len);
 	if (p->kafka)
 		kafka_sink__write(p->kafka, rec);
-	if (p->events)
-		keep_event(p, rec, kind);
+	if (p->events && line)
+		keep_event(p, rec, line);
 	p->emitted++;
-	json_object_put(rec);
+}
+
+void pipeline__send(struct pipeline *p, struct record *rec)
+{
+	const char *line = NULL;
+
+	if (rec->arena.failed) {
+		p->failures++;
+		return;
+	}
+	if (p->jsonl || p->events) {
+		pbjson_buf_reset(&p->line);
+		if (!pbjson_write(&p->line, &rec->env.base, PBJSON_LINES))
+			line = p->line.data;
+		else
+			p->failures++;
+	}
+	deliver(p, rec, line, p->line.len);
+}
+
+/*
+ * The agent's own records are still built as json-c trees: their line is the
+ * tree's text and their envelope is converted from it (agent/envelope.c).
+ */
+void pipeline__emit(struct pipeline *p, struct json_object *tree)
+{
+	struct record *rec = &p->rec;
+	struct json_object *v;
+	const char *line;
+	int kind;
+
+	if (!tree)
+		return;
+	kind = json_object_object_get_ex(tree, "type", &v) ? flow_kind_of(json_object_get_string(v)) : -EINVAL;
+	if (kind < 0) {
+		p->failures++;
+		json_object_put(tree);
+		return;
+	}
+	record__reset(rec, kind);
+	if (envelope_fill(tree, rec))
+		p->failures++;
+	line = encode_line(tree);
+	deliver(p, rec, line, line ? strlen(line) : 0);
+	json_object_put(tree);
 }
 
 void pipeline__flush(struct pipeline *p)

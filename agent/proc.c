@@ -60,17 +60,18 @@ static bool exit_has_group_dead(void)
 	return has;
 }
 
-static void record_path(struct json_object *rec, const char *key, const struct proc_path *p)
+/* A kernel path (bpf/proc.h) as text in rec's arena. */
+static char *path_text(struct record *rec, const struct proc_path *p)
 {
 	char path[KPATH_MAX];
 
 	kpath_string(p, path, sizeof(path));
-	record_str(rec, key, path);
+	return record__strdup(rec, path);
 }
 
-/* The process is gone: its container id from the kernel's cgroup paths (v2 first), by the pid cache's rule; null when none. */
-static void record_container(struct json_object *rec, const struct proc_path *cgroup,
-			     const struct proc_path *memcg)
+/* The process is gone: its container id from the kernel's cgroup paths (v2 first), by the pid cache's rule; "" when none. */
+static char *container_text(struct record *rec, const struct proc_path *cgroup,
+			    const struct proc_path *memcg)
 {
 	char path[KPATH_MAX], id[PIDCACHE_ID_LEN + 1];
 	int err = -ENOENT;
@@ -83,64 +84,56 @@ static void record_container(struct json_object *rec, const struct proc_path *cg
 		kpath_string(memcg, path, sizeof(path));
 		err = pidcache_container_id(path, id);
 	}
-	if (err)
-		json_object_object_add(rec, "container_id", NULL);
-	else
-		record_str(rec, "container_id", id);
+	return err ? (char *)"" : record__strdup(rec, id);
 }
 
 static void emit_crash(struct proc *pr, const struct proc_crash_event *e)
 {
-	struct json_object *rec = pipeline__event(pr->out, FLOW_PROCESS_CRASH, e->ts_ns);
+	struct record *rec = pipeline__event(pr->out, FLOW_PROCESS_CRASH, e->ts_ns);
+	Hostmon__V1__ProcessCrash *m = &rec->ev.process_crash;
 	int sig = e->exit_code & 0x7f;
 
-	if (!rec)
-		return;
-	record_u64(rec, "pid", e->pid);
-	record_u64(rec, "ppid", e->ppid);
-	json_object_object_add(rec, "comm", encode_bytes(e->comm, sizeof(e->comm)));
+	m->pid = e->pid;
+	m->ppid = e->ppid;
+	m->comm = record__text(rec, e->comm, sizeof(e->comm));
 	if (e->exe.depth)
-		record_path(rec, "exe", &e->exe);
-	else
-		json_object_object_add(rec, "exe", NULL);
-	record_u64(rec, "signal", sig);
-	record_str(rec, "signal_name", names_signal(sig));
-	json_object_object_add(rec, "core_dumped", json_object_new_boolean(e->exit_code & 0x80));
+		m->exe = path_text(rec, &e->exe);
+	m->signal = sig;
+	m->signal_name = (char *)names_signal(sig);
+	m->core_dumped = !!(e->exit_code & 0x80);
 	/* As a shell reports it; wait_status is the raw value waitpid() sees. */
-	record_u64(rec, "exit_code", 128 + sig);
-	record_u64(rec, "wait_status", e->exit_code);
-	record_path(rec, "cgroup", &e->cgroup);
-	record_path(rec, "memcg", &e->memcg);
-	record_container(rec, &e->cgroup, &e->memcg);
-	record_u64(rec, "age_ns", e->age_ns);
-	json_object_object_add(rec, "oom_killed", json_object_new_boolean(e->oom_killed));
+	m->exit_code = 128 + sig;
+	m->wait_status = e->exit_code;
+	m->cgroup = path_text(rec, &e->cgroup);
+	m->memcg = path_text(rec, &e->memcg);
+	m->container_id = container_text(rec, &e->cgroup, &e->memcg);
+	m->age_ns = e->age_ns;
+	m->oom_killed = e->oom_killed;
 	if (e->sender_pid) {
-		record_u64(rec, "sender_pid", e->sender_pid);
-		json_object_object_add(rec, "sender_comm",
-				       encode_bytes(e->sender_comm, sizeof(e->sender_comm)));
+		m->sender_pid = e->sender_pid;
+		m->sender_comm = record__text(rec, e->sender_comm, sizeof(e->sender_comm));
 	}
-	pipeline__emit(pr->out, rec);
+	pipeline__send(pr->out, rec);
 }
 
 static void emit_oom(struct proc *pr, const struct proc_oom_event *e)
 {
-	struct json_object *rec = pipeline__event(pr->out, FLOW_OOM_KILL, e->ts_ns);
+	struct record *rec = pipeline__event(pr->out, FLOW_OOM_KILL, e->ts_ns);
+	Hostmon__V1__OomKill *m = &rec->ev.oom_kill;
 	const uint64_t page_kb = pr->page_kb;
 
-	if (!rec)
-		return;
-	record_u64(rec, "pid", e->pid);
-	json_object_object_add(rec, "comm", encode_bytes(e->comm, sizeof(e->comm)));
-	record_u64(rec, "uid", e->uid);
-	record_path(rec, "memcg", &e->memcg);
-	record_container(rec, NULL, &e->memcg);
-	record_u64(rec, "total_vm_kb", e->total_vm * page_kb);
-	record_u64(rec, "anon_rss_kb", e->anon_rss * page_kb);
-	record_u64(rec, "file_rss_kb", e->file_rss * page_kb);
-	record_u64(rec, "shmem_rss_kb", e->shmem_rss * page_kb);
-	record_u64(rec, "pgtables_kb", e->pgtables_bytes / 1024);
-	record_i64(rec, "oom_score_adj", e->oom_score_adj);
-	pipeline__emit(pr->out, rec);
+	m->pid = e->pid;
+	m->comm = record__text(rec, e->comm, sizeof(e->comm));
+	m->uid = e->uid;
+	m->memcg = path_text(rec, &e->memcg);
+	m->container_id = container_text(rec, NULL, &e->memcg);
+	m->total_vm_kb = e->total_vm * page_kb;
+	m->anon_rss_kb = e->anon_rss * page_kb;
+	m->file_rss_kb = e->file_rss * page_kb;
+	m->shmem_rss_kb = e->shmem_rss * page_kb;
+	m->pgtables_kb = e->pgtables_bytes / 1024;
+	m->oom_score_adj = e->oom_score_adj;
+	pipeline__send(pr->out, rec);
 }
 
 static int handle_event(void *ctx, void *data, size_t len)

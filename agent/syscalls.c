@@ -75,26 +75,26 @@ static int handle_slow(void *ctx, void *data, size_t len)
 {
 	const struct slow_syscall_event *e = data;
 	struct syscalls *sc = ctx;
-	struct json_object *rec;
+	Hostmon__V1__SlowSyscall *m;
 	struct pidcache_key key;
+	struct record *rec;
 
 	if (len < sizeof(*e))
 		return 0;
 	rec = pipeline__event(sc->out, FLOW_SLOW_SYSCALL, e->ts_ns);
-	if (!rec)
-		return 0;
-	record_u64(rec, "pid", e->tgid);
-	record_u64(rec, "tid", e->pid);
-	json_object_object_add(rec, "comm", encode_bytes(e->comm, sizeof(e->comm)));
+	m = &rec->ev.slow_syscall;
+	m->pid = e->tgid;
+	m->tid = e->pid;
+	m->comm = record__text(rec, e->comm, sizeof(e->comm));
 	key = (struct pidcache_key){ .pid = e->tgid, .start_ns = e->start_ns, .exec_id = e->exec_id };
-	pidcache__add_fields(sc->procs, &key, rec);
-	record_str(rec, "syscall", names_syscall(e->nr));
-	record_u64(rec, "nr", e->nr);
-	record_u64(rec, "latency_ns", e->latency_ns);
-	record_i64(rec, "ret", e->ret);
+	family_proc_meta(sc->procs, &key, rec, &m->exe, &m->cgroup, &m->container_id);
+	m->syscall = (char *)names_syscall(e->nr);
+	m->nr = e->nr;
+	m->latency_ns = e->latency_ns;
+	m->ret = e->ret;
 	if (e->ret < 0 && e->ret >= -4095)
-		record_str(rec, "error", names_errno((int)-e->ret));
-	pipeline__emit(sc->out, rec);
+		m->error = (char *)names_errno((int)-e->ret);
+	pipeline__send(sc->out, rec);
 	return 0;
 }
 

@@ -1,4 +1,4 @@
-/* golden-gen: this release's golden envelopes, packed by the agent's own encoder, and their expected decoding. */
+/* golden-gen: this release's golden envelopes, read from JSON lines by the agent's own JSON rules (agent/pbjson.c), and their expected decoding. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -6,16 +6,34 @@
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
-#include "envelope.h"
 #include "version.h"
 #include "proto/hostmon.pb-c.h"
-#include "tools/hostmon-consume/pbjson.h"
+#include "pbjson.h"
 
 /* Fixed, so that the files depend on the records and the release only. */
-static const struct envelope_ids golden_ids = {
-	.instance_id = "9b2f4c1e-7d3a-4e8b-a6c5-0f1e2d3c4b5a",
-	.agent_version = HOSTMON_VERSION,
-};
+#define GOLDEN_INSTANCE_ID "9b2f4c1e-7d3a-4e8b-a6c5-0f1e2d3c4b5a"
+
+/* The record as the agent packs it: its envelope with the instance id and version set. */
+static int pack_record(struct json_object *rec, uint8_t **buf, size_t *len)
+{
+	Hostmon__V1__Envelope *env;
+
+	env = (Hostmon__V1__Envelope *)pbjson_read(rec, &hostmon__v1__envelope__descriptor);
+	if (!env)
+		return -ENOMEM;
+	if (env->event_case == HOSTMON__V1__ENVELOPE__EVENT__NOT_SET) {
+		hostmon__v1__envelope__free_unpacked(env, NULL);
+		return -EINVAL;
+	}
+	env->instance_id = strdup(GOLDEN_INSTANCE_ID);
+	env->agent_version = strdup(HOSTMON_VERSION);
+	*len = hostmon__v1__envelope__get_packed_size(env);
+	*buf = malloc(*len ? *len : 1);
+	if (*buf)
+		hostmon__v1__envelope__pack(env, *buf);
+	hostmon__v1__envelope__free_unpacked(env, NULL);
+	return *buf ? 0 : -ENOMEM;
+}
 
 /* A new file for writing; an existing one is never replaced (a golden file is history). */
 static FILE *create_new(const char *path)
@@ -51,7 +69,7 @@ static int write_delimited(FILE *f, const uint8_t *buf, size_t len)
 static int write_decoding(FILE *f, const uint8_t *buf, size_t len)
 {
 	Hostmon__V1__Envelope *env = hostmon__v1__envelope__unpack(NULL, len, buf);
-	struct json_object *obj = env ? pbjson_message(&env->base) : NULL;
+	struct json_object *obj = env ? pbjson_object(&env->base, PBJSON_PROTO) : NULL;
 	int err = obj ? 0 : -ENOMEM;
 
 	if (obj && fprintf(f, "%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
@@ -73,9 +91,9 @@ static int pack_line(const char *line, FILE *bin, FILE *expected, int lineno)
 		fprintf(stderr, "golden-gen: records line %d is not JSON\n", lineno);
 		goto out;
 	}
-	err = envelope_pack(rec, &golden_ids, &buf, &len);
+	err = pack_record(rec, &buf, &len);
 	if (err) {
-		fprintf(stderr, "golden-gen: records line %d: envelope_pack: %s\n", lineno,
+		fprintf(stderr, "golden-gen: records line %d: packing: %s\n", lineno,
 			strerror(-err));
 		goto out;
 	}

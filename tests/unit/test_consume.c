@@ -9,7 +9,7 @@
 #include <json-c/json.h>
 #include "envelope.h"
 #include "proto/hostmon.pb-c.h"
-#include "tools/hostmon-consume/pbjson.h"
+#include "pbjson.h"
 #include "tools/hostmon-consume/seqcheck.h"
 
 static struct seqcheck *add_all(const char *inst, const uint64_t *seqs, size_t n)
@@ -140,10 +140,9 @@ static void test_many_records(void **state)
 	seqcheck__free(sc);
 }
 
-/* An agent's record packed by envelope_pack, decoded, and rendered: maps, enums, uint64 exact. */
+/* An agent's record read from its JSON line, packed, decoded, and rendered: maps, enums, uint64 exact. */
 static void test_pbjson_renders_envelope(void **state)
 {
-	const struct envelope_ids ids = { .instance_id = "iid", .agent_version = "0.1.0" };
 	struct json_object *rec = json_tokener_parse(
 		"{\"type\":\"metrics\",\"seq\":18446744073709551615,\"ts_ns\":1795433268263879146,"
 		"\"host_id\":\"h\",\"boot_id\":\"b\",\"window_start_ns\":1,\"window_ns\":2,"
@@ -156,10 +155,17 @@ static void test_pbjson_renders_envelope(void **state)
 
 	(void)state;
 	assert_non_null(rec);
-	assert_int_equal(envelope_pack(rec, &ids, &buf, &len), 0);
+	env = (Hostmon__V1__Envelope *)pbjson_read(rec, &hostmon__v1__envelope__descriptor);
+	assert_non_null(env);
+	env->instance_id = strdup("iid");
+	len = hostmon__v1__envelope__get_packed_size(env);
+	buf = malloc(len);
+	assert_non_null(buf);
+	hostmon__v1__envelope__pack(env, buf);
+	hostmon__v1__envelope__free_unpacked(env, NULL);
 	env = hostmon__v1__envelope__unpack(NULL, len, buf);
 	assert_non_null(env);
-	js = pbjson_message(&env->base);
+	js = pbjson_object(&env->base, PBJSON_PROTO);
 	assert_non_null(js);
 	assert_true(json_object_object_get_ex(js, "seq", &v));
 	assert_true(json_object_get_uint64(v) == UINT64_MAX);

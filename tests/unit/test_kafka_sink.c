@@ -15,6 +15,7 @@
 #include <librdkafka/rdkafka_mock.h>
 #include "kafka_conf.h"
 #include "kafka_sink.h"
+#include "record.h"
 #include "spool.h"
 #include "proto/hostmon.pb-c.h"
 
@@ -79,30 +80,25 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
-static void write_seq(struct kafka_sink *ks, uint64_t seq, const char *reason)
+/* An agent_status record emitted at ts_ns (wall clock), as the pipeline hands it over. */
+static void write_seq_at(struct kafka_sink *ks, uint64_t seq, uint64_t ts_ns, const char *reason)
 {
-	struct json_object *rec = json_object_new_object();
+	static struct record rec;
+	Hostmon__V1__AgentStatus *m;
 
-	json_object_object_add(rec, "type", json_object_new_string("agent_status"));
-	json_object_object_add(rec, "seq", json_object_new_uint64(seq));
-	json_object_object_add(rec, "host_id", json_object_new_string("host-1"));
-	json_object_object_add(rec, "state", json_object_new_string("running"));
-	json_object_object_add(rec, "reason", json_object_new_string(reason));
-	assert_int_equal(kafka_sink__write(ks, rec), 0);
-	json_object_put(rec);
+	record__reset(&rec, FLOW_AGENT_STATUS);
+	m = &rec.ev.agent_status;
+	m->state = HOSTMON__V1__AGENT_STATE__AGENT_STATE_RUNNING;
+	m->reason = (char *)reason;
+	rec.seq = rec.env.seq = seq;
+	rec.ts_ns = rec.env.ts_ns = ts_ns;
+	rec.env.host_id = "host-1";
+	assert_int_equal(kafka_sink__write(ks, &rec), 0);
 }
 
-/* An agent_status record emitted at ts_ns (wall clock). */
-static void write_seq_at(struct kafka_sink *ks, uint64_t seq, uint64_t ts_ns)
+static void write_seq(struct kafka_sink *ks, uint64_t seq, const char *reason)
 {
-	struct json_object *rec = json_object_new_object();
-
-	json_object_object_add(rec, "type", json_object_new_string("agent_status"));
-	json_object_object_add(rec, "seq", json_object_new_uint64(seq));
-	json_object_object_add(rec, "ts_ns", json_object_new_uint64(ts_ns));
-	json_object_object_add(rec, "host_id", json_object_new_string("host-1"));
-	assert_int_equal(kafka_sink__write(ks, rec), 0);
-	json_object_put(rec);
+	write_seq_at(ks, seq, 0, reason);
 }
 
 static uint64_t report_u64(struct kafka_sink *ks, const char *key)
@@ -290,8 +286,8 @@ static void spool_oldest_age_and_acked_by_kind(void **state)
 	assert_int_equal(rd_kafka_mock_broker_set_down(f->mcluster, 1), 0);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	first = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-	write_seq_at(f->ks, 1, first - 3000000000ULL);	/* emitted 3 s ago */
-	write_seq_at(f->ks, 2, first);
+	write_seq_at(f->ks, 1, first - 3000000000ULL, "old");	/* emitted 3 s ago */
+	write_seq_at(f->ks, 2, first, "new");
 	age = report_u64(f->ks, "spool_oldest_age_ns");
 	assert_true(age >= 3000000000ULL && age < 4000000000ULL);
 	usleep(100000);

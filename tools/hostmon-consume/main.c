@@ -19,6 +19,7 @@ struct opts {
 	int to_end;     /* stop once every partition is read to its end */
 	int check;
 	int quiet;
+	int jsonl;	/* --format jsonl: hostmond's JSON-lines shape */
 	char **props;   /* -X NAME=VALUE arguments, nprops of them */
 	int nprops;
 };
@@ -31,6 +32,7 @@ struct consume {
 	int partitions;
 	int at_end;      /* partitions read to their end */
 	char *eof_seen;  /* per partition id, < partitions */
+	struct pbjson_buf line;
 };
 
 static volatile sig_atomic_t stop;
@@ -55,6 +57,9 @@ static void usage(FILE *out)
 		"                         first/last seq, count, gaps, duplicates on stderr;\n"
 		"                         exit 1 on any gap, duplicate or undecodable record\n"
 		"  -q, --quiet            no JSON lines\n"
+		"      --format F         proto (default): the Envelope's fields by their .proto\n"
+		"                         names, with \"type\"; jsonl: hostmond's JSON lines, the\n"
+		"                         same text its --output jsonl writes\n"
 		"  -X NAME=VALUE          a librdkafka property (security.protocol, sasl.*, ssl.*),\n"
 		"                         repeatable\n"
 		"Exit: 0 ok, 1 --check found a problem, 2 usage or Kafka error.\n");
@@ -83,6 +88,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "end", no_argument, NULL, 'e' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -100,6 +106,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'e': o->to_end = 1; break;
 		case 'c': o->check = 1; break;
 		case 'q': o->quiet = 1; break;
+		case 'F':
+			if (strcmp(optarg, "proto") && strcmp(optarg, "jsonl")) {
+				fprintf(stderr, "hostmon-consume: --format: expected proto or jsonl, got '%s'\n", optarg);
+				exit(2);
+			}
+			o->jsonl = !strcmp(optarg, "jsonl");
+			break;
 		case 'X': o->props[o->nprops++] = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'T':
@@ -208,20 +221,16 @@ static rd_kafka_t *consumer_new(const struct opts *o)
 	return rk;
 }
 
-/* The envelope as JSON with "type" named after its event, as in hostmond's JSON lines. */
-static void print_json(const Hostmon__V1__Envelope *env)
+/* The envelope as one JSON line: .proto names with "type", or hostmond's own JSON-lines shape. */
+static void print_json(struct consume *cs, const Hostmon__V1__Envelope *env)
 {
-	struct json_object *obj = pbjson_message(&env->base);
-	const ProtobufCFieldDescriptor *f;
-
-	if (!obj) {
+	if (pbjson_write(&cs->line, &env->base, cs->o.jsonl ? PBJSON_LINES : PBJSON_PROTO_TYPED)) {
 		fprintf(stderr, "hostmon-consume: out of memory\n");
-		return;
+	} else {
+		cs->line.data[cs->line.len] = 0;
+		puts(cs->line.data);
 	}
-	f = protobuf_c_message_descriptor_get_field(env->base.descriptor, env->event_case);
-	json_object_object_add(obj, "type", json_object_new_string(f ? f->name : "unknown"));
-	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(obj);
+	pbjson_buf_reset(&cs->line);
 }
 
 static int handle(struct consume *cs, const rd_kafka_message_t *m)
@@ -237,7 +246,7 @@ static int handle(struct consume *cs, const rd_kafka_message_t *m)
 	}
 	cs->records++;
 	if (!cs->o.quiet)
-		print_json(env);
+		print_json(cs, env);
 	if (cs->o.check &&
 	    seqcheck__add(cs->sc, env->host_id, env->boot_id, env->instance_id, env->seq)) {
 		hostmon__v1__envelope__free_unpacked(env, NULL);
@@ -345,6 +354,7 @@ out:
 	}
 	seqcheck__free(cs.sc);
 	free(cs.eof_seen);
+	pbjson_buf_free(&cs.line);
 	free(cs.o.props);
 	return rc;
 }
