@@ -22,13 +22,14 @@ SAN_CFLAGS :=
 endif
 
 PKGS       := libbpf libelf zlib inih json-c libmicrohttpd libprotobuf-c rdkafka libcap-ng
+# libm: round() (agent/governor.c).
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Werror
 # The project's C, compiled and linked; the test helpers take CFLAGS alone (a
 # crasher or a memory hog must behave as it does outside the sanitizers).
 CCFLAGS     = $(CFLAGS) $(SAN_CFLAGS)
 CPPFLAGS   += -I$(BUILD) -I. -Iagent -D_GNU_SOURCE
-LDLIBS     += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS     += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
               -Ivmlinux/$(ARCH) -Ibpf
 

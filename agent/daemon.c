@@ -22,6 +22,7 @@
 #include "spool.h"
 #include "log.h"
 #include "net.h"
+#include "pbjson.h"
 #include "pidcache.h"
 #include "pipeline.h"
 #include "privs.h"
@@ -85,13 +86,24 @@ static bool kafka_broken(const struct daemon *d)
 	return !strcmp(state, "error") || !strcmp(state, "unreachable");
 }
 
+/* /health's details are JSON for the socket, not records. */
+static void health_str(struct json_object *o, const char *key, const char *v)
+{
+	json_object_object_add(o, key, json_object_new_string(v));
+}
+
+static void health_u64(struct json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
 static struct json_object *family_json(const struct family_status *st)
 {
 	struct json_object *o = json_object_new_object();
 
-	record_str(o, "state", family_state_name(st->state));
+	health_str(o, "state", family_state_name(st->state));
 	if (st->state == FAMILY_FAILED)
-		record_str(o, "error", st->error);
+		health_str(o, "error", st->error);
 	return o;
 }
 
@@ -102,24 +114,42 @@ static void add_probes(const struct daemon *d, struct json_object *probes)
 	json_object_object_add(probes, "net", family_json(&d->net_status));
 }
 
-/* An agent_status record in the current state; from: the state left, or NULL when unchanged. */
-static void emit_status(struct daemon *d, const char *from, const char *reason)
+/* The .proto's value of a lifecycle state (AGENT_STATE_* numbers them one up). */
+static Hostmon__V1__AgentState proto_state(enum agent_state s)
 {
-	struct json_object *rec, *probes;
+	return s < AGENT_STATE_MAX ? (Hostmon__V1__AgentState)(s + 1) :
+				     HOSTMON__V1__AGENT_STATE__AGENT_STATE_UNSPECIFIED;
+}
+
+static void add_probe(struct record *rec, const char *family, const struct family_status *st)
+{
+	Hostmon__V1__AgentStatus *m = &rec->ev.agent_status;
+	Hostmon__V1__ProbeStatus *ps;
+
+	ps = record__entry(rec, &m->probes, &m->n_probes,
+			   &hostmon__v1__agent_status__probes_entry__descriptor, family);
+	if (!ps)
+		return;
+	ps->state = (char *)family_state_name(st->state);
+	if (st->state == FAMILY_FAILED)
+		ps->error = (char *)st->error;
+}
+
+/* An agent_status record in the current state; from: the state left, or AGENT_STATE_MAX when unchanged. */
+static void emit_status(struct daemon *d, enum agent_state from, const char *reason)
+{
+	struct record *rec;
 
 	if (!d->out)
 		return;
 	rec = pipeline__record(d->out, FLOW_AGENT_STATUS);
-	if (!rec)
-		return;
-	probes = json_object_new_object();
-	record_str(rec, "state", agent_state_name(lifecycle__state(d->life)));
-	if (from)
-		record_str(rec, "previous_state", from);
-	record_str(rec, "reason", reason);
-	add_probes(d, probes);
-	json_object_object_add(rec, "probes", probes);
-	pipeline__emit(d->out, rec);
+	rec->ev.agent_status.state = proto_state(lifecycle__state(d->life));
+	rec->ev.agent_status.previous_state = proto_state(from);
+	rec->ev.agent_status.reason = (char *)reason;
+	add_probe(rec, "syscalls", &d->sc_status);
+	add_probe(rec, "proc", &d->proc_status);
+	add_probe(rec, "net", &d->net_status);
+	pipeline__send(d->out, rec);
 	pipeline__flush(d->out);
 }
 
@@ -127,10 +157,10 @@ static struct json_object *config_json(const struct config *cfg)
 {
 	struct json_object *o = json_object_new_object();
 
-	record_u64(o, "interval_s", cfg->interval_s);
-	record_str(o, "log_level", config_log_level_name(cfg->log_level));
-	record_u64(o, "slow_threshold_us", cfg->slow_threshold_us);
-	record_str(o, "socket", cfg->socket_path);
+	health_u64(o, "interval_s", cfg->interval_s);
+	health_str(o, "log_level", config_log_level_name(cfg->log_level));
+	health_u64(o, "slow_threshold_us", cfg->slow_threshold_us);
+	health_str(o, "socket", cfg->socket_path);
 	return o;
 }
 
@@ -145,10 +175,10 @@ static void publish(struct daemon *d)
 		json_object_put(probes);
 		return;
 	}
-	record_str(details, "reason", lifecycle__cause(d->life));
-	record_u64(details, "state_since_ns", lifecycle__since_ns(d->life));
+	health_str(details, "reason", lifecycle__cause(d->life));
+	health_u64(details, "state_since_ns", lifecycle__since_ns(d->life));
 	if (d->gov)
-		record_str(details, "shed", shed_level_name(governor__level(d->gov)));
+		health_str(details, "shed", shed_level_name(governor__level(d->gov)));
 	add_probes(d, probes);
 	json_object_object_add(details, "probes", probes);
 	json_object_object_add(details, "config", config_json(&d->cfg));
@@ -165,7 +195,7 @@ static void on_state_change(void *ctx, enum agent_state from, enum agent_state t
 	struct daemon *d = ctx;
 
 	(void)to;
-	emit_status(d, agent_state_name(from), cause);
+	emit_status(d, from, cause);
 	publish(d);
 }
 
@@ -236,74 +266,78 @@ static void spool_window(struct daemon *d, struct spool_stats *delta)
 		return;
 	snprintf(reason, sizeof(reason), "spool full: %llu records evicted unsent (%llu in all)",
 		 (unsigned long long)delta->evicted, (unsigned long long)st.evicted);
-	emit_status(d, NULL, reason);
+	emit_status(d, AGENT_STATE_MAX, reason);
 }
 
 /*
- * The window's events in and out, in the "self" object governor__window
- * made. Flushed first: every record before this one counts out in its window.
+ * The window's events in and out, in the self governor__window made.
+ * Flushed first: every record before this one counts out in its window.
  */
-static void flow_self(struct daemon *d, struct json_object *rec)
+static void flow_self(struct daemon *d, struct record *rec, Hostmon__V1__AgentSelf *self)
 {
 	struct flow_counts now;
-	struct json_object *self;
 	unsigned int sinks;
 
 	pipeline__flush(d->out);
 	sinks = pipeline__flow(d->out, &now);
-	if (json_object_object_get_ex(rec, "self", &self))
-		flow_window(&now, &d->flow_prev, sinks, self);
+	flow_window(&now, &d->flow_prev, sinks, rec, self);
+}
+
+/* The agent's own drop counters: lines and records the sinks lost, the spool's evictions. */
+static void agent_drops(struct daemon *d, struct record *rec, const struct spool_stats *spool_delta)
+{
+	Hostmon__V1__DropCounters *dc = record__drops(rec, "agent");
+	uint64_t lost = pipeline__lost(d->out);
+
+	record__drop(rec, dc, "jsonl_lost", lost - d->lost_prev);
+	d->lost_prev = lost;
+	if (d->kafka) {
+		lost = kafka_sink__lost(d->kafka);
+		record__drop(rec, dc, "kafka_lost", lost - d->kafka_lost_prev);
+		d->kafka_lost_prev = lost;
+	}
+	if (d->spool) {
+		record__drop(rec, dc, "spool_evicted", spool_delta->evicted);
+		record__drop(rec, dc, "spool_corrupt", spool_delta->corrupt);
+	}
 }
 
 static void emit_window(struct daemon *d)
 {
 	struct spool_stats spool_delta;
-	struct json_object *rec;
-	struct json_object *drops = json_object_new_object(), *agent = json_object_new_object();
-	uint64_t now = clock_ns(CLOCK_MONOTONIC), lost;
+	Hostmon__V1__MetricsWindow *m;
+	struct json_object *window;
+	struct record *rec;
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 
 	spool_window(d, &spool_delta);
 	rec = pipeline__record(d->out, FLOW_METRICS);
-	if (!rec) {
-		json_object_put(drops);
-		json_object_put(agent);
-		return;
-	}
-	record_u64(rec, "window_start_ns", d->window_start_wall);
-	record_u64(rec, "window_ns", now - d->window_start_mono);
-	record_str(rec, "state", agent_state_name(lifecycle__state(d->life)));
+	m = &rec->ev.metrics;
+	m->window_start_ns = d->window_start_wall;
+	m->window_ns = now - d->window_start_mono;
+	m->state = proto_state(lifecycle__state(d->life));
+	m->n_bucket_le_ns = SYSCALLS_LE_COUNT;
+	m->bucket_le_ns = (uint64_t *)syscalls_le_ns;
 	if (d->syscalls)
-		syscalls__window(d->syscalls, rec, drops);
+		syscalls__window(d->syscalls, rec);
 	if (d->proc)
-		proc__window(d->proc, rec, drops);
+		proc__window(d->proc, rec);
 	if (d->net)
-		net__window(d->net, rec, drops);
-	governor__window(d->gov, rec);
-	flow_self(d, rec);
-	lost = pipeline__lost(d->out);
-	record_u64(agent, "jsonl_lost", lost - d->lost_prev);
-	d->lost_prev = lost;
-	if (d->kafka) {
-		lost = kafka_sink__lost(d->kafka);
-		record_u64(agent, "kafka_lost", lost - d->kafka_lost_prev);
-		d->kafka_lost_prev = lost;
-	}
-	if (d->spool) {
-		record_u64(agent, "spool_evicted", spool_delta.evicted);
-		record_u64(agent, "spool_corrupt", spool_delta.corrupt);
-	}
-	json_object_object_add(drops, "agent", agent);
-	json_object_object_add(rec, "drops", drops);
-	if (d->kafka) {
-		struct json_object *kafka = kafka_sink__report(d->kafka);
-
-		kafka_sink__window(d->kafka, kafka);
-		json_object_object_add(rec, "kafka", kafka);
+		net__window(d->net, rec);
+	flow_self(d, rec, governor__window(d->gov, rec));
+	agent_drops(d, rec, &spool_delta);
+	if (d->kafka && (m->kafka = record__msg(rec, &hostmon__v1__kafka_sink__descriptor))) {
+		kafka_sink__fill(d->kafka, m->kafka);
+		kafka_sink__window(d->kafka, rec, m->kafka);
 	}
 	d->window_start_mono = now;
 	d->window_start_wall = clock_ns(CLOCK_REALTIME);
-	snapshot_builder__window(d->snap, rec);
-	pipeline__emit(d->out, rec);
+	/* The socket serves the window as JSON lines show it (read once per window, off the record path). */
+	window = pbjson_object(&rec->env.base, PBJSON_LINES);
+	if (window)
+		snapshot_builder__window(d->snap, window);
+	json_object_put(window);
+	pipeline__send(d->out, rec);
 	pipeline__flush(d->out);
 }
 
@@ -361,7 +395,7 @@ static void watch_memory(struct daemon *d)
 		memory_cause(d, reason, sizeof(reason), tail);
 		log_warn("hostmond", HM_E_MEMORY_OVER, LOG_FIELDS(LF_INT("max_rss_mb", d->cfg.max_rss_mb)),
 			 "%s", reason);
-		emit_status(d, NULL, reason);
+		emit_status(d, AGENT_STATE_MAX, reason);
 	}
 	if (stuck == d->rss_stuck)
 		return;
@@ -411,7 +445,7 @@ static void on_tick(struct daemon *d)
 		log_warn("hostmond", HM_E_BROWNOUT, NULL, "%s", reason);
 	else
 		log_info("hostmond", "%s", reason);
-	emit_status(d, NULL, reason);
+	emit_status(d, AGENT_STATE_MAX, reason);
 	publish(d);
 }
 

@@ -1,10 +1,9 @@
-/* A record as the pipeline builds it, serialized as a hostmon.v1.Envelope (proto/hostmon.proto). */
+/* The ids an Envelope carries beside its record, and the head of a packed one. */
 #ifndef HOSTMON_ENVELOPE_H
 #define HOSTMON_ENVELOPE_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <json-c/json.h>
 #include "compiler.h"
 
 /* What the Envelope carries that the JSON record does not. */
@@ -12,18 +11,6 @@ struct envelope_ids {
 	const char *instance_id;
 	const char *agent_version;
 };
-
-struct record;
-
-/*
- * Fills rec (reset as FLOW_METRICS or FLOW_AGENT_STATUS) from the json-c
- * tree of such a record: seq, ts_ns, host and boot id and the kind's message,
- * in the record's arena; strings point into the tree, which must outlive the
- * record's use. A missing field is zero or empty. 0, -EINVAL for another
- * kind, or -ENOMEM; on failure rec->arena.failed is set.
- */
-HM_MUST_CHECK
-int envelope_fill(struct json_object *tree, struct record *rec);
 
 /* A random RFC 4122 version 4 UUID in out (37 bytes); 0 or -errno from getrandom. */
 HM_MUST_CHECK

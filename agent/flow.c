@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include "flow.h"
+#include "record.h"
 
 static const char *const kind_names[FLOW_KIND_MAX] = {
 	[FLOW_SLOW_SYSCALL] = "slow_syscall",
@@ -36,25 +37,34 @@ int flow_kind_of(const char *type)
 	return -EINVAL;
 }
 
-/* {kind: now - prev} for every kind. */
-static struct json_object *by_kind(const uint64_t *now, const uint64_t *prev)
+/* {kind: now - prev} for every kind, as entries of entry_desc's map. */
+static void by_kind(struct record *rec, void *field, size_t *n,
+		    const ProtobufCMessageDescriptor *entry_desc, const uint64_t *now,
+		    const uint64_t *prev)
 {
-	struct json_object *o = json_object_new_object();
-
-	for (int k = 0; o && k < FLOW_KIND_MAX; k++)
-		json_object_object_add(o, kind_names[k], json_object_new_uint64(now[k] - prev[k]));
-	return o;
+	for (int k = 0; k < FLOW_KIND_MAX; k++)
+		record__count(rec, field, n, entry_desc, kind_names[k], now[k] - prev[k]);
 }
 
 void flow_window(const struct flow_counts *now, struct flow_counts *prev, unsigned int sinks,
-		 struct json_object *self)
+		 struct record *rec, Hostmon__V1__AgentSelf *self)
 {
-	struct json_object *out = json_object_new_object();
+	Hostmon__V1__EventCounts *out;
 
-	json_object_object_add(self, "events_in", by_kind(now->in, prev->in));
-	for (int s = 0; out && s < FLOW_SINK_MAX; s++)
-		if (sinks & (1u << s))
-			json_object_object_add(out, sink_names[s], by_kind(now->out[s], prev->out[s]));
-	json_object_object_add(self, "events_out", out);
+	if (self) {
+		by_kind(rec, &self->events_in, &self->n_events_in,
+			&hostmon__v1__agent_self__events_in_entry__descriptor, now->in, prev->in);
+		for (int s = 0; s < FLOW_SINK_MAX; s++) {
+			if (!(sinks & (1u << s)))
+				continue;
+			out = record__entry(rec, &self->events_out, &self->n_events_out,
+					    &hostmon__v1__agent_self__events_out_entry__descriptor,
+					    sink_names[s]);
+			if (out)
+				by_kind(rec, &out->by_kind, &out->n_by_kind,
+					&hostmon__v1__event_counts__by_kind_entry__descriptor,
+					now->out[s], prev->out[s]);
+		}
+	}
 	*prev = *now;
 }

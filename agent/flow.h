@@ -3,7 +3,6 @@
 #define HOSTMON_FLOW_H
 
 #include <stdint.h>
-#include <json-c/json.h>
 
 /* Record kinds: the kernel's (read from its ring buffers), then the agent's own. */
 enum flow_kind {
@@ -35,12 +34,15 @@ const char *flow_sink_name(enum flow_sink sink);
 /* The kind of a record's "type"; -EINVAL for one that is none of them. */
 int flow_kind_of(const char *type);
 
+struct record;
+struct Hostmon__V1__AgentSelf;
+
 /*
- * Adds the window's counts (now - prev) to a metrics record's "self" object
- * as events_in {kind: n} and events_out {sink: {kind: n}}, every kind listed,
+ * Fills the window's counts (now - prev) into a metrics record's self as
+ * events_in {kind: n} and events_out {sink: {kind: n}}, every kind listed,
  * the sinks whose bit is set in sinks (1 << FLOW_JSONL, ...); then prev = now.
  */
 void flow_window(const struct flow_counts *now, struct flow_counts *prev, unsigned int sinks,
-		 struct json_object *self);
+		 struct record *rec, struct Hostmon__V1__AgentSelf *self);
 
 #endif /* HOSTMON_FLOW_H */

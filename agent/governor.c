@@ -1,6 +1,7 @@
 /* Self-measurement for the brownout and for each window's "self" figures. */
 #include <errno.h>
 #include <malloc.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -10,6 +11,7 @@
 #include "governor.h"
 #include "log.h"
 #include "pidcache.h"
+#include "errcode.h"
 #include "pipeline.h"
 #include "ring_watch.h"
 
@@ -62,13 +64,14 @@ static double percent(uint64_t cpu, uint64_t wall)
 	return wall ? 100.0 * (double)cpu / (double)wall : 0;
 }
 
-/* A JSON number written with `decimals` digits (json-c would print 17). */
-static struct json_object *rounded(double v, int decimals)
+/* v to `decimals` digits: the JSON writer prints the shortest text, so 0.62 rather than 17 digits. */
+static double rounded(double v, int decimals)
 {
-	char text[32];
+	double scale = 1;
 
-	snprintf(text, sizeof(text), "%.*f", decimals, v);
-	return json_object_new_double_s(v, text);
+	while (decimals-- > 0)
+		scale *= 10;
+	return round(v * scale) / scale;
 }
 
 struct governor *governor__new(const struct brownout_cfg *cfg)
@@ -177,62 +180,67 @@ enum shed_level governor__level(const struct governor *g)
 }
 
 /* Since start: the agent's warnings and errors, by code for the codes seen. */
-static struct json_object *log_record(void)
+static Hostmon__V1__LogCounts *log_counts(struct record *rec)
 {
-	struct json_object *o = json_object_new_object(), *by_code = json_object_new_object();
+	Hostmon__V1__LogCounts *o = record__msg(rec, &hostmon__v1__log_counts__descriptor);
 	struct log_counts c;
 
+	if (!o)
+		return NULL;
 	log_get_counts(&c);
-	record_u64(o, "errors", c.errors);
-	record_u64(o, "warnings", c.warnings);
-	record_u64(o, "suppressed", c.suppressed);
+	o->errors = c.errors;
+	o->warnings = c.warnings;
+	o->suppressed = c.suppressed;
 	for (int i = 1; i < HM_E_MAX; i++)
 		if (c.by_code[i])
-			record_u64(by_code, errcode_id(i), c.by_code[i]);
-	json_object_object_add(o, "by_code", by_code);
+			record__count(rec, &o->by_code, &o->n_by_code,
+				      &hostmon__v1__log_counts__by_code_entry__descriptor,
+				      errcode_id(i), c.by_code[i]);
 	return o;
 }
 
 /* The window's cache figures: counts are the window's, entries and capacity now. */
-static struct json_object *pid_cache_json(struct governor *g)
+static Hostmon__V1__PidCache *pid_cache(struct governor *g, struct record *rec)
 {
-	struct json_object *o = json_object_new_object();
+	Hostmon__V1__PidCache *o = record__msg(rec, &hostmon__v1__pid_cache__descriptor);
 	struct pidcache_stats st;
-	uint64_t hits, misses;
 
+	if (!o)
+		return NULL;
 	pidcache__stats(g->procs, &st);
-	hits = st.hits - g->procs_prev.hits;
-	misses = st.misses - g->procs_prev.misses;
-	record_u64(o, "hits", hits);
-	record_u64(o, "misses", misses);
-	record_u64(o, "gone", st.gone - g->procs_prev.gone);
-	record_u64(o, "failed", st.failed - g->procs_prev.failed);
-	record_u64(o, "evictions", st.evictions - g->procs_prev.evictions);
-	record_u64(o, "entries", st.entries);
-	record_u64(o, "capacity", st.capacity);
-	json_object_object_add(o, "hit_ratio", (hits + misses) ?
-			       rounded((double)hits / (double)(hits + misses), 4) : NULL);
+	o->hits = st.hits - g->procs_prev.hits;
+	o->misses = st.misses - g->procs_prev.misses;
+	o->gone = st.gone - g->procs_prev.gone;
+	o->failed = st.failed - g->procs_prev.failed;
+	o->evictions = st.evictions - g->procs_prev.evictions;
+	o->entries = st.entries;
+	o->capacity = st.capacity;
+	/* Without lookups it stays 0, which JSON writes as null ([json: null_unless=hits,misses]). */
+	if (o->hits + o->misses)
+		o->hit_ratio = rounded((double)o->hits / (double)(o->hits + o->misses), 4);
 	g->procs_prev = st;
 	return o;
 }
 
-void governor__window(struct governor *g, struct json_object *rec)
+Hostmon__V1__AgentSelf *governor__window(struct governor *g, struct record *rec)
 {
-	struct json_object *self = json_object_new_object();
+	Hostmon__V1__AgentSelf *self = record__msg(rec, &hostmon__v1__agent_self__descriptor);
 	uint64_t cpu = cpu_us(), now = clock_ns(CLOCK_MONOTONIC) / 1000;
 
-	json_object_object_add(self, "cpu_percent",
-			       rounded(percent(cpu - g->cpu_win_us, now - g->mono_win_us), 2));
-	record_u64(self, "rss_kb", rss_kb());
-	json_object_object_add(self, "ring_fill_max", rounded(g->fill_max, 4));
-	record_str(self, "shed_level", shed_level_name(g->bo.level));
-	json_object_object_add(self, "log", log_record());
-	json_object_object_add(self, "pid_cache", pid_cache_json(g));
-	record_u64(self, "max_rss_kb", g->bo.cfg.rss_max_kb);
-	record_u64(self, "memory_shrinks", g->shrinks);
-	json_object_object_add(rec, "self", self);
+	if (self) {
+		self->cpu_percent = rounded(percent(cpu - g->cpu_win_us, now - g->mono_win_us), 2);
+		self->rss_kb = rss_kb();
+		self->ring_fill_max = rounded(g->fill_max, 4);
+		self->shed_level = (char *)shed_level_name(g->bo.level);
+		self->log = log_counts(rec);
+		self->pid_cache = pid_cache(g, rec);
+		self->max_rss_kb = g->bo.cfg.rss_max_kb;
+		self->memory_shrinks = g->shrinks;
+	}
+	rec->ev.metrics.self = self;
 	g->shrinks = 0;
 	g->cpu_win_us = cpu;
 	g->mono_win_us = now;
 	g->fill_max = 0;
+	return self;
 }

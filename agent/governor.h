@@ -5,9 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <json-c/json.h>
 #include "brownout.h"
 #include "compiler.h"
+#include "record.h"
 
 #define GOVERNOR_RINGS	4
 /* Over max_rss_mb this long with every detail event shed: the agent says it is degraded. */
@@ -47,12 +47,13 @@ uint64_t governor__rss_kb(const struct governor *g);
 /* Gives back what the agent can: the pid cache to half, freed heap to the kernel; what says what. Counted. */
 void governor__shrink(struct governor *g, char *what, size_t whatlen);
 /*
- * Adds the window's "self" object to a metrics record: cpu_percent (over
+ * Fills the window's self into a metrics record: cpu_percent (over
  * the window), rss_kb (now), ring_fill_max (the fullest seen, 0..1),
  * shed_level, pid_cache (the window's hits, misses, gone, evictions,
  * hit_ratio; entries, capacity), max_rss_kb and memory_shrinks (the
- * window's); then starts the next window.
+ * window's), log counts; then starts the next window. Returns it (NULL
+ * without memory).
  */
-void governor__window(struct governor *g, struct json_object *rec);
+Hostmon__V1__AgentSelf *governor__window(struct governor *g, struct record *rec);
 
 #endif /* HOSTMON_GOVERNOR_H */

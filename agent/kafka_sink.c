@@ -14,6 +14,7 @@
 #include "record.h"
 #include "kafka_stats.h"
 #include "log.h"
+#include "pbjson.h"
 #include "pipeline.h"
 #include "spool.h"
 
@@ -749,31 +750,35 @@ static uint64_t spool_oldest_age_ns(struct kafka_sink *ks, const struct spool_st
 	return ts && ts < now ? now - ts : 0;
 }
 
-struct json_object *kafka_sink__report(struct kafka_sink *ks)
+void kafka_sink__fill(struct kafka_sink *ks, Hostmon__V1__KafkaSink *m)
 {
-	struct json_object *o = json_object_new_object();
 	struct spool_stats sp = { 0 };
 
-	if (!o)
-		return NULL;
 	if (ks->spool)
 		spool__stats(ks->spool, &sp);
-	record_str(o, "state", kafka_sink__state(ks));
-	record_str(o, "last_error", ks->last_error);
-	record_u64(o, "last_error_ns", ks->last_error_ns);
-	record_u64(o, "delivered", ks->delivered);
-	record_u64(o, "delivered_seq", ks->delivered_seq);
-	record_u64(o, "lost", ks->lost);
-	record_u64(o, "retries", ks->before.retries + ks->stats.retries);
-	record_u64(o, "request_timeouts", ks->before.request_timeouts + ks->stats.request_timeouts);
-	record_u64(o, "producers_recreated", ks->recreated);
-	record_u64(o, "queue_depth", ks->stats.queue_msgs);
-	record_u64(o, "queue_bytes", ks->stats.queue_bytes);
-	record_u64(o, "connected_brokers", ks->stats.connected_brokers);
-	record_u64(o, "spool_records", sp.records);
-	record_u64(o, "spool_bytes", sp.bytes);
-	record_u64(o, "spool_oldest_age_ns", spool_oldest_age_ns(ks, &sp));
-	return o;
+	m->state = (char *)kafka_sink__state(ks);
+	m->last_error = ks->last_error;
+	m->last_error_ns = ks->last_error_ns;
+	m->delivered = ks->delivered;
+	m->delivered_seq = ks->delivered_seq;
+	m->lost = ks->lost;
+	m->retries = ks->before.retries + ks->stats.retries;
+	m->request_timeouts = ks->before.request_timeouts + ks->stats.request_timeouts;
+	m->producers_recreated = ks->recreated;
+	m->queue_depth = ks->stats.queue_msgs;
+	m->queue_bytes = ks->stats.queue_bytes;
+	m->connected_brokers = ks->stats.connected_brokers;
+	m->spool_records = sp.records;
+	m->spool_bytes = sp.bytes;
+	m->spool_oldest_age_ns = spool_oldest_age_ns(ks, &sp);
+}
+
+struct json_object *kafka_sink__report(struct kafka_sink *ks)
+{
+	Hostmon__V1__KafkaSink m = HOSTMON__V1__KAFKA_SINK__INIT;
+
+	kafka_sink__fill(ks, &m);
+	return pbjson_object(&m.base, PBJSON_LINES);
 }
 
 rd_kafka_t *kafka_sink__producer(const struct kafka_sink *ks)
@@ -781,18 +786,18 @@ rd_kafka_t *kafka_sink__producer(const struct kafka_sink *ks)
 	return ks->rk;
 }
 
-void kafka_sink__window(struct kafka_sink *ks, struct json_object *report)
+void kafka_sink__window(struct kafka_sink *ks, struct record *rec, Hostmon__V1__KafkaSink *m)
 {
-	struct json_object *o = json_object_new_object();
-	static const struct { const char *key; unsigned int q_bp; } qs[] = {
-		{ "p50_ns", 5000 }, { "p95_ns", 9500 }, { "p99_ns", 9900 },
-	};
+	Hostmon__V1__DeliveryLatency *o = record__msg(rec, &hostmon__v1__delivery_latency__descriptor);
 
-	record_u64(o, "count", ks->lat_n);
-	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
-		record_u64(o, qs[i].key, hist_quantile(ks->lat, ks->lat_n, qs[i].q_bp, ks->lat_max_ns));
-	record_u64(o, "max_ns", ks->lat_max_ns);
-	json_object_object_add(report, "delivery_latency", o);
+	if (o) {
+		o->count = ks->lat_n;
+		o->p50_ns = hist_quantile(ks->lat, ks->lat_n, 5000, ks->lat_max_ns);
+		o->p95_ns = hist_quantile(ks->lat, ks->lat_n, 9500, ks->lat_max_ns);
+		o->p99_ns = hist_quantile(ks->lat, ks->lat_n, 9900, ks->lat_max_ns);
+		o->max_ns = ks->lat_max_ns;
+	}
+	m->delivery_latency = o;
 	memset(ks->lat, 0, sizeof(ks->lat));
 	ks->lat_n = ks->lat_max_ns = 0;
 }

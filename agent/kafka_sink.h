@@ -8,6 +8,7 @@
 #include "envelope.h"
 #include "compiler.h"
 #include "flow.h"
+#include "proto/hostmon.pb-c.h"
 
 struct kafka_conf;
 struct kafka_sink;
@@ -70,21 +71,23 @@ const char *kafka_sink__last_error(const struct kafka_sink *ks);
 /* This instance's records of kind the broker acknowledged (cumulative; 0 for a NULL sink). */
 uint64_t kafka_sink__acked(const struct kafka_sink *ks, enum flow_kind kind);
 /*
- * A new object with the sink's figures for metrics records and /health:
- * state, last error (text and wall-clock ns), cumulative counters (delivered,
- * lost, retries, request timeouts, producers recreated) and gauges (queue,
- * spool, the age of the spool's oldest record not acknowledged, connected
- * brokers).
+ * The sink's figures for metrics records and /health: state, last error
+ * (text and wall-clock ns), cumulative counters (delivered, lost, retries,
+ * request timeouts, producers recreated) and gauges (queue, spool, the age
+ * of the spool's oldest record not acknowledged, connected brokers). Strings
+ * point into the sink: valid until its next call.
  */
+void kafka_sink__fill(struct kafka_sink *ks, Hostmon__V1__KafkaSink *m);
+/* The same as JSON (the JSON-lines shape), a new object for /health. */
 struct json_object *kafka_sink__report(struct kafka_sink *ks);
 /* The current producer (a new one after a fatal error), for tests. */
 rd_kafka_t *kafka_sink__producer(const struct kafka_sink *ks);
 
 /*
- * Adds to a report (kafka_sink__report) the window's delivery latency, from
- * each record's ts_ns to the broker's acknowledgement: count, p50_ns,
- * p95_ns, p99_ns, max_ns; then starts the next window.
+ * Sets m's delivery latency (in rec's arena) to the window's, from each
+ * record's ts_ns to the broker's acknowledgement: count, p50_ns, p95_ns,
+ * p99_ns, max_ns; then starts the next window.
  */
-void kafka_sink__window(struct kafka_sink *ks, struct json_object *report);
+void kafka_sink__window(struct kafka_sink *ks, struct record *rec, Hostmon__V1__KafkaSink *m);
 
 #endif /* HOSTMON_KAFKA_SINK_H */

@@ -54,15 +54,6 @@ struct net {
 	uint64_t counts[HIST_BUCKETS];
 };
 
-static const char *const kind_names[NET_KIND_MAX] = {
-	[NET_KIND_REFUSED] = "refused",
-	[NET_KIND_TIMEOUT] = "timeout",
-	[NET_KIND_UNREACHABLE] = "unreachable",
-	[NET_KIND_RESET_RECEIVED] = "reset_received",
-	[NET_KIND_RESET_SENT] = "reset_sent",
-	[NET_KIND_ERROR] = "error",
-};
-
 static const char *const drop_names[NET_DROP_MAX] = {
 	[NET_DROP_EVENT] = "conn_error",
 	[NET_DROP_SUPPRESSED] = "suppressed",
@@ -82,9 +73,11 @@ static const Hostmon__V1__ConnErrorKind conn_kinds[NET_KIND_MAX] = {
 	[NET_KIND_ERROR] = HOSTMON__V1__CONN_ERROR_KIND__CONN_ERROR_KIND_ERROR,
 };
 
-static const char *protocol_name(unsigned int protocol)
+static Hostmon__V1__Protocol proto_protocol(unsigned int protocol)
 {
-	return protocol == IPPROTO_TCP ? "tcp" : protocol == IPPROTO_UDP ? "udp" : "other";
+	return protocol == IPPROTO_TCP ? HOSTMON__V1__PROTOCOL__PROTOCOL_TCP :
+	       protocol == IPPROTO_UDP ? HOSTMON__V1__PROTOCOL__PROTOCOL_UDP :
+					 HOSTMON__V1__PROTOCOL__PROTOCOL_UNSPECIFIED;
 }
 
 /* An address as text in rec's arena. */
@@ -106,9 +99,7 @@ static void emit_conn_error(struct net *nt, const struct net_event *e)
 	m->pid = e->pid;
 	m->comm = record__text(rec, e->comm, sizeof(e->comm));
 	family_proc_meta(nt->procs, &key, rec, &m->exe, &m->cgroup, &m->container_id);
-	m->protocol = e->protocol == IPPROTO_TCP ? HOSTMON__V1__PROTOCOL__PROTOCOL_TCP :
-		      e->protocol == IPPROTO_UDP ? HOSTMON__V1__PROTOCOL__PROTOCOL_UDP :
-						   HOSTMON__V1__PROTOCOL__PROTOCOL_UNSPECIFIED;
+	m->protocol = proto_protocol(e->protocol);
 	m->family = e->family == AF_INET6 ? HOSTMON__V1__ADDRESS_FAMILY__ADDRESS_FAMILY_IPV6 :
 					    HOSTMON__V1__ADDRESS_FAMILY__ADDRESS_FAMILY_IPV4;
 	m->saddr = addr_text(rec, e->family, e->saddr);
@@ -331,26 +322,32 @@ static void group_rows(struct net *nt)
 	qsort(nt->rows, nt->nrows, sizeof(*nt->rows), cmp_row);
 }
 
-/* Adds the counters of stat[] to o: attempts, established, retransmits, failures by kind. */
-static void record_stats(struct json_object *o, const uint64_t *stat)
+/* The counters of stat[]: attempts, established, retransmits, failures by kind. */
+static Hostmon__V1__ConnStats *conn_stats(struct record *rec, const uint64_t *stat)
 {
-	struct json_object *failures = json_object_new_object();
-	uint64_t total = 0;
+	Hostmon__V1__ConnStats *o = record__msg(rec, &hostmon__v1__conn_stats__descriptor);
+	Hostmon__V1__ConnFailures *f = record__msg(rec, &hostmon__v1__conn_failures__descriptor);
+	const uint64_t *fail = stat + NET_STAT_FAILURES;
 
-	record_u64(o, "attempts", stat[NET_STAT_ATTEMPTS]);
-	record_u64(o, "established", stat[NET_STAT_ESTABLISHED]);
-	record_u64(o, "retransmits", stat[NET_STAT_RETRANSMITS]);
-	record_u64(o, "resets", stat[NET_STAT_FAILURES + NET_KIND_RESET_RECEIVED] +
-				stat[NET_STAT_FAILURES + NET_KIND_RESET_SENT]);
-	for (int k = 0; k < NET_KIND_MAX; k++) {
-		record_u64(failures, kind_names[k], stat[NET_STAT_FAILURES + k]);
-		total += stat[NET_STAT_FAILURES + k];
-	}
-	record_u64(o, "errors", total);
-	json_object_object_add(o, "failures", failures);
+	if (!o || !f)
+		return NULL;
+	o->attempts = stat[NET_STAT_ATTEMPTS];
+	o->established = stat[NET_STAT_ESTABLISHED];
+	o->retransmits = stat[NET_STAT_RETRANSMITS];
+	o->resets = fail[NET_KIND_RESET_RECEIVED] + fail[NET_KIND_RESET_SENT];
+	f->refused = fail[NET_KIND_REFUSED];
+	f->timeout = fail[NET_KIND_TIMEOUT];
+	f->unreachable = fail[NET_KIND_UNREACHABLE];
+	f->reset_received = fail[NET_KIND_RESET_RECEIVED];
+	f->reset_sent = fail[NET_KIND_RESET_SENT];
+	f->error = fail[NET_KIND_ERROR];
+	for (int k = 0; k < NET_KIND_MAX; k++)
+		o->errors += fail[k];
+	o->failures = f;
+	return o;
 }
 
-static void record_latency(struct net *nt, struct json_object *o, const struct ep_row *row)
+static void endpoint_latency(struct net *nt, Hostmon__V1__Endpoint *o, const struct ep_row *row)
 {
 	uint64_t total = 0;
 
@@ -363,27 +360,31 @@ static void record_latency(struct net *nt, struct json_object *o, const struct e
 			total += nt->deltas[i].delta;
 		}
 	}
-	record_u64(o, "connect_p50_ns", hist_quantile(nt->counts, total, 5000, 0));
-	record_u64(o, "connect_p95_ns", hist_quantile(nt->counts, total, 9500, 0));
-	record_u64(o, "connect_p99_ns", hist_quantile(nt->counts, total, 9900, 0));
+	o->connect_p50_ns = hist_quantile(nt->counts, total, 5000, 0);
+	o->connect_p95_ns = hist_quantile(nt->counts, total, 9500, 0);
+	o->connect_p99_ns = hist_quantile(nt->counts, total, 9900, 0);
 }
 
-static struct json_object *endpoint_json(struct net *nt, const struct ep_row *row)
+static void window_endpoint(struct net *nt, struct record *rec, Hostmon__V1__Connections *c,
+			    const struct ep_row *row)
 {
 	const struct net_ep_key *k = row->key;
-	struct json_object *o = json_object_new_object();
+	Hostmon__V1__Endpoint *o = record__push(rec, &c->endpoints, &c->n_endpoints,
+						&hostmon__v1__endpoint__descriptor);
 	char addr[INET6_ADDRSTRLEN] = "", ep[INET6_ADDRSTRLEN + 16];
 
+	if (!o)
+		return;
 	inet_ntop(k->family == AF_INET6 ? AF_INET6 : AF_INET, k->addr, addr, sizeof(addr));
 	snprintf(ep, sizeof(ep), k->family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr, k->port);
-	record_str(o, "endpoint", ep);
-	record_str(o, "address", addr);
-	record_u64(o, "port", k->port);
-	record_str(o, "protocol", protocol_name(k->protocol));
-	record_str(o, "direction", k->dir == NET_DIR_IN ? "in" : "out");
-	record_stats(o, row->stat);
-	record_latency(nt, o, row);
-	return o;
+	o->endpoint = record__strdup(rec, ep);
+	o->address = record__strdup(rec, addr);
+	o->port = k->port;
+	o->protocol = proto_protocol(k->protocol);
+	o->direction = k->dir == NET_DIR_IN ? HOSTMON__V1__DIRECTION__DIRECTION_IN :
+					      HOSTMON__V1__DIRECTION__DIRECTION_OUT;
+	o->stats = conn_stats(rec, row->stat);
+	endpoint_latency(nt, o, row);
 }
 
 /* The window's exact totals, from the per-CPU totals array. */
@@ -401,10 +402,9 @@ static void window_totals(struct net *nt, uint64_t *total, uint64_t *inserts)
 	}
 }
 
-static void window_connections(struct net *nt, struct json_object *metrics, uint64_t *evicted)
+static void window_connections(struct net *nt, struct record *rec, uint64_t *evicted)
 {
-	struct json_object *conns = json_object_new_object(), *arr = json_object_new_array();
-	struct json_object *other = json_object_new_object(), *tot = json_object_new_object();
+	Hostmon__V1__Connections *c = record__msg(rec, &hostmon__v1__connections__descriptor);
 	uint64_t total[NET_STAT_MAX], rest[NET_STAT_MAX], inserts = 0, present;
 	size_t top;
 
@@ -414,7 +414,8 @@ static void window_connections(struct net *nt, struct json_object *metrics, uint
 	group_rows(nt);
 	top = nt->nrows < nt->top_n ? nt->nrows : nt->top_n;
 	for (size_t r = 0; r < top; r++) {
-		json_object_array_add(arr, endpoint_json(nt, &nt->rows[r]));
+		if (c)
+			window_endpoint(nt, rec, c, &nt->rows[r]);
 		for (int s = 0; s < NET_STAT_MAX; s++)
 			nt->cum_listed[s] += nt->rows[r].stat[s];
 	}
@@ -430,32 +431,30 @@ static void window_connections(struct net *nt, struct json_object *metrics, uint
 			  nt->cum_total[s] - nt->cum_listed[s] - nt->cum_other[s] : 0;
 		nt->cum_other[s] += rest[s];
 	}
-	record_u64(other, "endpoints", nt->nrows - top);
-	record_stats(other, rest);
-	record_stats(tot, total);
-	json_object_object_add(conns, "endpoints", arr);
-	json_object_object_add(conns, "other", other);
-	json_object_object_add(conns, "total", tot);
-	json_object_object_add(metrics, "connections", conns);
+	if (!c)
+		return;
+	c->other_endpoints = nt->nrows - top;
+	c->other = conn_stats(rec, rest);
+	c->total = conn_stats(rec, total);
+	rec->ev.metrics.connections = c;
 }
 
-int net__window(struct net *nt, struct json_object *metrics, struct json_object *drops)
+int net__window(struct net *nt, struct record *rec)
 {
-	struct json_object *o = json_object_new_object();
+	Hostmon__V1__DropCounters *dc = record__drops(rec, "net");
 	uint64_t now, evicted;
 
-	window_connections(nt, metrics, &evicted);
+	window_connections(nt, rec, &evicted);
 	for (uint32_t i = 0; i < NET_DROP_MAX; i++) {
 		now = read_percpu_u64(nt, nt->skel->maps.drops, i);
-		record_u64(o, drop_names[i], now - nt->drops_prev[i]);
+		record__drop(rec, dc, drop_names[i], now - nt->drops_prev[i]);
 		nt->drops_prev[i] = now;
 	}
 	/* Keys created minus keys present only grows, but is read while the kernel writes. */
-	record_u64(o, "endpoint_evictions",
-		   evicted > nt->evicted_prev ? evicted - nt->evicted_prev : 0);
+	record__drop(rec, dc, "endpoint_evictions",
+		     evicted > nt->evicted_prev ? evicted - nt->evicted_prev : 0);
 	if (evicted > nt->evicted_prev)
 		nt->evicted_prev = evicted;
-	record_u64(o, "map_read_errors", nt->read_errors + counters__errors(nt->ep_prev));
-	json_object_object_add(drops, "net", o);
+	record__drop(rec, dc, "map_read_errors", nt->read_errors + counters__errors(nt->ep_prev));
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include "family.h"
 #include "compiler.h"
 
+struct record;
 struct exemap;
 struct net;
 struct pipeline;
@@ -26,9 +27,9 @@ void net__shed(struct net *nt, bool on);
 HM_MUST_CHECK
 int net__poll(struct net *nt);
 /*
- * Adds "connections" (the window's top endpoints by attempts, the rest summed
- * as "other", and exact totals) to metrics, and the family's drops to drops.
+ * Fills the metrics record's connections (the window's top endpoints by
+ * attempts, the rest summed as other, and exact totals) and its "net" drops.
  */
-int net__window(struct net *nt, struct json_object *metrics, struct json_object *drops);
+int net__window(struct net *nt, struct record *rec);
 
 #endif /* HOSTMON_NET_AGENT_H */

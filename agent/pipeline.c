@@ -4,8 +4,6 @@
 #include <string.h>
 #include <time.h>
 #include "clock.h"
-#include "encode.h"
-#include "envelope.h"
 #include "evring.h"
 #include "flow.h"
 #include "jsonl_sink.h"
@@ -54,57 +52,30 @@ void pipeline__set_jsonl(struct pipeline *p, struct jsonl_sink *sink)
 	p->jsonl = sink;
 }
 
-void record_u64(struct json_object *rec, const char *key, uint64_t v)
-{
-	json_object_object_add(rec, key, json_object_new_uint64(v));
-}
-
-void record_i64(struct json_object *rec, const char *key, int64_t v)
-{
-	json_object_object_add(rec, key, json_object_new_int64(v));
-}
-
-void record_str(struct json_object *rec, const char *key, const char *v)
-{
-	json_object_object_add(rec, key, json_object_new_string(v));
-}
-
-static struct json_object *new_record(struct pipeline *p, enum flow_kind kind, uint64_t ts_ns)
-{
-	struct json_object *rec;
-
-	p->flow.in[kind]++;
-	rec = json_object_new_object();
-	if (!rec) {
-		p->failures++;
-		return NULL;
-	}
-	record_str(rec, "type", flow_kind_name(kind));
-	record_u64(rec, "seq", p->next_seq++);
-	record_u64(rec, "ts_ns", ts_ns);
-	record_str(rec, "host_id", p->hi.host_id);
-	record_str(rec, "boot_id", p->hi.boot_id);
-	return rec;
-}
-
-struct json_object *pipeline__record(struct pipeline *p, enum flow_kind kind)
-{
-	return new_record(p, kind, clock_ns(CLOCK_REALTIME));
-}
-
-struct record *pipeline__event(struct pipeline *p, enum flow_kind kind, uint64_t kernel_ns)
+/* The pipeline's record, reset as kind with the next seq, stamped ts_ns (wall clock), counted in. */
+static struct record *new_record(struct pipeline *p, enum flow_kind kind, uint64_t ts_ns)
 {
 	struct record *rec = &p->rec;
 
 	p->flow.in[kind]++;
 	record__reset(rec, kind);
 	rec->seq = p->next_seq++;
-	rec->ts_ns = clock_mono_to_wall(kernel_ns);
+	rec->ts_ns = ts_ns;
 	rec->env.seq = rec->seq;
 	rec->env.ts_ns = rec->ts_ns;
 	rec->env.host_id = p->hi.host_id;
 	rec->env.boot_id = p->hi.boot_id;
 	return rec;
+}
+
+struct record *pipeline__record(struct pipeline *p, enum flow_kind kind)
+{
+	return new_record(p, kind, clock_ns(CLOCK_REALTIME));
+}
+
+struct record *pipeline__event(struct pipeline *p, enum flow_kind kind, uint64_t kernel_ns)
+{
+	return new_record(p, kind, clock_mono_to_wall(kernel_ns));
 }
 
 /* Every failure logged: the logger holds back the repeats with their count. */
@@ -192,33 +163,6 @@ void pipeline__send(struct pipeline *p, struct record *rec)
 			p->failures++;
 	}
 	deliver(p, rec, line, p->line.len);
-}
-
-/*
- * The agent's own records are still built as json-c trees: their line is the
- * tree's text and their envelope is converted from it (agent/envelope.c).
- */
-void pipeline__emit(struct pipeline *p, struct json_object *tree)
-{
-	struct record *rec = &p->rec;
-	struct json_object *v;
-	const char *line;
-	int kind;
-
-	if (!tree)
-		return;
-	kind = json_object_object_get_ex(tree, "type", &v) ? flow_kind_of(json_object_get_string(v)) : -EINVAL;
-	if (kind < 0) {
-		p->failures++;
-		json_object_put(tree);
-		return;
-	}
-	record__reset(rec, kind);
-	if (envelope_fill(tree, rec))
-		p->failures++;
-	line = encode_line(tree);
-	deliver(p, rec, line, line ? strlen(line) : 0);
-	json_object_put(tree);
 }
 
 void pipeline__flush(struct pipeline *p)

@@ -3,7 +3,6 @@
 #define HOSTMON_PIPELINE_H
 
 #include <stdint.h>
-#include <json-c/json.h>
 #include "flow.h"
 #include "hostinfo.h"
 #include "compiler.h"
@@ -25,27 +24,22 @@ void pipeline__set_kafka(struct pipeline *p, struct kafka_sink *sink);
 void pipeline__set_events(struct pipeline *p, struct evring *ring);
 
 /*
- * A new record of the agent's own (metrics, agent_status) as a json-c tree
- * with "type" (the kind's name), "seq", "ts_ns", "host_id" and "boot_id"
- * set; the caller adds its fields and passes it to pipeline__emit. The kind
- * is counted in first, so a record that could not be made shows as in
- * without out. NULL on allocation failure (counted).
+ * The pipeline's record, reset as a record of kind with the next seq, ts_ns,
+ * host and boot id set, and counted in: the caller fills rec->ev's message of
+ * that kind (strings and nested messages in the record's arena, or pointing
+ * at memory that outlives the call) and passes it to pipeline__send before
+ * asking for another. pipeline__record: one of the agent's own (metrics,
+ * agent_status), stamped now. pipeline__event: an event read from a kernel
+ * ring buffer, stamped with the kernel's timestamp (bpf_ktime_get_ns) on the
+ * wall clock, when it happened rather than when the agent read it, so
+ * latencies measured from ts_ns include the wait in the ring buffer.
  */
-HM_MUST_CHECK
-struct json_object *pipeline__record(struct pipeline *p, enum flow_kind kind);
-/* Writes rec to every sink and releases it. Failures are counted and logged. */
-void pipeline__emit(struct pipeline *p, struct json_object *rec);
-
-/*
- * The pipeline's record, reset as an event of kind read from a kernel ring
- * buffer, with seq, ts_ns and host identity set, counted in: the caller
- * fills rec->ev's message of that kind and passes it to pipeline__send before
- * asking for another. Its ts_ns is the kernel's timestamp (bpf_ktime_get_ns)
- * on the wall clock, when it happened rather than when the agent read it,
- * so latencies measured from ts_ns include the wait in the ring buffer.
- */
+struct record *pipeline__record(struct pipeline *p, enum flow_kind kind);
 struct record *pipeline__event(struct pipeline *p, enum flow_kind kind, uint64_t kernel_ns);
-/* Writes the record to every sink: its JSON line and its envelope, both from its message. */
+/*
+ * Writes the record to every sink: its JSON line and its envelope, both from
+ * its message. A record whose arena ran out of memory is counted, not sent.
+ */
 void pipeline__send(struct pipeline *p, struct record *rec);
 void pipeline__flush(struct pipeline *p);
 
@@ -58,10 +52,5 @@ uint64_t pipeline__emitted(const struct pipeline *p);
 unsigned int pipeline__flow(const struct pipeline *p, struct flow_counts *c);
 /* Records the sinks failed to write (cumulative). */
 uint64_t pipeline__lost(const struct pipeline *p);
-
-/* Small helpers for building the agent's own records (json-c). */
-void record_u64(struct json_object *rec, const char *key, uint64_t v);
-void record_i64(struct json_object *rec, const char *key, int64_t v);
-void record_str(struct json_object *rec, const char *key, const char *v);
 
 #endif /* HOSTMON_PIPELINE_H */

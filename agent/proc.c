@@ -236,11 +236,11 @@ static uint64_t read_percpu_u64(struct proc *pr, struct bpf_map *map, uint32_t i
 	return sum;
 }
 
-static void window_exits(struct proc *pr, struct json_object *metrics)
+static void window_exits(struct proc *pr, struct record *rec)
 {
+	Hostmon__V1__MetricsWindow *m = &rec->ev.metrics;
 	int fd = bpf_map__fd(pr->skel->maps.exit_counts);
-	char key[TASK_COMM_LEN], next[TASK_COMM_LEN], name[3 * TASK_COMM_LEN + 1];
-	struct json_object *exits = json_object_new_object();
+	char key[TASK_COMM_LEN], next[TASK_COMM_LEN];
 	void *cur = NULL;
 	uint64_t count, delta;
 
@@ -252,49 +252,48 @@ static void window_exits(struct proc *pr, struct json_object *metrics)
 			continue;
 		}
 		delta = counters__delta(pr->exits_prev, key, count);
-		if (delta) {
-			encode_utf8(name, key, TASK_COMM_LEN);
-			record_u64(exits, name, delta);
-		}
+		if (delta)
+			record__count(rec, &m->exits_nonzero, &m->n_exits_nonzero,
+				      &hostmon__v1__metrics_window__exits_nonzero_entry__descriptor,
+				      record__text(rec, key, TASK_COMM_LEN), delta);
 	}
-	json_object_object_add(metrics, "exits_nonzero", exits);
 }
 
-static void window_counts(struct proc *pr, struct json_object *metrics)
+static void window_counts(struct proc *pr, struct record *rec)
 {
-	struct json_object *crashes = json_object_new_object();
-	struct json_object *by_signal = json_object_new_object();
-	uint64_t now, delta, total = 0;
+	Hostmon__V1__MetricsWindow *m = &rec->ev.metrics;
+	Hostmon__V1__Crashes *c = record__msg(rec, &hostmon__v1__crashes__descriptor);
+	uint64_t now, delta;
 
 	for (uint32_t i = 0; i < PROC_COUNTS; i++) {
 		now = read_percpu_u64(pr, pr->skel->maps.counts, i);
 		delta = now - pr->counts_prev[i];
 		pr->counts_prev[i] = now;
 		if (i == PROC_COUNT_OOM) {
-			record_u64(metrics, "oom_kills", delta);
-		} else if (delta) {
-			record_u64(by_signal, names_signal((int)i), delta);
-			total += delta;
+			m->oom_kills = delta;
+		} else if (delta && c) {
+			record__count(rec, &c->by_signal, &c->n_by_signal,
+				      &hostmon__v1__crashes__by_signal_entry__descriptor,
+				      names_signal((int)i), delta);
+			c->total += delta;
 		}
 	}
-	record_u64(crashes, "total", total);
-	json_object_object_add(crashes, "by_signal", by_signal);
-	json_object_object_add(metrics, "crashes", crashes);
+	m->crashes = c;
 }
 
-int proc__window(struct proc *pr, struct json_object *metrics, struct json_object *drops)
+int proc__window(struct proc *pr, struct record *rec)
 {
-	struct json_object *o = json_object_new_object();
+	Hostmon__V1__DropCounters *dc;
 	uint64_t now;
 
-	window_counts(pr, metrics);
-	window_exits(pr, metrics);
+	window_counts(pr, rec);
+	window_exits(pr, rec);
+	dc = record__drops(rec, "proc");
 	for (uint32_t i = 0; i < PROC_DROP_MAX; i++) {
 		now = read_percpu_u64(pr, pr->skel->maps.drops, i);
-		record_u64(o, drop_names[i], now - pr->drops_prev[i]);
+		record__drop(rec, dc, drop_names[i], now - pr->drops_prev[i]);
 		pr->drops_prev[i] = now;
 	}
-	record_u64(o, "map_read_errors", pr->read_errors + counters__errors(pr->exits_prev));
-	json_object_object_add(drops, "proc", o);
+	record__drop(rec, dc, "map_read_errors", pr->read_errors + counters__errors(pr->exits_prev));
 	return 0;
 }

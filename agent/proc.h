@@ -7,6 +7,7 @@
 #include "family.h"
 #include "compiler.h"
 
+struct record;
 struct exemap;
 struct proc;
 struct pipeline;
@@ -20,7 +21,7 @@ int proc__epoll_fd(const struct proc *pr);
 int proc__events_fd(const struct proc *pr);
 HM_MUST_CHECK
 int proc__poll(struct proc *pr);
-/* Adds "crashes", "oom_kills" and "exits_nonzero" of the window to metrics, drops to drops. */
-int proc__window(struct proc *pr, struct json_object *metrics, struct json_object *drops);
+/* Fills the window's crashes, oom_kills and exits_nonzero into the metrics record, and its "proc" drops. */
+int proc__window(struct proc *pr, struct record *rec);
 
 #endif /* HOSTMON_PROC_AGENT_H */

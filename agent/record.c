@@ -141,3 +141,84 @@ char *record__text(struct record *rec, const char *bytes, size_t maxlen)
 	encode_utf8(p, bytes, maxlen);
 	return p;
 }
+
+/* Room for one more pointer in *arr (n of them): 16, then doubled at each power of two. */
+static void **grow(struct record *rec, void ***arr, size_t n)
+{
+	void **bigger;
+
+	if (n && (n < 16 || (n & (n - 1))))
+		return *arr;
+	bigger = record__alloc(rec, (n ? 2 * n : 16) * sizeof(void *));
+	if (bigger && n)
+		memcpy(bigger, *arr, n * sizeof(void *));
+	if (bigger)
+		*arr = bigger;
+	return bigger;
+}
+
+void *record__push(struct record *rec, void *field_arr, size_t *n,
+		   const ProtobufCMessageDescriptor *desc)
+{
+	void ***arr = field_arr, *m;
+
+	if (!grow(rec, arr, *n) || !(m = record__msg(rec, desc)))
+		return NULL;
+	(*arr)[(*n)++] = m;
+	return m;
+}
+
+/* Every map entry type protoc-c generates has this layout: key, then value. */
+struct u64_entry {
+	/* cppcheck-suppress unusedStructMember ; protobuf-c's init fills it */
+	ProtobufCMessage base;
+	char *key;
+	uint64_t value;
+};
+
+struct msg_entry {
+	/* cppcheck-suppress unusedStructMember ; protobuf-c's init fills it */
+	ProtobufCMessage base;
+	char *key;
+	void *value;
+};
+
+void *record__count(struct record *rec, void *field_arr, size_t *n,
+		    const ProtobufCMessageDescriptor *entry_desc, const char *key, uint64_t value)
+{
+	struct u64_entry *e = record__push(rec, field_arr, n, entry_desc);
+
+	if (e) {
+		e->key = (char *)key;
+		e->value = value;
+	}
+	return e;
+}
+
+void *record__entry(struct record *rec, void *field_arr, size_t *n,
+		    const ProtobufCMessageDescriptor *entry_desc, const char *key)
+{
+	struct msg_entry *e = record__push(rec, field_arr, n, entry_desc);
+
+	if (!e)
+		return NULL;
+	e->key = (char *)key;
+	e->value = record__msg(rec, entry_desc->fields[1].descriptor);
+	return e->value;
+}
+
+Hostmon__V1__DropCounters *record__drops(struct record *rec, const char *family)
+{
+	Hostmon__V1__MetricsWindow *m = &rec->ev.metrics;
+
+	return record__entry(rec, &m->drops, &m->n_drops,
+			     &hostmon__v1__metrics_window__drops_entry__descriptor, family);
+}
+
+void record__drop(struct record *rec, Hostmon__V1__DropCounters *dc, const char *reason,
+		  uint64_t n)
+{
+	if (dc)
+		record__count(rec, &dc->reasons, &dc->n_reasons,
+			      &hostmon__v1__drop_counters__reasons_entry__descriptor, reason, n);
+}

@@ -58,4 +58,24 @@ char *record__strdup(struct record *rec, const char *s);
  */
 char *record__text(struct record *rec, const char *bytes, size_t maxlen);
 
+/*
+ * Repeated and map fields, grown in the arena (a doubling array, the old one
+ * left in the arena): each takes the field's array and count as protobuf-c
+ * lays them out. All return NULL (and set arena.failed) without memory.
+ */
+/* A new message of desc's type appended to a repeated message field. */
+void *record__push(struct record *rec, void *field_arr, size_t *n,
+		   const ProtobufCMessageDescriptor *desc);
+/* key = value appended to a map<string, uint64> field of entry type entry_desc; key is not copied. */
+void *record__count(struct record *rec, void *field_arr, size_t *n,
+		    const ProtobufCMessageDescriptor *entry_desc, const char *key, uint64_t value);
+/* A new value message under key in a map<string, Message> field of entry type entry_desc; key is not copied. */
+void *record__entry(struct record *rec, void *field_arr, size_t *n,
+		    const ProtobufCMessageDescriptor *entry_desc, const char *key);
+
+/* A metrics record's drop counters of family ("syscalls", "proc", "net", "agent"), and one of them. */
+Hostmon__V1__DropCounters *record__drops(struct record *rec, const char *family);
+void record__drop(struct record *rec, Hostmon__V1__DropCounters *dc, const char *reason,
+		  uint64_t n);
+
 #endif /* HOSTMON_RECORD_H */

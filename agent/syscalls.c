@@ -186,12 +186,12 @@ int syscalls__poll(struct syscalls *sc)
 	return family_ring__consume(sc->ring);
 }
 
-/* Adds {"errnos": {"ENOENT": n, ...}} to each syscall of the window that failed. */
-static void window_errnos(struct syscalls *sc, struct json_object **by_nr)
+/* Adds errnos {"ENOENT": n, ...} to each syscall of the window that failed. */
+static void window_errnos(struct syscalls *sc, struct record *rec, Hostmon__V1__SyscallWindow **by_nr)
 {
 	int fd = bpf_map__fd(sc->skel->maps.errnos);
 	struct sc_errno_key key, next, *cur = NULL;
-	struct json_object *errnos;
+	Hostmon__V1__SyscallWindow *w;
 	uint64_t now, delta;
 
 	while (bpf_map_get_next_key(fd, cur, &next) == 0) {
@@ -202,20 +202,14 @@ static void window_errnos(struct syscalls *sc, struct json_object **by_nr)
 			continue;
 		}
 		delta = counters__delta(sc->errno_prev, &key, now);
-		if (!delta || key.nr >= SC_MAX_NR || !by_nr[key.nr])
+		if (!delta || key.nr >= SC_MAX_NR || !(w = by_nr[key.nr]))
 			continue;
-		if (!json_object_object_get_ex(by_nr[key.nr], "errnos", &errnos)) {
-			errnos = json_object_new_object();
-			json_object_object_add(by_nr[key.nr], "errnos", errnos);
-		}
-		record_u64(errnos, names_errno((int)key.err), delta);
+		record__count(rec, &w->errnos, &w->n_errnos,
+			      &hostmon__v1__syscall_window__errnos_entry__descriptor,
+			      names_errno((int)key.err), delta);
 	}
 }
 
-/*
- * Reads syscall nr over all CPUs into sc->counts and the window's calls and
- * errors, and advances prev. Returns the window's calls.
- */
 static uint64_t window_read_one(struct syscalls *sc, uint32_t nr, uint64_t epoch,
 				uint64_t *errors, uint64_t *max_ns)
 {
@@ -255,13 +249,13 @@ static uint64_t window_read_one(struct syscalls *sc, uint32_t nr, uint64_t epoch
  * bucket going where its midpoint falls (as the percentiles read it), and
  * estimates the latency sum from the same midpoints.
  */
-static struct json_object *window_buckets(struct syscalls *sc, uint64_t *total, uint64_t *sum)
+static void window_buckets(struct syscalls *sc, struct record *rec, Hostmon__V1__SyscallWindow *w,
+			   uint64_t *total)
 {
-	uint64_t coarse[SYSCALLS_LE_COUNT + 1] = {}, mid;
-	struct json_object *arr = json_object_new_array();
+	uint64_t coarse[SYSCALLS_LE_COUNT + 1] = {}, mid, sum = 0;
 	unsigned int le = 0;
 
-	*total = *sum = 0;
+	*total = 0;
 	for (uint32_t b = 0; b < HIST_BUCKETS; b++) {
 		if (!sc->counts[b])
 			continue;
@@ -269,38 +263,44 @@ static struct json_object *window_buckets(struct syscalls *sc, uint64_t *total, 
 		while (le < SYSCALLS_LE_COUNT && mid > syscalls_le_ns[le])
 			le++;
 		coarse[le] += sc->counts[b];
-		*sum += sc->counts[b] * mid;
+		sum += sc->counts[b] * mid;
 		*total += sc->counts[b];
 	}
-	for (unsigned int i = 0; i <= SYSCALLS_LE_COUNT; i++)
-		json_object_array_add(arr, json_object_new_uint64(coarse[i]));
-	return arr;
+	w->sum_ns = sum;
+	w->buckets = record__alloc(rec, sizeof(coarse));
+	if (w->buckets) {
+		memcpy(w->buckets, coarse, sizeof(coarse));
+		w->n_buckets = SYSCALLS_LE_COUNT + 1;
+	}
 }
 
-static struct json_object *window_syscall(struct syscalls *sc, uint32_t nr, uint64_t calls,
-					  uint64_t errors, uint64_t max_ns)
+static Hostmon__V1__SyscallWindow *window_syscall(struct syscalls *sc, struct record *rec,
+						  uint32_t nr, uint64_t calls, uint64_t errors,
+						  uint64_t max_ns)
 {
-	struct json_object *o = json_object_new_object(), *buckets;
-	uint64_t total, sum;
+	Hostmon__V1__MetricsWindow *m = &rec->ev.metrics;
+	Hostmon__V1__SyscallWindow *w = record__push(rec, &m->syscalls, &m->n_syscalls,
+						     &hostmon__v1__syscall_window__descriptor);
+	uint64_t total;
 
-	buckets = window_buckets(sc, &total, &sum);
-	record_str(o, "syscall", names_syscall(nr));
-	record_u64(o, "nr", nr);
-	record_u64(o, "calls", calls);
-	record_u64(o, "errors", errors);
-	record_u64(o, "p50_ns", hist_quantile(sc->counts, total, 5000, max_ns));
-	record_u64(o, "p95_ns", hist_quantile(sc->counts, total, 9500, max_ns));
-	record_u64(o, "p99_ns", hist_quantile(sc->counts, total, 9900, max_ns));
-	record_u64(o, "max_ns", max_ns);
-	record_u64(o, "sum_ns", sum);
-	json_object_object_add(o, "buckets", buckets);
-	return o;
+	if (!w)
+		return NULL;
+	window_buckets(sc, rec, w, &total);
+	w->syscall = (char *)names_syscall(nr);
+	w->nr = nr;
+	w->calls = calls;
+	w->errors = errors;
+	w->p50_ns = hist_quantile(sc->counts, total, 5000, max_ns);
+	w->p95_ns = hist_quantile(sc->counts, total, 9500, max_ns);
+	w->p99_ns = hist_quantile(sc->counts, total, 9900, max_ns);
+	w->max_ns = max_ns;
+	return w;
 }
 
-static void window_drops(struct syscalls *sc, struct json_object *drops)
+static void window_drops(struct syscalls *sc, struct record *rec)
 {
 	int fd = bpf_map__fd(sc->skel->maps.drops);
-	struct json_object *o = json_object_new_object();
+	Hostmon__V1__DropCounters *dc = record__drops(rec, "syscalls");
 	uint64_t now;
 
 	for (uint32_t i = 0; i < SC_DROP_MAX; i++) {
@@ -308,16 +308,15 @@ static void window_drops(struct syscalls *sc, struct json_object *drops)
 			sc->read_errors++;
 			continue;
 		}
-		record_u64(o, drop_names[i], now - sc->drops_prev[i]);
+		record__drop(rec, dc, drop_names[i], now - sc->drops_prev[i]);
 		sc->drops_prev[i] = now;
 	}
-	record_u64(o, "map_read_errors", sc->read_errors + counters__errors(sc->errno_prev));
-	json_object_object_add(drops, "syscalls", o);
+	record__drop(rec, dc, "map_read_errors", sc->read_errors + counters__errors(sc->errno_prev));
 }
 
-int syscalls__window(struct syscalls *sc, struct json_object *metrics, struct json_object *drops)
+int syscalls__window(struct syscalls *sc, struct record *rec)
 {
-	struct json_object *by_nr[SC_MAX_NR] = {}, *arr = json_object_new_array();
+	Hostmon__V1__SyscallWindow *by_nr[SC_MAX_NR] = {};
 	const uint64_t *traced = (const uint64_t *)sc->skel->rodata->traced;
 	uint64_t epoch, calls, errors, max_ns;
 
@@ -328,13 +327,9 @@ int syscalls__window(struct syscalls *sc, struct json_object *metrics, struct js
 			continue;
 		calls = window_read_one(sc, nr, epoch, &errors, &max_ns);
 		if (calls)
-			by_nr[nr] = window_syscall(sc, nr, calls, errors, max_ns);
+			by_nr[nr] = window_syscall(sc, rec, nr, calls, errors, max_ns);
 	}
-	window_errnos(sc, by_nr);
-	for (uint32_t nr = 0; nr < SC_MAX_NR; nr++)
-		if (by_nr[nr])
-			json_object_array_add(arr, by_nr[nr]);
-	json_object_object_add(metrics, "syscalls", arr);
-	window_drops(sc, drops);
+	window_errnos(sc, rec, by_nr);
+	window_drops(sc, rec);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include "family.h"
 #include "compiler.h"
 
+struct record;
 struct exemap;
 struct syscalls;
 struct pipeline;
@@ -40,10 +41,10 @@ void syscalls__shed(struct syscalls *sc, bool on);
 HM_MUST_CHECK
 int syscalls__poll(struct syscalls *sc);
 /*
- * Closes the window: adds the "syscalls" array (the window's own counts,
- * percentiles, coarse "buckets" and "sum_ns" estimated from the histogram) to
- * metrics and the family's drop counters to drops.
+ * Closes the window: fills the metrics record's syscalls (the window's own
+ * counts, percentiles, coarse buckets and sum_ns estimated from the
+ * histogram) and its "syscalls" drops.
  */
-int syscalls__window(struct syscalls *sc, struct json_object *metrics, struct json_object *drops);
+int syscalls__window(struct syscalls *sc, struct record *rec);
 
 #endif /* HOSTMON_SYSCALLS_AGENT_H */

@@ -10,7 +10,6 @@
 #include <json-c/json.h>
 #include "envelope.h"
 #include "pbjson.h"
-#include "record.h"
 #include "syscalls.h"
 #include "proto/hostmon.pb-c.h"
 
@@ -327,59 +326,6 @@ static void unknown_type_reads_as_no_event(void **state)
 	json_object_put(rec);
 }
 
-/*
- * The agent's own records are still converted from json-c trees
- * (envelope_fill): the same bytes as the JSON rules read from their text.
- */
-static void fill(const char *json, enum flow_kind kind)
-{
-	struct json_object *tree = json_tokener_parse(json);
-	Hostmon__V1__Envelope *env;
-	struct record rec = { 0 };
-	uint8_t *want, *got;
-	size_t want_len, got_len;
-
-	assert_non_null(tree);
-	record__reset(&rec, kind);
-	assert_int_equal(envelope_fill(tree, &rec), 0);
-	rec.env.instance_id = (char *)ids.instance_id;
-	rec.env.agent_version = (char *)ids.agent_version;
-	got_len = hostmon__v1__envelope__get_packed_size(&rec.env);
-	got = malloc(got_len);
-	assert_non_null(got);
-	hostmon__v1__envelope__pack(&rec.env, got);
-	env = (Hostmon__V1__Envelope *)pbjson_read(tree, &hostmon__v1__envelope__descriptor);
-	want = pack(env, &want_len);
-	assert_int_equal(got_len, want_len);
-	assert_memory_equal(got, want, want_len);
-	hostmon__v1__envelope__free_unpacked(env, NULL);
-	free(want);
-	free(got);
-	record__fini(&rec);
-	json_object_put(tree);
-}
-
-static void fill_matches_rules_for_agent_status(void **state)
-{
-	(void)state;
-	fill("{\"type\":\"agent_status\"," HEADER ",\"state\":\"draining\",\"reason\":\"signal\","
-	     "\"probes\":{\"syscalls\":{\"state\":\"attached\"},\"net\":{\"state\":\"failed\","
-	     "\"error\":\"no tracefs\"}},\"previous_state\":\"running\"}", FLOW_AGENT_STATUS);
-}
-
-static void fill_rejects_event_kinds(void **state)
-{
-	struct json_object *tree = json_tokener_parse("{\"type\":\"slow_syscall\"," HEADER "}");
-	struct record rec = { 0 };
-
-	(void)state;
-	record__reset(&rec, FLOW_SLOW_SYSCALL);
-	assert_int_equal(envelope_fill(tree, &rec), -EINVAL);
-	assert_true(rec.arena.failed);
-	record__fini(&rec);
-	json_object_put(tree);
-}
-
 static void instance_ids_are_v4_uuids_and_differ(void **state)
 {
 	char a[37], b[37];
@@ -406,8 +352,6 @@ int main(void)
 		cmocka_unit_test(agent_status_probes),
 		cmocka_unit_test(metrics_window_every_part),
 		cmocka_unit_test(unknown_type_reads_as_no_event),
-		cmocka_unit_test(fill_matches_rules_for_agent_status),
-		cmocka_unit_test(fill_rejects_event_kinds),
 		cmocka_unit_test(instance_ids_are_v4_uuids_and_differ),
 	};
 

@@ -8,6 +8,8 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 #include "flow.h"
+#include "pbjson.h"
+#include "record.h"
 
 static uint64_t at(struct json_object *o, const char *a, const char *b, const char *c)
 {
@@ -18,6 +20,24 @@ static uint64_t at(struct json_object *o, const char *a, const char *b, const ch
 	if (c)
 		assert_true(json_object_object_get_ex(v, c, &v));
 	return json_object_get_uint64(v);
+}
+
+/* One window's self as its JSON line shows it. */
+static struct json_object *window(const struct flow_counts *now, struct flow_counts *prev,
+				  unsigned int sinks)
+{
+	struct record rec = { 0 };
+	Hostmon__V1__AgentSelf *self;
+	struct json_object *o;
+
+	record__reset(&rec, FLOW_METRICS);
+	self = record__msg(&rec, &hostmon__v1__agent_self__descriptor);
+	assert_non_null(self);
+	flow_window(now, prev, sinks, &rec, self);
+	o = pbjson_object(&self->base, PBJSON_LINES);
+	assert_non_null(o);
+	record__fini(&rec);
+	return o;
 }
 
 static void kinds_named_as_record_types(void **state)
@@ -35,14 +55,14 @@ static void kinds_named_as_record_types(void **state)
 static void windows_report_deltas_per_kind_and_sink(void **state)
 {
 	struct flow_counts now = { 0 }, prev = { 0 };
-	struct json_object *self = json_object_new_object(), *o;
+	struct json_object *self, *o;
 	unsigned int sinks = 1u << FLOW_JSONL | 1u << FLOW_SOCKET;
 
 	(void)state;
 	now.in[FLOW_CONN_ERROR] = 5;
 	now.out[FLOW_JSONL][FLOW_CONN_ERROR] = 4;
 	now.out[FLOW_SOCKET][FLOW_CONN_ERROR] = 5;
-	flow_window(&now, &prev, sinks, self);
+	self = window(&now, &prev, sinks);
 	assert_int_equal(at(self, "events_in", "conn_error", NULL), 5);
 	assert_int_equal(at(self, "events_in", "oom_kill", NULL), 0);
 	assert_int_equal(at(self, "events_out", "jsonl", "conn_error"), 4);
@@ -57,7 +77,8 @@ static void windows_report_deltas_per_kind_and_sink(void **state)
 	now.in[FLOW_METRICS] = 1;
 	now.out[FLOW_JSONL][FLOW_CONN_ERROR] = 7;
 	now.out[FLOW_KAFKA][FLOW_PROCESS_CRASH] = 2;
-	flow_window(&now, &prev, sinks | 1u << FLOW_KAFKA, self);
+	json_object_put(self);
+	self = window(&now, &prev, sinks | 1u << FLOW_KAFKA);
 	assert_int_equal(at(self, "events_in", "conn_error", NULL), 2);
 	assert_int_equal(at(self, "events_in", "metrics", NULL), 1);
 	assert_int_equal(at(self, "events_out", "jsonl", "conn_error"), 3);
