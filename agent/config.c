@@ -83,6 +83,7 @@ static const struct config_key config_keys[] = {
 	  .min = 1, .max = 1048576, .def = "64" },
 	{ "agent", "ring_flush_ms", NULL, NULL, CONFIG_UINT, FIELD(ring_flush_ms),
 	  .min = 0, .max = 1000, .def = "100" },
+	{ "agent", "trace_self", NULL, NULL, CONFIG_BOOL, FIELD(trace_self), .def = "false" },
 	{ "kafka", "brokers", "kafka-brokers", "LIST", CONFIG_STR, FIELD(kafka_brokers),
 	  .def = "" },
 	{ "kafka", "topic", "kafka-topic", "NAME", CONFIG_STR, FIELD(kafka_topic),

@@ -33,6 +33,7 @@ struct config {
 	uint32_t pid_cache_size;		/* pid_cache_size: process metadata entries, 64..1048576 */
 	uint32_t max_rss_mb;			/* max_rss_mb: resident memory bound, MiB: brownout above */
 	unsigned int ring_flush_ms;		/* 0..1000, default 100: ring buffers read at least this often */
+	bool trace_self;			/* trace_self, default false: the agent's own calls left out */
 	/* [kafka] */
 	char kafka_brokers[CONFIG_STR_MAX];	/* brokers, default empty (no Kafka) */
 	char kafka_topic[CONFIG_STR_MAX];	/* topic, default hostmon.events */

@@ -5,11 +5,15 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "family.h"
 #include "pidcache.h"
 #include "record.h"
+
+/* The initial pid namespace's inode, fixed by the kernel (PROC_PID_INIT_INO). */
+#define FAMILY_INIT_PIDNS_INO	0xEFFFFFFCU
 
 const char *family_state_name(enum family_state state)
 {
@@ -84,6 +88,23 @@ int family_start(struct bpf_object_skeleton *skel, struct bpf_map *events, uint3
 uint64_t family_wakeup_bytes(uint32_t ring_bytes, unsigned int flush_ms)
 {
 	return flush_ms ? ring_bytes / 16 : 0;
+}
+
+uint32_t family_self_tgid(bool trace_self)
+{
+	static bool told;
+	struct stat st;
+
+	if (trace_self)
+		return 0;
+	if (stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == FAMILY_INIT_PIDNS_INO)
+		return (uint32_t)getpid();
+	if (!told) {
+		told = true;
+		log_info("hostmond", "own calls traced: outside the host's pid namespace, "
+			 "the kernel does not know the agent by its pid %d", (int)getpid());
+	}
+	return 0;
 }
 
 void family_ring__free(struct family_ring *ring)

@@ -2,6 +2,7 @@
 #ifndef HOSTMON_FAMILY_H
 #define HOSTMON_FAMILY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "compiler.h"
@@ -60,6 +61,13 @@ int family_start(struct bpf_object_skeleton *skel, struct bpf_map *events, uint3
  * the loop drains every flush_ms; 0 (every event wakes it) when flush_ms is 0.
  */
 uint64_t family_wakeup_bytes(uint32_t ring_bytes, unsigned int flush_ms);
+/*
+ * The tgid whose calls and sockets the families leave out (BPF self_tgid):
+ * the agent's own, or 0 to trace it too. Also 0 outside the host's pid
+ * namespace, where getpid() is not the kernel's tgid and could name another
+ * process.
+ */
+uint32_t family_self_tgid(bool trace_self);
 void family_ring__free(struct family_ring *ring);
 int family_ring__epoll_fd(const struct family_ring *ring);
 /*

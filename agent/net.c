@@ -131,6 +131,7 @@ static int load_and_attach(struct net *nt, const struct config *cfg, const struc
 	int ret;
 
 	nt->skel->rodata->events_per_sec = cfg->net_events_per_sec;
+	nt->skel->rodata->self_tgid = family_self_tgid(cfg->trace_self);
 	nt->skel->rodata->wakeup_bytes = family_wakeup_bytes(cfg->ringbuf_bytes, cfg->ring_flush_ms);
 	ret = bpf_map__set_max_entries(nt->skel->maps.socks, cfg->net_sock_entries);
 	if (!ret)

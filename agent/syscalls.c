@@ -105,6 +105,7 @@ static int load_and_attach(struct syscalls *sc, const struct config *cfg,
 
 	sc->skel->rodata->slow_threshold_ns = cfg->slow_threshold_us * 1000;
 	sc->skel->rodata->slow_events = cfg->slow_events;
+	sc->skel->rodata->self_tgid = family_self_tgid(cfg->trace_self);
 	sc->skel->rodata->wakeup_bytes = family_wakeup_bytes(cfg->ringbuf_bytes, cfg->ring_flush_ms);
 	ret = set_bitmaps(sc->skel, cfg, err, errlen);
 	if (!ret)

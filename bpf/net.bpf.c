@@ -13,6 +13,7 @@
 #include "family.bpf.h"
 #include "task.bpf.h"
 #include "exe.bpf.h"
+#include "self.bpf.h"
 
 #define AF_INET		2
 #define AF_INET6	10
@@ -203,9 +204,21 @@ static __always_inline bool within_rate(__u64 now)
 	return __sync_fetch_and_add(&r->sent, 1) < events_per_sec;
 }
 
+/*
+ * Whether sk's remembered owner is hostmond. Asked instead of current where
+ * current may be unrelated (softirq): the agent's sockets were marked in its
+ * own connect or accept.
+ */
+static __always_inline bool owned_by_self(const struct net_sock *o)
+{
+	return o && (o->flags & NET_SOCK_SELF);
+}
+
 /* Counts the failure, then sends e as a conn_error event if the rate allows. */
 static __always_inline void report(struct net_event *e, const struct net_sock *owner, bool in)
 {
+	if (owned_by_self(owner))
+		return;
 	if (owner) {
 		e->pid = owner->pid;
 		e->start_ns = owner->start_ns;
@@ -238,23 +251,38 @@ static __always_inline void set_owner_current(struct net_sock *o)
 	exe_note_current(o->pid, o->start_ns, o->exec_id, NET_DROP_EXE_MAP);
 }
 
-/* Remembers the current task as the owner of sk (replacing any earlier owner). */
-static __always_inline void remember(const struct sock *sk, __u64 syn_ns, __u32 flags)
+/*
+ * Remembers the current task as the owner of sk (replacing any earlier owner).
+ * hostmond's own sockets are remembered by their flag alone, so that their
+ * errors, seen later in any context, are known as the agent's and left out;
+ * false for those.
+ */
+static __always_inline bool remember(const struct sock *sk, __u64 syn_ns, __u32 flags)
 {
-	struct net_sock o = { .syn_ns = syn_ns, .flags = flags };
+	struct net_sock o = {};
 	__u64 key = (__u64)sk;
+	bool self = current_is_self();
 
-	o.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	set_owner_current(&o);
+	if (self) {
+		o.flags = NET_SOCK_SELF;
+	} else {
+		o.syn_ns = syn_ns;
+		o.flags = flags;
+		o.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		set_owner_current(&o);
+	}
 	if (bpf_map_update_elem(&socks, &key, &o, BPF_ANY))
 		count_drop(NET_DROP_SOCK_MAP);
+	return !self;
 }
 
+/* In the connecting task's connect() (or sendmsg() with Fast Open). */
 static __always_inline void on_syn_sent(const struct sock *sk)
 {
 	struct net_event e = {};
 
-	remember(sk, bpf_ktime_get_ns(), 0);
+	if (!remember(sk, bpf_ktime_get_ns(), 0))
+		return;
 	read_tuple(&e, sk);
 	count(&e, false, NET_STAT_ATTEMPTS);
 }
@@ -266,7 +294,7 @@ static __always_inline void on_established(const struct sock *sk)
 	struct net_sock *o;
 
 	o = bpf_map_lookup_elem(&socks, &key);
-	if (!o || !o->syn_ns)
+	if (!o || !o->syn_ns || owned_by_self(o))
 		return;
 	lat = bpf_ktime_get_ns() - o->syn_ns;
 	read_tuple(&e, sk);
@@ -395,6 +423,8 @@ int BPF_PROG(net_retransmit, const struct sock *sk, const struct sk_buff *skb, i
 	if (err)
 		return 0;
 	o = bpf_map_lookup_elem(&socks, &key);
+	if (owned_by_self(o))
+		return 0;
 	if (o && !o->sport)
 		o->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	read_tuple(&e, sk);
@@ -512,6 +542,9 @@ static __always_inline void on_connect_failed(const struct net_connect *c, struc
 	struct net_sock *o, self = {};
 	__u64 key = (__u64)sk;
 
+	/* The caller's context: current is the socket's owner. */
+	if (current_is_self())
+		return;
 	o = bpf_map_lookup_elem(&socks, &key);
 	if (o && (o->flags & NET_SOCK_REPORTED))
 		return;

@@ -65,6 +65,7 @@ struct net_ep_key {
 /* Owner flags */
 #define NET_SOCK_REPORTED	1	/* its connect failure was already reported */
 #define NET_SOCK_IN		2	/* accepted, not connected */
+#define NET_SOCK_SELF		4	/* hostmond's own: neither counted nor reported */
 
 struct net_sock {
 	__u64 syn_ns;		/* first SYN sent; 0 if not connecting */

@@ -12,6 +12,7 @@
 #include "family.bpf.h"
 #include "task.bpf.h"
 #include "exe.bpf.h"
+#include "self.bpf.h"
 
 /* Set by hostmond between open and load. */
 const volatile __u64 traced[SC_BITMAP_WORDS] = {};	/* histogram these */
@@ -56,12 +57,13 @@ static __always_inline bool in_set(const volatile __u64 *set, __u32 nr)
 	return set[(nr / 64) % SC_BITMAP_WORDS] & (1ULL << (nr % 64));
 }
 
+/* The agent's own calls are not timed, so sc_exit neither counts them nor reports them slow. */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sc_enter, struct pt_regs *regs, long id)
 {
 	struct sc_start *s;
 
-	if ((unsigned long)id >= SC_MAX_NR || !in_set(traced, id))
+	if ((unsigned long)id >= SC_MAX_NR || !in_set(traced, id) || current_is_self())
 		return 0;
 	s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -139,6 +141,7 @@ int BPF_PROG(sc_exit, struct pt_regs *regs, long ret)
 	__u64 now, lat;
 	__u32 nr;
 
+	/* No start for the agent's own calls (sc_enter): the lookup finds none. */
 	s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0, 0);
 	if (!s || !s->ts)
 		return 0;

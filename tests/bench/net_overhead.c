@@ -90,6 +90,8 @@ static int probe_open(struct bench *b)
 		return err;
 	}
 	s->rodata->events_per_sec = DEF_EVENTS_PER_SEC;
+	/* Every connect is compared with the agent's tgid: the parent stands in for it. */
+	s->rodata->self_tgid = getppid();
 	err = bpf_map__set_max_entries(s->maps.socks, NET_SOCK_ENTRIES);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.endpoints, NET_EP_ENTRIES);

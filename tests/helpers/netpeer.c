@@ -5,6 +5,7 @@
  *   udp ADDR PORT            connected UDP send then recv; RESULT = recv's errno
  *   reset-client ADDR PORT   connect, read until an error; RESULT = errno
  *   reset-server PORT        accept one connection, close it with a reset (SO_LINGER 0)
+ *   abort ADDR PORT HOLD_MS  connect, stay HOLD_MS, close with a reset; RESULT = errno
  *   accept-loop PORT N       accept and close N connections
  *   sink PORT                accept one connection, read it to the end; RESULT = bytes
  *   send ADDR PORT BYTES     connect, write BYTES, wait for the peer to close
@@ -139,15 +140,37 @@ static int mode_udp(const char *addr, const char *port)
 	return 0;
 }
 
-static int mode_reset_server(const char *port)
+/* Closes fd with a reset instead of a FIN. */
+static void close_with_reset(int fd)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+static int mode_reset_server(const char *port)
+{
 	int fd = accept_one(listen_on(port));
 
 	/* Let the client block in read() first. */
 	usleep(100000);
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	close(fd);
+	close_with_reset(fd);
+	result(0);
+	return 0;
+}
+
+/* The peer gets a reset on a connection it has accepted (given HOLD_MS to do so). */
+static int mode_abort(const char *addr, const char *port, uint64_t hold_ms)
+{
+	int fd = dial(addr, port, SOCK_STREAM);
+
+	if (fd < 0) {
+		result(-fd);
+		return 1;
+	}
+	usleep(hold_ms * 1000);
+	close_with_reset(fd);
 	result(0);
 	return 0;
 }
@@ -364,6 +387,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "reset-server") && argc == 3)
 		return mode_reset_server(argv[2]);
+	if (!strcmp(mode, "abort") && argc == 5 && !parse_u64(argv[4], 600000, &hold))
+		return mode_abort(argv[2], argv[3], hold);
 	if (!strcmp(mode, "accept-loop") && argc == 4 && !parse_u64(argv[3], 10000000, &n))
 		return mode_accept_loop(argv[2], n);
 	if (!strcmp(mode, "sink") && argc == 3) {

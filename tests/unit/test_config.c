@@ -118,6 +118,7 @@ static void test_defaults_match_the_documented_values(void **state)
 	assert_int_equal(cfg.pid_cache_size, 4096);
 	assert_int_equal(cfg.max_rss_mb, 64);
 	assert_int_equal(cfg.ring_flush_ms, 100);
+	assert_false(cfg.trace_self);
 	assert_string_equal(cfg.kafka_brokers, "");
 	assert_string_equal(cfg.kafka_topic, "hostmon.events");
 	assert_true(cfg.syscalls_enabled);
@@ -538,6 +539,29 @@ static void test_file_net_keys(void **state)
 	assert_int_equal(cfg.net_sock_entries, 64);
 }
 
+/* Off by default; on from the file or --set, a value that is no boolean names the key. */
+static void test_agent_trace_self_is_a_boolean_key(void **state)
+{
+	struct config cfg;
+	bool check, version;
+	char *on[] = { "hostmond", "--set", "agent.trace_self=true", NULL };
+	char *bad[] = { "hostmond", "--set", "agent.trace_self=2", NULL };
+
+	(void)state;
+	load_ok(&cfg, "[agent]\ntrace_self = yes\n");
+	assert_true(cfg.trace_self);
+	load_ok(&cfg, "[agent]\ntrace_self = off\n");
+	assert_false(cfg.trace_self);
+	assert_int_equal(parse_args(&cfg, ARGC(on), on, &check, &version), 0);
+	assert_true(cfg.trace_self);
+	assert_int_equal(parse_args(&cfg, ARGC(bad), bad, &check, &version), -EINVAL);
+	assert_contains(err, "--set");
+	assert_contains(err, "[agent] trace_self");
+	assert_contains(err, "'2'");
+	expect_file_error("[agent]\ninterval = 5\ntrace_self = self\n", 3, "[agent] trace_self",
+			  "'self'", "is not a boolean", NULL);
+}
+
 static void test_file_negative_integer(void **state)
 {
 	(void)state;
@@ -779,6 +803,7 @@ int main(void)
 		cmocka_unit_test(test_file_slow_threshold_above_range),
 		cmocka_unit_test(test_file_net_endpoint_entries_below_range),
 		cmocka_unit_test(test_file_net_keys),
+		cmocka_unit_test(test_agent_trace_self_is_a_boolean_key),
 		cmocka_unit_test(test_file_negative_integer),
 		cmocka_unit_test(test_file_integer_with_trailing_garbage),
 		cmocka_unit_test(test_file_integer_overflowing_64_bits),
