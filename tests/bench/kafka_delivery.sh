@@ -62,13 +62,18 @@ high_watermark() {	# TOPIC: the end offset of partition 0
 
 # agent_start TOPIC: hostmond with a ring buffer that holds the whole burst
 # and the highest CPU budget (a burst takes a core: the brownout would shed).
+# Its memory bound is the default 64 MiB over the ring buffer's pages, which
+# are mapped twice (the wrap-around) and count in its RSS: at the default
+# bound the brownout sheds every slow_syscall event for rss.
 agent_start() {
+	local ring=${RINGBUF_SIZE:-67108864}
 	cat >"$tmp/hostmon.ini" <<-EOF
 		[agent]
 		interval = 1
 		host_id = hostmon-bench
-		ringbuf_size = ${RINGBUF_SIZE:-67108864}
+		ringbuf_size = $ring
 		max_cpu_percent = 100
+		max_rss_mb = $((2 * ring / 1048576 + 64))
 		[syscalls]
 		include = getpgid
 		slow_threshold_us = 0
@@ -150,8 +155,13 @@ agent_round() {
 	pid=$!
 	wait "$pid"
 	t_burst=$(now_ns)
-	read -r last got < <(follow "$pid" "$t_burst")
+	read -r last got < <(follow "$pid" "$t_burst") || true
 	t_read=$(now_ns)
+	if [[ -z ${got:-} || $got == 0 ]]; then
+		echo "kafka_delivery: none of the burst's $n records in the JSON lines;" \
+			"last brownout: $(grep -o '"reason":"brownout[^"]*"' "$tmp/out.jsonl" | tail -n 1)" >&2
+		exit 1
+	fi
 	until [[ $(high_watermark "$topic") -ge $last ]] 2>/dev/null; do
 		sleep 0.01
 	done
