@@ -10,6 +10,27 @@ now_ns() {
 	date +%s%N
 }
 
+cpu_ns() {	# PID: utime + stime of all its threads, ns (schedstat: exact, not in clock ticks)
+	cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%d\n", s }'
+}
+
+# alloc_calls PAGE PID: the heap allocation calls counted so far by
+# alloc_count.so in PID, from the page it shares (PAGE): its pid, then one
+# count per kind of call.
+alloc_calls() {
+	od -An -v -t u8 -N 48 "$1" | tr -s ' \n' '\n\n' | awk -v me="${0##*/}" -v page="$1" -v pid="$2" '
+		NF { v[n++] = $1 }
+		END {
+			if (v[0] != pid) {
+				print me ": " page " is not counting pid " pid " (LD_PRELOAD lost?)" >"/dev/stderr"
+				exit 1
+			}
+			for (i = 1; i < n; i++)
+				s += v[i]
+			print s
+		}'
+}
+
 # burst_config FILE: hostmond's configuration for a burst: each getpgid call
 # a slow_syscall record (slow_threshold_us = 0; no rate limit applies to
 # them), a ring buffer that holds the whole burst (RINGBUF_SIZE, default 64
