@@ -14,6 +14,19 @@ cpu_ns() {	# PID: utime + stime of all its threads, ns (schedstat: exact, not in
 	cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%d\n", s }'
 }
 
+# counter_prefix PAGE: sets the array counter_cmd to what runs a command under
+# the allocation counter (alloc_count.so from the global build) sharing PAGE,
+# which it removes (the counter creates it), or to nothing when PAGE is "".
+counter_prefix() {
+	local shim=$build/bench/alloc_count.so
+
+	counter_cmd=()
+	[[ -n $1 ]] || return 0
+	[[ -f $shim ]] || { echo "${0##*/}: $shim missing (make bench-build)" >&2; exit 1; }
+	rm -f "$1"
+	counter_cmd=(env LD_PRELOAD="$shim" HOSTMON_ALLOC_COUNT="$1")
+}
+
 # alloc_calls PAGE PID: the heap allocation calls counted so far by
 # alloc_count.so in PID, from the page it shares (PAGE): its pid, then one
 # count per kind of call.

@@ -20,23 +20,20 @@ set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 n=${2:-100000}
 rounds=${3:-5}
-shim=$build/bench/alloc_count.so
 tmp=$(mktemp -d /tmp/hostmon-bench.XXXXXX)
 agent=
 trap '[[ -n $agent ]] && kill -9 "$agent" 2>/dev/null; wait; rm -rf "$tmp"' EXIT
 trap 'exit 143' TERM INT
 . "$(dirname "$0")/burst.sh"
 
-[[ -f $shim ]] || { echo "jsonl_cost: $shim missing (make bench-build)" >&2; exit 1; }
-
 # agent_start [PAGE]: hostmond, under the allocation counter sharing PAGE if
 # one is named; returns once two windows have closed.
 agent_start() {
-	local pre=() i
-	[[ -n ${1:-} ]] && pre=(env LD_PRELOAD="$shim" HOSTMON_ALLOC_COUNT="$1")
+	local i
+	counter_prefix "${1:-}"
 	burst_config "$tmp/hostmon.ini"
-	rm -f "$tmp/out.jsonl" "$tmp/page"
-	"${pre[@]}" "$build/hostmond" --config "$tmp/hostmon.ini" --output "jsonl:$tmp/out.jsonl" \
+	rm -f "$tmp/out.jsonl"
+	"${counter_cmd[@]}" "$build/hostmond" --config "$tmp/hostmon.ini" --output "jsonl:$tmp/out.jsonl" \
 		--socket "$tmp/hostmon.sock" --log-level info 2>"$tmp/hostmond.log" &
 	agent=$!
 	for ((i = 0; i < 300; i++)); do
