@@ -4,7 +4,8 @@
 # socket's scrape rate and CPU cost under a syscall storm; Kafka delivery
 # (events/s ring buffer to broker acknowledgement) against kcat -P; the
 # process metadata cache's miss and hit costs and its full size; the CPU of
-# isolated conn_error events with ring buffer wakeups batched or not.
+# isolated conn_error events with ring buffer wakeups batched or not;
+# hostmond's CPU and heap allocations per record, JSON lines only and with Kafka.
 BENCH      := $(BUILD)/bench
 BENCH_LIBS := $(shell pkg-config --libs libbpf libelf zlib 2>/dev/null)
 # Only the skeletons and bpf/'s shared headers: agent/ has headers of the same names.
@@ -13,7 +14,7 @@ BENCH_CPPFLAGS := -I$(BUILD) -I$(BENCH) -Ibpf -D_GNU_SOURCE
 .PHONY: bench-build
 
 bench-build: $(BENCH)/syscall_overhead $(BENCH)/net_overhead $(BENCH)/scrape_client \
-	     $(BENCH)/pidcache_cost \
+	     $(BENCH)/pidcache_cost $(BENCH)/alloc_count.so \
 	     $(BUILD)/hostmond $(BUILD)/helpers/getppid_loop $(BUILD)/helpers/syscall_loop
 
 $(BENCH)/scrape_client: tests/bench/scrape_client.c | $(BENCH)
@@ -42,5 +43,11 @@ $(BENCH)/net_overhead: tests/bench/net_overhead.c tests/bench/bench_util.c \
 $(BENCH)/pidcache_cost: tests/bench/pidcache_cost.c $(BUILD)/agent/pidcache.o $(BUILD)/agent/encode.o | $(BENCH)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP $^ $(shell pkg-config --libs json-c 2>/dev/null) -o $@
+
+# An LD_PRELOAD shim (tests/bench/alloc_count.c): CFLAGS alone, never the
+# sanitizers, whose runtime brings its own malloc.
+$(BENCH)/alloc_count.so: tests/bench/alloc_count.c | $(BENCH)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -D_GNU_SOURCE -fPIC -shared -MMD -MP $< -o $@
 
 -include $(wildcard $(BENCH)/*.d)

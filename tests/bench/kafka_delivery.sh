@@ -2,8 +2,9 @@
 # Kafka delivery: events per second from the kernel's ring buffer to
 # acknowledged by the broker, against kcat -P producing as many messages of the
 # same size with the agent's producer settings to the same broker; rounds
-# alternate agent, kcat (a fresh topic each), medians and their ratio, and
-# hostmond's CPU time (utime + stime) per 10,000 events.
+# alternate agent, kcat, agent under the allocation counter (a fresh topic
+# each), medians and their ratio, hostmond's CPU time (utime + stime) per
+# 10,000 events and its heap allocation calls per record.
 #
 # Agent round: a burst of N raw getpgid(0) calls (tests/helpers/syscall_loop;
 # getpgid rather than getppid, which other benchmarks storm on a shared host),
@@ -18,7 +19,11 @@
 # the window's drops.syscalls) are reported and not counted. kcat round: kcat -P of as many messages of the
 # same size, from start to exit (it exits once every message is
 # acknowledged); its topic is created beforehand, as the agent's is by its
-# first record.
+# first record. Counted round: an agent round under tests/bench/alloc_count.c
+# (LD_PRELOAD; every thread's malloc, calloc, realloc, posix_memalign and
+# other aligned allocations, librdkafka's among them), read right before the
+# burst and once the broker has acknowledged its last record, divided by the
+# burst's records (the windows closing meanwhile are counted, not divided by).
 # Usage: tests/bench/kafka_delivery.sh BUILD_DIR [EVENTS [ROUNDS]]; VERBOSE=1 adds
 # each agent round's burst, read and acknowledged times; RINGBUF_SIZE sets the
 # agent's ring buffer (default 64 MiB: it holds a whole burst).
@@ -31,14 +36,13 @@ tmp=$(mktemp -d /tmp/hostmon-bench.XXXXXX)
 agent=
 trap '[[ -n $agent ]] && kill -9 "$agent" 2>/dev/null; wait; rm -rf "$tmp"' EXIT
 trap 'exit 143' TERM INT
+. "$(dirname "$0")/burst.sh"
 
 brokers=$("$root/tools/kafka-local" start 2>"$tmp/kafka.err" | tail -n 1) ||
 	{ echo "kafka_delivery: tools/kafka-local start failed: $(tail -n 5 "$tmp/kafka.err")" >&2; exit 1; }
 # The agent's producer settings (agent/kafka_sink.c), for kcat too.
 producer=(-X enable.idempotence=true -X acks=all -X compression.codec=lz4 -X linger.ms=50
 	-X queue.buffering.max.kbytes=65536)
-
-GETPGID=$(awk '$2 == "__NR_getpgid" { print $3 }' /usr/include/x86_64-linux-gnu/asm/unistd_64.h)
 
 cpu_ticks() {	# utime + stime of PID in clock ticks
 	local f
@@ -52,33 +56,18 @@ runq_wait_ns() {	# PID: time its main thread spent runnable but waiting for a CP
 	echo "${f[1]}"
 }
 
-now_ns() {
-	date +%s%N
-}
-
 high_watermark() {	# TOPIC: the end offset of partition 0
 	kcat -Q -b "$brokers" -t "$1:0:-1" 2>/dev/null | awk '{print $NF}'
 }
 
-# agent_start TOPIC: hostmond with a ring buffer that holds the whole burst
-# and the highest CPU budget (a burst takes a core: the brownout would shed).
+# agent_start TOPIC [PAGE]: hostmond configured for a burst (burst_config)
+# with the Kafka sink, under the allocation counter sharing PAGE if one is
+# named.
 agent_start() {
-	cat >"$tmp/hostmon.ini" <<-EOF
-		[agent]
-		interval = 1
-		host_id = hostmon-bench
-		ringbuf_size = ${RINGBUF_SIZE:-67108864}
-		max_cpu_percent = 100
-		[syscalls]
-		include = getpgid
-		slow_threshold_us = 0
-		[proc]
-		enabled = false
-		[net]
-		enabled = false
-	EOF
+	counter_prefix "${2:-}"
+	burst_config "$tmp/hostmon.ini"
 	rm -rf "$tmp/spool" "$tmp/out.jsonl"
-	"$build/hostmond" --config "$tmp/hostmon.ini" --output "jsonl:$tmp/out.jsonl" \
+	"${counter_cmd[@]}" "$build/hostmond" --config "$tmp/hostmon.ini" --output "jsonl:$tmp/out.jsonl" \
 		--socket "$tmp/hostmon.sock" --spool-dir "$tmp/spool" --log-level info \
 		--kafka-brokers "$brokers" --kafka-topic "$1" 2>"$tmp/hostmond.log" &
 	agent=$!
@@ -86,89 +75,48 @@ agent_start() {
 	# Steady state: its first record acknowledged and two windows closed.
 	for ((i = 0; i < 300; i++)); do
 		[[ $(high_watermark "$1") -ge 1 ]] 2>/dev/null &&
-			(($(grep -c '^{"type":"metrics"' "$tmp/out.jsonl") >= 2)) && return 0
+			(($(windows_closed "$tmp/out.jsonl") >= 2)) && return 0
 		sleep 0.1
 	done
 	echo "kafka_delivery: hostmond's first record not in $1 or no two windows within 30 s" >&2
 	exit 1
 }
 
-agent_stop() {
-	kill -TERM "$agent"
-	wait "$agent" || { echo "kafka_delivery: hostmond exited with $?" >&2; exit 1; }
-	agent=
-}
-
-# follow PID T_NS: reads the JSON lines as they are written (one pass, polled
-# every 10 ms; tail -f | awk here saw the file's end seconds late when the
-# burst came right after the start) until
-# all N of the burst's events are there, or a window emitted after T_NS (the
-# burst's end: each window first drains the ring buffer) says the rest were
-# dropped; prints "SEQ_OF_THE_LAST COUNT".
-follow() {
-	timeout 300 python3 - "$tmp/out.jsonl" "$1" "$2" "$n" <<-'EOF'
-		import sys, time
-		path, pid, t_end, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-		mine = b'"pid":%d,' % pid
-		count, last, rest = 0, None, b""
-
-		def field(line, key):
-		    return int(line.split(b'"%s":' % key, 1)[1].split(b",", 1)[0])
-
-		with open(path, "rb") as f:
-		    while True:
-		        chunk = f.read()
-		        if not chunk:
-		            time.sleep(0.01)
-		            continue
-		        lines = (rest + chunk).split(b"\n")
-		        rest = lines.pop()
-		        for line in lines:
-		            if line.startswith(b'{"type":"slow_syscall"') and mine in line:
-		                count, last = count + 1, field(line, b"seq")
-		            elif line.startswith(b'{"type":"metrics"') and field(line, b"ts_ns") > t_end:
-		                print(last, count)
-		                sys.exit(0)
-		            if count == n:
-		                print(last, count)
-		                sys.exit(0)
-	EOF
-}
-
-# agent_round I: one burst; "records/s burst_events/s cpu_ms_per_10k dropped
-# percent_of_the_time_waiting_for_a_cpu"
-# into $tmp/round, the records acknowledged in $tmp/count, the size of one of
+# agent_round I [PAGE]: one burst, under the allocation counter sharing PAGE
+# if one is named; "records/s burst_events/s cpu_ms_per_10k dropped
+# percent_of_the_time_waiting_for_a_cpu allocations_per_burst_record" ("-"
+# when not counted) into $tmp/round, the records acknowledged in $tmp/count, the size of one of
 # the burst's envelopes in ENVELOPE_BYTES and the burst's lines in $tmp/lines.
 agent_round() {
-	local topic=hostmon-bench-agent-$$-$1 pid base t0 t1 t_burst t_read c0 c1 w0 w1 last got
-	agent_start "$topic"
+	local topic=hostmon-bench-agent-$$-$1 page=${2:-} base t0 t1 t_read c0 c1 w0 w1 a0= a1=
+	agent_start "$topic" "$page"
 	base=$(high_watermark "$topic")
 	c0=$(cpu_ticks "$agent")
 	w0=$(runq_wait_ns "$agent")
+	[[ -n $page ]] && a0=$(alloc_calls "$page" "$agent")
 	t0=$(now_ns)
-	"$build/helpers/syscall_loop" "$n" "$GETPGID" &
-	pid=$!
-	wait "$pid"
-	t_burst=$(now_ns)
-	read -r last got < <(follow "$pid" "$t_burst")
+	burst "$tmp/out.jsonl"
 	t_read=$(now_ns)
-	until [[ $(high_watermark "$topic") -ge $last ]] 2>/dev/null; do
+	until [[ $(high_watermark "$topic") -ge $burst_last ]] 2>/dev/null; do
 		sleep 0.01
 	done
 	t1=$(now_ns)
 	c1=$(cpu_ticks "$agent")
 	w1=$(runq_wait_ns "$agent")
-	[[ -n ${VERBOSE:-} ]] && echo "burst $(((t_burst - t0) / 1000000)) ms," \
+	[[ -n $page ]] && a1=$(alloc_calls "$page" "$agent")
+	[[ -n ${VERBOSE:-} ]] && echo "burst $(((burst_end - t0) / 1000000)) ms," \
 		"all read $(((t_read - t0) / 1000000)) ms, acknowledged $(((t1 - t0) / 1000000)) ms," \
-		"$((last - base)) records" >&2
-	ENVELOPE_BYTES=$(kcat -C -b "$brokers" -t "$topic" -o $((last - 1)) -c 1 -e -f '%S' 2>/dev/null)
+		"$((burst_last - base)) records" >&2
+	ENVELOPE_BYTES=$(kcat -C -b "$brokers" -t "$topic" -o $((burst_last - 1)) -c 1 -e -f '%S' 2>/dev/null)
 	agent_stop
-	grep "\"type\":\"slow_syscall\",.*\"pid\":$pid," "$tmp/out.jsonl" >"$tmp/lines"
-	echo $((last - base)) >"$tmp/count"
-	awk -v all=$((last - base)) -v n="$got" -v ns=$((t1 - t0)) -v ticks=$((c1 - c0)) \
-		-v hz="$(getconf CLK_TCK)" -v d=$((n - got)) -v w=$((w1 - w0)) 'BEGIN {
-		printf "%.0f %.0f %.1f %d %.0f\n", all / (ns / 1e9), n / (ns / 1e9),
-			ticks * 1000 / hz * 10000 / all, d, w * 100 / ns }' >"$tmp/round"
+	grep "\"type\":\"slow_syscall\",.*\"pid\":$burst_pid," "$tmp/out.jsonl" >"$tmp/lines"
+	echo $((burst_last - base)) >"$tmp/count"
+	awk -v all=$((burst_last - base)) -v n="$burst_got" -v ns=$((t1 - t0)) -v ticks=$((c1 - c0)) \
+		-v hz="$(getconf CLK_TCK)" -v d=$((n - burst_got)) -v w=$((w1 - w0)) \
+		-v a0="$a0" -v a1="$a1" 'BEGIN {
+		printf "%.0f %.0f %.1f %d %.0f %s\n", all / (ns / 1e9), n / (ns / 1e9),
+			ticks * 1000 / hz * 10000 / all, d, w * 100 / ns,
+			a0 == "" ? "-" : sprintf("%.2f", (a1 - a0) / n) }' >"$tmp/round"
 }
 
 # kcat_round I: as many messages as the agent's round delivered, ENVELOPE_BYTES
@@ -189,23 +137,26 @@ kcat_round() {
 	awk -v n="$m" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f\n", n / (ns / 1e9) }'
 }
 
-median() {
-	sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-echo "$n events per round, $rounds rounds (agent, kcat alternating), broker $brokers"
+echo "$n events per round, $rounds rounds (agent, kcat, agent under the allocation counter," \
+	"alternating), broker $brokers"
 for ((r = 1; r <= rounds; r++)); do
 	agent_round "$r"
-	read -r a_rate a_burst a_cpu a_drops a_wait <"$tmp/round"
+	read -r a_rate a_burst a_cpu a_drops a_wait _ <"$tmp/round"
 	k_rate=$(kcat_round "$r")
+	agent_round "$r-counted" "$tmp/page"
+	read -r _ _ c_cpu c_drops _ c_allocs <"$tmp/round"
 	echo "round $r: agent $a_rate records/s ($a_burst/s of the burst's events;" \
 		"CPU $a_cpu ms per 10k records; burst events dropped $a_drops;" \
 		"its event loop waited for a CPU $a_wait% of the time)," \
-		"kcat -P $k_rate msgs/s of $ENVELOPE_BYTES bytes"
+		"kcat -P $k_rate msgs/s of $ENVELOPE_BYTES bytes;" \
+		"under the allocation counter: $c_allocs allocations per record," \
+		"CPU $c_cpu ms per 10k records, burst events dropped $c_drops"
 	echo "$a_rate" >>"$tmp/agent"
 	echo "$a_cpu" >>"$tmp/cpu"
 	echo "$k_rate" >>"$tmp/kcat"
-	echo "$a_drops" >>"$tmp/drops"
+	echo "$((a_drops + c_drops))" >>"$tmp/drops"
+	echo "$c_allocs" >>"$tmp/allocs"
+	echo "$c_cpu" >>"$tmp/counted_cpu"
 done
 a=$(median <"$tmp/agent")
 k=$(median <"$tmp/kcat")
@@ -213,3 +164,5 @@ awk -v a="$a" -v k="$k" -v c="$(median <"$tmp/cpu")" -v d="$(awk '{ s += $1 } EN
 	printf "median: agent %.0f records/s, kcat -P %.0f msgs/s, ratio %.2f (goal >= 0.8);" \
 		" hostmond CPU %.1f ms per 10k records; burst events dropped %d in all rounds\n",
 		a, k, a / k, c, d }'
+printf "median: %.2f heap allocations per record delivered to Kafka, librdkafka's own included %s\n" \
+	"$(median <"$tmp/allocs")" "(CPU under the counter $(median <"$tmp/counted_cpu") ms per 10k); rounds: $(paste -sd ' ' "$tmp/allocs")"

@@ -58,6 +58,15 @@ static size_t live_keys(struct pidcache_key *keys, size_t max)
 	return n;
 }
 
+/* A bench has no fallback for a cache that cannot grow: it stops. */
+static void lookup(struct pidcache *c, const struct pidcache_key *key, struct pidcache_meta *m)
+{
+	if (!c || pidcache__lookup(c, key, m)) {
+		fprintf(stderr, "pidcache_cost: out of memory\n");
+		exit(1);
+	}
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -91,11 +100,11 @@ int main(int argc, char **argv)
 		c = pidcache__new(4096, "/proc");
 		t = now_ns();
 		for (size_t i = 0; i < n; i++)
-			pidcache__lookup(c, &keys[i], &m);
+			lookup(c, &keys[i], &m);
 		miss_us[r] = (double)(now_ns() - t) / (double)n / 1000.0;
 		t = now_ns();
 		for (size_t i = 0; i < HITS; i++)
-			pidcache__lookup(c, &keys[i % n], &m);
+			lookup(c, &keys[i % n], &m);
 		hit_ns[r] = (double)(now_ns() - t) / HITS;
 		pidcache__stats(c, &st);
 		gone = st.gone;
@@ -112,7 +121,7 @@ int main(int argc, char **argv)
 		struct pidcache_key k = keys[i % n];
 
 		k.exec_id = i / n;
-		pidcache__lookup(c, &k, &m);
+		lookup(c, &k, &m);
 	}
 	after = mallinfo2();
 	pidcache__stats(c, &st);
