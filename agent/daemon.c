@@ -811,6 +811,7 @@ static bool drain(struct daemon *d)
 	bool more = false;
 
 	governor__note_fill(d->gov);
+	pipeline__begin(d->out);
 	if (d->syscalls)
 		more |= batch_read("syscalls", syscalls__poll(d->syscalls));
 	if (d->proc)

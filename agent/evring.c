@@ -5,9 +5,11 @@
 #include <string.h>
 #include "evring.h"
 
+/* A slot keeps its buffer from event to event: it grows, never shrinks. */
 struct evring_slot {
 	uint64_t seq;
 	char *line;
+	size_t cap;
 };
 
 struct evring {
@@ -47,21 +49,32 @@ void evring__free(struct evring *r)
 	free(r);
 }
 
-int evring__push(struct evring *r, uint64_t seq, const char *line)
+int evring__push(struct evring *r, uint64_t seq, const char *line, size_t len)
 {
-	char *copy = strdup(line), *old;
+	struct evring_slot *s;
+	char *grown;
+	int err = 0;
 
-	if (!copy)
-		return -ENOMEM;
 	pthread_mutex_lock(&r->lock);
-	old = r->slots[r->head].line;
-	r->slots[r->head] = (struct evring_slot){ .seq = seq, .line = copy };
+	s = &r->slots[r->head];
+	if (len + 1 > s->cap) {
+		grown = realloc(s->line, len + 1);
+		if (!grown) {
+			err = -ENOMEM;
+			goto out;
+		}
+		s->line = grown;
+		s->cap = len + 1;
+	}
+	memcpy(s->line, line, len);
+	s->line[len] = 0;
+	s->seq = seq;
 	r->head = (r->head + 1) % r->capacity;
 	if (r->count < r->capacity)
 		r->count++;
+out:
 	pthread_mutex_unlock(&r->lock);
-	free(old);
-	return 0;
+	return err;
 }
 
 size_t evring__read(struct evring *r, uint64_t since, size_t limit, bool tail,

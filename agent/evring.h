@@ -14,9 +14,13 @@ struct evring;
 HM_MUST_CHECK
 struct evring *evring__new(size_t capacity);
 void evring__free(struct evring *r);
-/* Keeps a copy of line (one JSON object) under seq, dropping the oldest when full. */
+/*
+ * Keeps a copy of line (one JSON object, len bytes) under seq, over the
+ * oldest when full; a slot's buffer is reused, so once the ring has gone
+ * round, pushing allocates only for a line longer than its slot held.
+ */
 HM_MUST_CHECK
-int evring__push(struct evring *r, uint64_t seq, const char *line);
+int evring__push(struct evring *r, uint64_t seq, const char *line, size_t len);
 
 /*
  * Calls fn for the events with seq > since, oldest first, at most limit of

@@ -150,19 +150,19 @@ int family_need_tracefs(char *err, size_t errlen)
 	return 0;
 }
 
-/* Paths from /proc are bytes too: cleaned as the kernel's strings are. */
-static char *meta_text(struct record *rec, const char *v)
+/* The cache's text outlives the record (valid until its next call); cleaned when cached. */
+static char *meta_text(const char *v)
 {
-	return v ? record__text(rec, v, strlen(v)) : (char *)"";
+	return v ? (char *)v : (char *)"";
 }
 
-void family_proc_meta(struct pidcache *c, const struct pidcache_key *key, struct record *rec,
-		      char **exe, char **cgroup, char **container_id)
+void family_proc_meta(struct pidcache *c, const struct pidcache_key *key, char **exe,
+		      char **cgroup, char **container_id)
 {
 	struct pidcache_meta m;
 
 	pidcache__describe(c, key, &m);
-	*exe = meta_text(rec, m.exe);
-	*cgroup = meta_text(rec, m.cgroup);
-	*container_id = meta_text(rec, m.container_id);
+	*exe = meta_text(m.exe);
+	*cgroup = meta_text(m.cgroup);
+	*container_id = meta_text(m.container_id);
 }

@@ -37,15 +37,14 @@ struct bpf_map;
 struct family_ring;
 struct pidcache;
 struct pidcache_key;
-struct record;
 
 /*
- * The exe, cgroup and container id of key's process (agent/pidcache.c) as
- * text in rec's arena, "" where unknown (JSON null), /proc's bytes cleaned
- * as the kernel's are.
+ * The exe, cgroup and container id of key's process (agent/pidcache.c), ""
+ * where unknown (JSON null): the cache's text, valid until its next call, so
+ * the record must be sent before the next lookup.
  */
-void family_proc_meta(struct pidcache *c, const struct pidcache_key *key, struct record *rec,
-		      char **exe, char **cgroup, char **container_id);
+void family_proc_meta(struct pidcache *c, const struct pidcache_key *key, char **exe,
+		      char **cgroup, char **container_id);
 
 /*
  * Sizes the events ring buffer of an opened skeleton, loads and attaches it,

@@ -6,6 +6,8 @@
 #include <unistd.h>
 #include "jsonl_sink.h"
 
+#define JSONL_BUFFER (1u << 20)
+
 struct jsonl_sink {
 	FILE *out;
 	char *path;
@@ -38,6 +40,9 @@ struct jsonl_sink *jsonl_sink__new(const char *spec)
 		if (!sink->out)
 			goto err;
 	}
+	/* A batch of lines goes out in one write (pipeline__flush), not one per 4 KiB. */
+	if (!sink->line_flush && setvbuf(sink->out, NULL, _IOFBF, JSONL_BUFFER))
+		goto err;
 	return sink;
 err:
 	jsonl_sink__free(sink);

@@ -1,5 +1,6 @@
 /* Names of syscalls (from the generated table), signals and errnos (from glibc). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <signal.h>
@@ -35,10 +36,24 @@ static const char *numbered(const char *prefix, int n, char (*slots)[24])
 	return slots[n];
 }
 
+/* The table by number, made once: a name per event without a search. */
+static const char *by_nr[NAMES_NUMBERED];
+static pthread_once_t by_nr_made = PTHREAD_ONCE_INIT;
+
+static void make_by_nr(void)
+{
+	for (size_t i = 0; i < SYSCALL_TABLE_LEN; i++)
+		if (syscall_table[i].nr < NAMES_NUMBERED)
+			by_nr[syscall_table[i].nr] = syscall_table[i].name;
+}
+
 const char *names_syscall(unsigned int nr)
 {
 	static char slots[NAMES_NUMBERED][24];
 
+	pthread_once(&by_nr_made, make_by_nr);
+	if (nr < NAMES_NUMBERED && by_nr[nr])
+		return by_nr[nr];
 	for (size_t i = 0; i < SYSCALL_TABLE_LEN; i++)
 		if (syscall_table[i].nr == nr)
 			return syscall_table[i].name;

@@ -98,7 +98,7 @@ static void emit_conn_error(struct net *nt, const struct net_event *e)
 
 	m->pid = e->pid;
 	m->comm = record__text(rec, e->comm, sizeof(e->comm));
-	family_proc_meta(nt->procs, &key, rec, &m->exe, &m->cgroup, &m->container_id);
+	family_proc_meta(nt->procs, &key, &m->exe, &m->cgroup, &m->container_id);
 	m->protocol = proto_protocol(e->protocol);
 	m->family = e->family == AF_INET6 ? HOSTMON__V1__ADDRESS_FAMILY__ADDRESS_FAMILY_IPV6 :
 					    HOSTMON__V1__ADDRESS_FAMILY__ADDRESS_FAMILY_IPV4;

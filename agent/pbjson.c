@@ -34,6 +34,8 @@ enum {
 /* One field's rule, compiled: sibling fields by index into the descriptor's fields, -1 for none. */
 struct jrule {
 	const char *name;	/* JSON key */
+	char *key;		/* its text in JSON, "name": */
+	size_t key_len;
 	unsigned int flags;
 	int if_field;
 	int null_unless[2];
@@ -93,18 +95,20 @@ static bool reserve(struct pbjson_buf *b, size_t more)
 	return true;
 }
 
-static void put(struct pbjson_buf *b, const char *s, size_t n)
+/* The text is NUL-terminated once, at the end of pbjson_write. */
+static inline void put(struct pbjson_buf *b, const char *s, size_t n)
 {
-	if (!reserve(b, n))
+	if (b->len + n + 1 > b->cap && !reserve(b, n))
 		return;
 	memcpy(b->data + b->len, s, n);
 	b->len += n;
-	b->data[b->len] = 0;
 }
 
-static void putc_(struct pbjson_buf *b, char c)
+static inline void putc_(struct pbjson_buf *b, char c)
 {
-	put(b, &c, 1);
+	if (b->len + 2 > b->cap && !reserve(b, 1))
+		return;
+	b->data[b->len++] = c;
 }
 
 static void put_u64(struct pbjson_buf *b, uint64_t v)
@@ -151,39 +155,47 @@ static void put_double(struct pbjson_buf *b, double v)
 	put(b, tmp, (size_t)n);
 }
 
-static void put_string(struct pbjson_buf *b, const char *s)
+/* Bytes JSON needs escaped: control characters, '"' and '\\'. */
+static const unsigned char needs_escape[256] = {
+	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+};
+
+static void put_escape(struct pbjson_buf *b, unsigned char c)
 {
 	static const char hex[] = "0123456789abcdef";
-	const char *run = s;
+	char esc[6] = { '\\', 0, '0', '0', 0, 0 };
+	size_t n = 2;
+
+	switch (c) {
+	case '"': esc[1] = '"'; break;
+	case '\\': esc[1] = '\\'; break;
+	case '\n': esc[1] = 'n'; break;
+	case '\r': esc[1] = 'r'; break;
+	case '\t': esc[1] = 't'; break;
+	case '\b': esc[1] = 'b'; break;
+	case '\f': esc[1] = 'f'; break;
+	default:
+		esc[1] = 'u';
+		esc[4] = hex[c >> 4];
+		esc[5] = hex[c & 0xf];
+		n = 6;
+	}
+	put(b, esc, n);
+}
+
+static void put_string(struct pbjson_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : ""), *run = p;
 
 	putc_(b, '"');
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[6] = { '\\', 0, '0', '0', 0, 0 };
-		size_t n = 2;
-
-		if (c >= 0x20 && c != '"' && c != '\\')
+	for (; *p; p++) {
+		if (!needs_escape[*p])
 			continue;
-		put(b, run, (size_t)(s - run));
-		run = s + 1;
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		default:
-			esc[1] = 'u';
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xf];
-			n = 6;
-		}
-		put(b, esc, n);
+		put(b, (const char *)run, (size_t)(p - run));
+		put_escape(b, *p);
+		run = p + 1;
 	}
-	if (s)
-		put(b, run, (size_t)(s - run));
+	put(b, (const char *)run, (size_t)(p - run));
 	putc_(b, '"');
 }
 
@@ -194,6 +206,18 @@ static void put_key(struct pbjson_buf *b, const char *key, bool *first)
 	*first = false;
 	put_string(b, key);
 	putc_(b, ':');
+}
+
+/* A rule's key, its text made once ("name":). */
+static void put_rule_key(struct pbjson_buf *b, const struct jrule *r, bool *first)
+{
+	if (!*first)
+		putc_(b, ',');
+	*first = false;
+	if (r->key)
+		put(b, r->key, r->key_len);
+	else
+		put_key(b, r->name, &(bool){ true });
 }
 
 /* --- Rules ------------------------------------------------------------------- */
@@ -289,11 +313,20 @@ static bool is_map(const ProtobufCFieldDescriptor *f)
 	       !strcmp(d->fields[0].name, "key") && !strcmp(d->fields[1].name, "value");
 }
 
+/* sets by descriptor address, open addressing: a message's rules in a probe or two. */
+#define INDEX_SIZE 256
+static const struct rule_set *index_[INDEX_SIZE];
+
+static size_t index_slot(const ProtobufCMessageDescriptor *d)
+{
+	return ((uintptr_t)d >> 4) % INDEX_SIZE;
+}
+
 static const struct rule_set *rule_set_of(const ProtobufCMessageDescriptor *d)
 {
-	for (size_t i = 0; i < n_sets; i++)
-		if (sets[i].desc == d)
-			return &sets[i];
+	for (size_t i = index_slot(d), n = 0; n < INDEX_SIZE && index_[i]; i = (i + 1) % INDEX_SIZE, n++)
+		if (index_[i]->desc == d)
+			return index_[i];
 	return NULL;
 }
 
@@ -312,9 +345,14 @@ static void compile_fields(const ProtobufCMessageDescriptor *d, struct jrule *ru
 			*r = (struct jrule){ .name = d->fields[i].name, .if_field = -1,
 					     .null_unless = { -1, -1 }, .into = -1, .guest = -1 };
 	}
-	for (unsigned i = 0; i < d->n_fields; i++)
+	for (unsigned i = 0; i < d->n_fields; i++) {
 		if (rules[i].into >= 0)
 			rules[rules[i].into].guest = (int)i;
+		rules[i].key_len = strlen(rules[i].name) + 3;
+		rules[i].key = malloc(rules[i].key_len + 1);
+		if (rules[i].key)
+			snprintf(rules[i].key, rules[i].key_len + 1, "\"%s\":", rules[i].name);
+	}
 }
 
 static void compile_message(const ProtobufCMessageDescriptor *d)
@@ -327,7 +365,12 @@ static void compile_message(const ProtobufCMessageDescriptor *d)
 	if (!rules)
 		return;
 	sets[n_sets].desc = d;
-	sets[n_sets++].rules = rules;
+	sets[n_sets].rules = rules;
+	for (size_t i = index_slot(d);; i = (i + 1) % INDEX_SIZE)
+		if (!index_[i]) {
+			index_[i] = &sets[n_sets++];
+			break;
+		}
 	compile_fields(d, rules);
 	for (unsigned i = 0; i < d->n_fields; i++)
 		if (d->fields[i].type == PROTOBUF_C_TYPE_MESSAGE)
@@ -649,7 +692,10 @@ static void put_members(struct pbjson_buf *b, const ProtobufCMessage *msg, enum 
 			put_members(b, *(ProtobufCMessage *const *)(base + f->offset), mode, first);
 			continue;
 		}
-		put_key(b, rules ? rules[i].name : f->name, first);
+		if (rules)
+			put_rule_key(b, &rules[i], first);
+		else
+			put_key(b, f->name, first);
 		put_field(b, d, i, base, rules, mode);
 	}
 }
@@ -684,7 +730,7 @@ static void put_object(struct pbjson_buf *b, const ProtobufCMessage *msg, enum p
 		put_string(b, type);
 	}
 	if (guest_f) {
-		put_key(b, guest_r->name, &first);
+		put_rule_key(b, guest_r, &first);
 		put_value(b, guest_f, guest_base + guest_f->offset, mode);
 	}
 	put_members(b, msg, mode, &first);
@@ -695,6 +741,8 @@ int pbjson_write(struct pbjson_buf *b, const ProtobufCMessage *msg, enum pbjson_
 {
 	pthread_once(&compiled, compile_all);
 	put_object(b, msg, mode, NULL, NULL, NULL);
+	if (!b->err)
+		b->data[b->len] = 0;	/* reserve kept a byte for it */
 	return b->err;
 }
 

@@ -297,9 +297,15 @@ out:
 		close(dirfd);
 }
 
+/*
+ * Paths from /proc are bytes, not text: kept as valid UTF-8 (encode_utf8),
+ * cleaned once here rather than at every event that names them.
+ */
 static struct entry *entry_new(const struct pidcache_key *k, const struct proc_read *r)
 {
-	size_t exe_len = strlen(r->exe), cg_len = strlen(r->cgroup);
+	char exe[3 * PATH_MAX + 1], cgroup[3 * PATH_MAX + 1];
+	size_t exe_len = encode_utf8(exe, r->exe, sizeof(r->exe));
+	size_t cg_len = encode_utf8(cgroup, r->cgroup, sizeof(r->cgroup));
 	struct entry *e = calloc(1, sizeof(*e) + exe_len + cg_len + 2);
 
 	if (!e)
@@ -308,8 +314,8 @@ static struct entry *entry_new(const struct pidcache_key *k, const struct proc_r
 	e->loaded_s = clock_ns(CLOCK_MONOTONIC_COARSE) / 1000000000ULL;
 	e->gone = r->gone;
 	memcpy(e->comm, r->comm, sizeof(e->comm));
-	memcpy(e->text, r->exe, exe_len + 1);
-	memcpy(e->text + exe_len + 1, r->cgroup, cg_len + 1);
+	memcpy(e->text, exe, exe_len + 1);
+	memcpy(e->text + exe_len + 1, cgroup, cg_len + 1);
 	e->exe = exe_len ? e->text : NULL;
 	e->cgroup = cg_len ? e->text + exe_len + 1 : NULL;
 	if (pidcache_container_id(r->cgroup, e->container_id) &&

@@ -19,7 +19,11 @@ struct pidcache_key {
 	uint64_t exec_id;	/* the kernel's self_exec_id */
 };
 
-/* Valid until the next call on the cache. NULL: unknown (or, for container_id, none). */
+/*
+ * Valid until the next call on the cache. NULL: unknown (or, for
+ * container_id, none). exe and cgroup are valid UTF-8 (bad bytes from /proc
+ * become U+FFFD, as in encode_utf8).
+ */
 struct pidcache_meta {
 	const char *comm;		/* the process's own (its leader's) name */
 	const char *exe;

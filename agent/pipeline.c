@@ -1,5 +1,6 @@
 /* Record stamping and fan-out to the sinks; the one place seq numbers are assigned. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +25,8 @@ struct pipeline {
 	struct flow_counts flow;	/* Kafka's acknowledgements are the sink's own */
 	uint64_t jsonl_pending[FLOW_KIND_MAX];	/* lines buffered, not flushed yet */
 	struct record rec;		/* the one record being built, reused */
+	uint64_t wall_minus_mono;	/* the clocks' offset, read once per batch */
+	bool in_batch;
 	struct pbjson_buf line;		/* its JSON line, reused */
 };
 
@@ -75,7 +78,14 @@ struct record *pipeline__record(struct pipeline *p, enum flow_kind kind)
 
 struct record *pipeline__event(struct pipeline *p, enum flow_kind kind, uint64_t kernel_ns)
 {
-	return new_record(p, kind, clock_mono_to_wall(kernel_ns));
+	return new_record(p, kind, p->in_batch ? kernel_ns + p->wall_minus_mono :
+						 clock_mono_to_wall(kernel_ns));
+}
+
+void pipeline__begin(struct pipeline *p)
+{
+	p->wall_minus_mono = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	p->in_batch = true;
 }
 
 /* Every failure logged: the logger holds back the repeats with their count. */
@@ -101,11 +111,11 @@ void pipeline__set_events(struct pipeline *p, struct evring *ring)
 }
 
 /* Every record but the metrics windows (the socket serves the latest one itself). */
-static void keep_event(struct pipeline *p, const struct record *rec, const char *line)
+static void keep_event(struct pipeline *p, const struct record *rec, const char *line, size_t len)
 {
 	if (rec->kind == FLOW_METRICS)
 		return;
-	if (evring__push(p->events, rec->seq, line))
+	if (evring__push(p->events, rec->seq, line, len))
 		p->failures++;
 	else
 		p->flow.out[FLOW_SOCKET][rec->kind]++;
@@ -143,7 +153,7 @@ static void deliver(struct pipeline *p, struct record *rec, const char *line, si
 	if (p->kafka)
 		kafka_sink__write(p->kafka, rec);
 	if (p->events && line)
-		keep_event(p, rec, line);
+		keep_event(p, rec, line, len);
 	p->emitted++;
 }
 
@@ -169,6 +179,7 @@ void pipeline__flush(struct pipeline *p)
 {
 	int err;
 
+	p->in_batch = false;
 	if (p->jsonl) {
 		err = jsonl_sink__flush(p->jsonl);
 		if (err)

@@ -41,6 +41,13 @@ struct record *pipeline__event(struct pipeline *p, enum flow_kind kind, uint64_t
  * its message. A record whose arena ran out of memory is counted, not sent.
  */
 void pipeline__send(struct pipeline *p, struct record *rec);
+/*
+ * A batch: what the event loop reads from the ring buffers in one pass. Its
+ * events' kernel timestamps go on the wall clock by the clocks' offset read
+ * once at begin; flush ends it, writing the batch out (one write to the
+ * JSON-lines sink for up to its 1 MiB buffer, then the Kafka sink).
+ */
+void pipeline__begin(struct pipeline *p);
 void pipeline__flush(struct pipeline *p);
 
 uint64_t pipeline__emitted(const struct pipeline *p);

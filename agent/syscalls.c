@@ -87,7 +87,7 @@ static int handle_slow(void *ctx, void *data, size_t len)
 	m->tid = e->pid;
 	m->comm = record__text(rec, e->comm, sizeof(e->comm));
 	key = (struct pidcache_key){ .pid = e->tgid, .start_ns = e->start_ns, .exec_id = e->exec_id };
-	family_proc_meta(sc->procs, &key, rec, &m->exe, &m->cgroup, &m->container_id);
+	family_proc_meta(sc->procs, &key, &m->exe, &m->cgroup, &m->container_id);
 	m->syscall = (char *)names_syscall(e->nr);
 	m->nr = e->nr;
 	m->latency_ns = e->latency_ns;
