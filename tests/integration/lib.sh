@@ -407,6 +407,36 @@ cgroup_memory_create() {
 	CGROUP_DIR=$dir
 }
 
+# oom_killed_memhog NAME: memhog run in a new 64 MiB memory cgroup NAME
+# (CGROUP_DIR) until the OOM killer kills it (at most 30 s); HOG_PID its pid.
+oom_killed_memhog() {
+	require_file "$HELPERS/memhog"
+	cgroup_memory_create "$1" $((64 << 20))
+	(echo "$BASHPID" >"$CGROUP_DIR/cgroup.procs" && exec "$HELPERS/memhog" 1024) &
+	HOG_PID=$!
+	track "$HOG_PID"
+	wait_child "$HOG_PID" 30
+	expect_eq "memhog exit status (SIGKILL from the OOM killer)" 137 "$CHILD_RC"
+}
+
+# without_tracefs: the next agent_start runs hostmond where tracefs cannot be
+# mounted (/sys/kernel hidden in a private mount namespace, only the
+# kernel's BTF put back), so its net family fails.
+without_tracefs() {
+	cp /sys/kernel/btf/vmlinux "$T/vmlinux.btf"
+	cat >"$T/no-tracefs" <<-EOF_WRAP
+		#!/bin/bash
+		set -e
+		mount --make-rprivate /
+		mount -t tmpfs hostmon-test /sys/kernel
+		mkdir /sys/kernel/btf
+		cp "$T/vmlinux.btf" /sys/kernel/btf/vmlinux
+		exec "\$@"
+	EOF_WRAP
+	chmod +x "$T/no-tracefs"
+	AGENT_WRAP=(unshare -m "$T/no-tracefs")
+}
+
 # netns_pair: two network namespaces, $NS_C (client) and $NS_S (server),
 # joined by a veth pair: $CLIENT_IP/$SERVER_IP and $CLIENT_IP6/$SERVER_IP6.
 # Both (and with them the veth) are removed at exit.
@@ -436,7 +466,7 @@ ns_addrs() {
 # NS is empty), its output in READY_FILE, and waits for its "ready" line.
 # SERVER_PID is its pid; killed at exit.
 server_start() {
-	local ns=$1 ready=$2 i
+	local ns=$1 ready=$2
 	shift 2
 	if [[ -n "$ns" ]]; then
 		ip netns exec "$ns" "$@" >"$ready" &
@@ -445,11 +475,17 @@ server_start() {
 	fi
 	SERVER_PID=$!
 	track "$SERVER_PID"
+	wait_line "$ready" ready || fail "server $* not ready within 5 s"
+}
+
+# wait_line FILE LINE: waits (at most 5 s) until FILE has the line LINE; false if it never comes.
+wait_line() {
+	local i
 	for ((i = 0; i < 100; i++)); do
-		grep -q '^ready$' "$ready" 2>/dev/null && return 0
+		grep -qx -- "$2" "$1" 2>/dev/null && return 0
 		nap 0.05
 	done
-	fail "server $* not ready within 5 s"
+	return 1
 }
 
 # spool_records DIR: prints how many records the spool segments in DIR hold,

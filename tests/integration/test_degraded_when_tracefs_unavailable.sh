@@ -7,18 +7,7 @@
 require_file "$HELPERS/getppid_loop"
 require_file "$HELPERS/crasher"
 
-cp /sys/kernel/btf/vmlinux "$T/vmlinux.btf"
-cat >"$T/no-tracefs" <<EOF_WRAP
-#!/bin/bash
-set -e
-mount --make-rprivate /
-mount -t tmpfs hostmon-test /sys/kernel
-mkdir /sys/kernel/btf
-cp "$T/vmlinux.btf" /sys/kernel/btf/vmlinux
-exec "\$@"
-EOF_WRAP
-chmod +x "$T/no-tracefs"
-AGENT_WRAP=(unshare -m "$T/no-tracefs")
+without_tracefs
 printf '[agent]\ninterval = 1\nhost_id = hostmon-test\n' | write_config
 
 agent_start syscalls proc

@@ -2,16 +2,11 @@
 # A process OOM-killed in a 64 MiB memory cgroup gives an oom_kill event with
 # its pid and cgroup, and a process_crash with SIGKILL and oom_killed true.
 . "$(dirname "$0")/lib.sh"
-require_file "$HELPERS/memhog"
 CG=hostmon-test-$$
 
 agent_start proc
-cgroup_memory_create "$CG" $((64 << 20))
-(echo "$BASHPID" >"$CGROUP_DIR/cgroup.procs" && exec "$HELPERS/memhog" 1024) &
-pid=$!
-track "$pid"
-wait_child "$pid" 30
-expect_eq "memhog exit status (SIGKILL from the OOM killer)" 137 "$CHILD_RC"
+oom_killed_memhog "$CG"
+pid=$HOG_PID
 agent_stop
 
 oom=$(one_event oom_kill ".pid == $pid")
