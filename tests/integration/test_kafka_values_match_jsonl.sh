@@ -5,6 +5,8 @@
 # metrics windows and agent_status, decoded from the topic by hostmon-consume.
 # The fields whose representation differs (enum names, nulls, names, nesting)
 # are listed and normalised in tests/helpers/envelope_vs_jsonl.py, only those.
+# hostmon-consume --format jsonl prints the topic back as the very lines
+# hostmond wrote (one writer for both).
 . "$(dirname "$0")/lib.sh"
 require_file "$HELPERS/crasher"
 require_file "$HELPERS/netpeer"
@@ -80,3 +82,19 @@ python3 "$ROOT/tests/helpers/envelope_vs_jsonl.py" "$OUT" "$T/consume.jsonl" "$v
 ((rc == 0)) || fail "Kafka envelopes differ from the JSON lines:
 $(head -n 40 "$T/compare")"
 cat "$T/compare"
+
+# hostmon-consume --format jsonl writes with the agent's own writer
+# (agent/pbjson.c): what it prints from the topic is, line for line, the text
+# hostmond wrote to its JSON lines.
+rc=0
+timeout 60 "$CONSUME" -b "$BROKERS" -t "$TOPIC" --end --format jsonl >"$T/consume-lines.jsonl" \
+	2>"$T/consume-lines.err" || rc=$?
+expect_eq "hostmon-consume --format jsonl exit status (stderr: $(tail -n 3 "$T/consume-lines.err"))" 0 "$rc"
+expect_eq "records in the topic and lines in the output" "$(wc -l <"$OUT")" "$(wc -l <"$T/consume-lines.jsonl")"
+if ! cmp -s "$OUT" "$T/consume-lines.jsonl"; then
+	line=$(cmp "$OUT" "$T/consume-lines.jsonl" | awk '{print $NF}')
+	fail "line $line differs: hostmond wrote
+$(sed -n "${line}p" "$OUT" | cut -c1-400)
+hostmon-consume --format jsonl printed
+$(sed -n "${line}p" "$T/consume-lines.jsonl" | cut -c1-400)"
+fi
