@@ -1,6 +1,7 @@
 /* Kernel strings are bytes, not text: make them valid UTF-8 before they reach JSON. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include "encode.h"
 
 /* Length of the well-formed UTF-8 sequence at s (at most n bytes), or 0. */
@@ -37,11 +38,16 @@ static size_t utf8_sequence(const unsigned char *s, size_t n)
 size_t encode_utf8(char *out, const char *buf, size_t maxlen)
 {
 	const unsigned char *s = (const unsigned char *)buf;
-	size_t n = 0, o = 0, seq;
+	size_t n = 0, o = 0, seq, i = 0;
 
+	/* Most kernel strings are ASCII: copied as one run up to the first other byte. */
+	while (n < maxlen && s[n] && s[n] < 0x80)
+		n++;
+	memcpy(out, s, n);
+	o = i = n;
 	while (n < maxlen && s[n])
 		n++;
-	for (size_t i = 0; i < n; i += seq ? seq : 1) {
+	for (; i < n; i += seq ? seq : 1) {
 		seq = utf8_sequence(s + i, n - i);
 		if (!seq) {
 			out[o++] = (char)0xef; out[o++] = (char)0xbf; out[o++] = (char)0xbd;

@@ -85,6 +85,7 @@ static struct record_chunk *next_chunk(struct record_arena *a, size_t size)
 	for (tail = &a->chunks; *tail; tail = &(*tail)->next)
 		;
 	*tail = c;
+	a->n_chunks++;
 	return c;
 }
 

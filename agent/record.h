@@ -13,6 +13,7 @@ struct record_arena {
 	struct record_chunk *chunks;	/* the first one is reused first */
 	struct record_chunk *cur;
 	size_t used;			/* bytes of cur taken */
+	size_t n_chunks;		/* allocated: grows only with the largest record */
 	int failed;			/* an allocation found no memory: the record is incomplete */
 };
 

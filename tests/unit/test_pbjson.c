@@ -322,6 +322,29 @@ static void doubles_and_hit_ratio(void **state)
 	json_object_put(o);
 }
 
+/* Integers exact at every digit count, both signs. */
+static void integers_exact(void **state)
+{
+	static const uint64_t u[] = { 0, 7, 10, 99, 100, 101, 999, 1000, 1234567890123ULL, UINT64_MAX };
+	struct record rec = { 0 };
+	char want[32];
+	struct json_object *o;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
+		record__reset(&rec, FLOW_SLOW_SYSCALL);
+		rec.ev.slow_syscall.latency_ns = u[i];
+		rec.ev.slow_syscall.ret = -(int64_t)(u[i] >> 1);
+		o = line_of(&rec);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)u[i]);
+		expect_json(o, "latency_ns", want);
+		snprintf(want, sizeof(want), "%lld", -(long long)(u[i] >> 1));
+		expect_json(o, "ret", want);
+		json_object_put(o);
+	}
+	record__fini(&rec);
+}
+
 /* The .proto's shape for hostmon-consume: .proto names, enum value names, "type" first. */
 static void proto_mode_keeps_proto_names(void **state)
 {
@@ -353,6 +376,7 @@ int main(void)
 		cmocka_unit_test(crash_without_sender_has_no_sender_fields),
 		cmocka_unit_test(strings_are_escaped),
 		cmocka_unit_test(doubles_and_hit_ratio),
+		cmocka_unit_test(integers_exact),
 		cmocka_unit_test(proto_mode_keeps_proto_names),
 	};
 
