@@ -497,10 +497,18 @@ static bool is_zero(const ProtobufCFieldDescriptor *f, const char *base)
 		return ((const ProtobufCBinaryData *)p)->len == 0;
 	case PROTOBUF_C_TYPE_BOOL:
 		return !*(const protobuf_c_boolean *)p;
-	case PROTOBUF_C_TYPE_DOUBLE:
-		return *(const double *)p == 0;
-	case PROTOBUF_C_TYPE_FLOAT:
-		return *(const float *)p == 0;
+	case PROTOBUF_C_TYPE_DOUBLE: {
+		double d;
+
+		memcpy(&d, p, sizeof(d));
+		return d == 0;
+	}
+	case PROTOBUF_C_TYPE_FLOAT: {
+		float v;
+
+		memcpy(&v, p, sizeof(v));
+		return v == 0;
+	}
 	default:
 		return elem_size(f->type) == 4 ? *(const uint32_t *)p == 0 : *(const uint64_t *)p == 0;
 	}
@@ -836,7 +844,7 @@ static int check_defs(const ProtobufCMessageDescriptor **seen, size_t n_seen, ch
 
 int pbjson_check_rules(const ProtobufCMessageDescriptor *root, char *err, size_t errlen)
 {
-	const ProtobufCMessageDescriptor *seen[MAX_MESSAGES];
+	const ProtobufCMessageDescriptor *seen[MAX_MESSAGES] = { 0 };
 	size_t n_seen = 0;
 	int ret = check_tree(root, seen, &n_seen, err, errlen);
 
@@ -904,11 +912,12 @@ static void read_map(const ProtobufCFieldDescriptor *f, struct json_object *v, c
 	const ProtobufCMessageDescriptor *ed = f->descriptor;
 	size_t n = 0, len = (size_t)json_object_object_length(v);
 	void **entries = calloc(len ? len : 1, sizeof(*entries));
+	char *e;
 
+	if (!entries)
+		return;
 	json_object_object_foreach(v, key, val) {
-		char *e = calloc(1, ed->sizeof_message);
-
-		if (!e || !entries)
+		if (n == len || !(e = calloc(1, ed->sizeof_message)))
 			break;
 		protobuf_c_message_init(ed, e);
 		*(char **)(e + ed->fields[0].offset) = strdup(key);
