@@ -185,6 +185,8 @@ void pipeline__flush(struct pipeline *p)
 			sink_failed(p, "flush of", err);
 		jsonl_settle(p, err);
 	}
+	/* The pass's records go to the spool in one batch, then to the broker. */
+	kafka_sink__commit(p->kafka);
 	kafka_sink__poll(p->kafka);
 }
 
