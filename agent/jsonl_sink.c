@@ -6,13 +6,12 @@
 #include <unistd.h>
 #include "jsonl_sink.h"
 
-#define JSONL_BUFFER (1u << 20)
-
 struct jsonl_sink {
 	FILE *out;
 	char *path;
 	int line_flush;
 	uint64_t pending;	/* lines buffered since the last successful flush */
+	size_t buffered;	/* their bytes */
 	uint64_t lost;
 };
 
@@ -41,7 +40,7 @@ struct jsonl_sink *jsonl_sink__new(const char *spec)
 			goto err;
 	}
 	/* A batch of lines goes out in one write (pipeline__flush), not one per 4 KiB. */
-	if (!sink->line_flush && setvbuf(sink->out, NULL, _IOFBF, JSONL_BUFFER))
+	if (!sink->line_flush && setvbuf(sink->out, NULL, _IOFBF, JSONL_SINK_BUFFER))
 		goto err;
 	return sink;
 err:
@@ -69,6 +68,7 @@ static int lose_pending(struct jsonl_sink *sink)
 
 	sink->lost += sink->pending;
 	sink->pending = 0;
+	sink->buffered = 0;
 	clearerr(sink->out);
 	return err;
 }
@@ -80,6 +80,7 @@ int jsonl_sink__write(struct jsonl_sink *sink, const char *line, size_t len)
 		return -ENOMEM;
 	}
 	sink->pending++;
+	sink->buffered += len + 1;
 	errno = 0;
 	if (fwrite(line, 1, len, sink->out) != len || putc('\n', sink->out) == EOF)
 		return lose_pending(sink);
@@ -92,7 +93,13 @@ int jsonl_sink__flush(struct jsonl_sink *sink)
 	if (fflush(sink->out) == EOF)
 		return lose_pending(sink);
 	sink->pending = 0;
+	sink->buffered = 0;
 	return 0;
+}
+
+size_t jsonl_sink__buffered(const struct jsonl_sink *sink)
+{
+	return sink->buffered;
 }
 
 uint64_t jsonl_sink__pending(const struct jsonl_sink *sink)

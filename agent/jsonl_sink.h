@@ -23,6 +23,9 @@ HM_MUST_CHECK
 int jsonl_sink__flush(struct jsonl_sink *sink);
 /* Lines buffered since the last successful flush (lost together should a flush fail). */
 uint64_t jsonl_sink__pending(const struct jsonl_sink *sink);
+/* Bytes buffered since the last flush; past JSONL_SINK_BUFFER, stdio would write them itself. */
+#define JSONL_SINK_BUFFER (1u << 20)
+size_t jsonl_sink__buffered(const struct jsonl_sink *sink);
 uint64_t jsonl_sink__lost(const struct jsonl_sink *sink);
 const char *jsonl_sink__path(const struct jsonl_sink *sink);
 

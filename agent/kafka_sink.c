@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "flow.h"
 #include "hist.h"
+#include "inflight.h"
 #include "kafka_conf.h"
 #include "kafka_sink.h"
 #include "record.h"
@@ -46,6 +47,7 @@ struct kafka_sink {
 	struct kafka_conf kc;	/* [kafka] properties, for every producer made */
 	struct spool *spool;	/* NULL: none */
 	struct spool_cursor cur;	/* the next spooled record to produce */
+	struct inflight *inflight;	/* what each message's delivery report needs */
 	uint64_t in_flight;	/* spooled records librdkafka holds */
 	uint64_t retry_at_ns;	/* monotonic: no produce before */
 	bool blocked;		/* the last pump stopped with records left */
@@ -156,23 +158,6 @@ static void record_kept(struct kafka_sink *ks, const char *what, const char *why
 			  logged(&ks->topic_errors), (unsigned long long)ks->topic_errors.count);
 }
 
-/*
- * A record's place in the spool rides in the message's opaque pointer, no
- * allocation: segment ids stay far below 2^40, a segment holds fewer than
- * 2^24 records. 0 (segment ids start at 1): not spooled.
- */
-static void *pos_pack(const struct spool_pos *pos)
-{
-	return (void *)(uintptr_t)(pos->segment << 24 | pos->index);
-}
-
-static struct spool_pos pos_unpack(void *opaque)
-{
-	uint64_t v = (uintptr_t)opaque;
-
-	return (struct spool_pos){ .segment = v >> 24, .index = v & 0xffffff };
-}
-
 /* Purged at shutdown or recreation: not delivered, not lost either while it stays in the spool. */
 static bool purged(rd_kafka_resp_err_t err)
 {
@@ -223,28 +208,28 @@ static void note_latency(struct kafka_sink *ks, const rd_kafka_message_t *msg)
 		ks->lat_max_ns = lat;
 }
 
-/* The highest seq of this instance the broker acknowledged (acks come in order: one partition). */
-static void note_delivered(struct kafka_sink *ks, const rd_kafka_message_t *msg)
+/*
+ * The highest seq of this instance the broker acknowledged (acks come in
+ * order: one partition), and its records by kind; m: what the record's slot
+ * says of it (NULL: nothing known, counted delivered only).
+ */
+static void note_delivered(struct kafka_sink *ks, const rd_kafka_message_t *msg,
+			   const struct inflight_msg *m)
 {
-	struct envelope_head h;
-	int kind;
-
 	ks->delivered++;
 	ks->failing = false;
 	note_latency(ks, msg);
-	if (envelope_head(msg->payload, msg->len, &h) || strcmp(h.instance_id, ks->ids.instance_id))
+	if (!m || !m->mine)
 		return;
-	if (h.seq > ks->delivered_seq)
-		ks->delivered_seq = h.seq;
-	kind = flow_kind_of(h.type);
-	if (kind >= 0)
-		ks->acked[kind]++;
+	if (m->seq > ks->delivered_seq)
+		ks->delivered_seq = m->seq;
+	if (m->kind < FLOW_KIND_MAX)
+		ks->acked[m->kind]++;
 }
 
-static void spooled_delivery(struct kafka_sink *ks, const rd_kafka_message_t *msg)
+static void spooled_delivery(struct kafka_sink *ks, const rd_kafka_message_t *msg,
+			     const struct inflight_msg *m)
 {
-	struct spool_pos pos = pos_unpack(msg->_private);
-
 	if (ks->in_flight)
 		ks->in_flight--;
 	if (purged(msg->err))
@@ -257,22 +242,27 @@ static void spooled_delivery(struct kafka_sink *ks, const rd_kafka_message_t *ms
 	if (msg->err)
 		record_lost(ks, "delivery", rd_kafka_err2str(msg->err));
 	else
-		note_delivered(ks, msg);
-	spool__ack(ks->spool, &pos);
+		note_delivered(ks, msg, m);
+	spool__ack(ks->spool, &m->pos);
 }
 
-/* Runs in rd_kafka_poll, on the event loop's thread. */
+/*
+ * Runs in rd_kafka_poll, on the event loop's thread. The message's opaque
+ * names its in-flight slot: the payload is never decoded here.
+ */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 {
 	struct kafka_sink *ks = opaque;
+	struct inflight_msg m;
+	bool known = inflight__take(ks->inflight, msg->_private, &m);
 
 	(void)rk;
-	if (msg->_private) {
-		spooled_delivery(ks, msg);
+	if (known && m.pos.segment) {
+		spooled_delivery(ks, msg, &m);
 	} else if (msg->err) {
 		record_lost(ks, "delivery", rd_kafka_err2str(msg->err));
 	} else {
-		note_delivered(ks, msg);
+		note_delivered(ks, msg, known ? &m : NULL);
 	}
 }
 
@@ -394,48 +384,87 @@ static void spool_failed(struct kafka_sink *ks, int err)
 			  (unsigned long long)ks->spool_failures.count);
 }
 
-/* A record outside the spool: librdkafka copies buf; a refusal is a loss. */
-static int produce_bare(struct kafka_sink *ks, const uint8_t *buf, size_t len)
+/*
+ * A record outside the spool (librdkafka copies it), this instance's; a
+ * refusal is a loss. Its slot carries seq and kind to the delivery report
+ * (without memory for one the record goes all the same, counted delivered
+ * only).
+ */
+static int produce_bare(struct kafka_sink *ks, const struct spool_meta *meta,
+			const uint8_t *payload, size_t len)
 {
+	struct inflight_msg m = { .seq = meta->seq, .kind = meta->kind, .mine = true };
+	void *slot = ks->rk ? inflight__put(ks->inflight, &m) : NULL;
 	rd_kafka_resp_err_t err;
 
 	if (ks->rk && !rd_kafka_produce(ks->topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
-					(void *)buf, len, ks->key, strlen(ks->key), NULL))
+					(void *)payload, len, ks->key, strlen(ks->key), slot))
 		return 0;
 	err = ks->rk ? rd_kafka_last_error() : RD_KAFKA_RESP_ERR__STATE;
+	inflight__take(ks->inflight, slot, &m);
 	record_lost(ks, "queueing a record", rd_kafka_err2str(err));
 	return err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? -ENOBUFS : -EIO;
 }
 
-/*
- * A spooled record to librdkafka (which frees buf). 0: taken, or given up
- * for good (counted lost, acknowledged); -EAGAIN: refused for now (queue
- * full: backpressure; unknown topic: retried in a second), still spooled.
- */
-static int produce_spooled(struct kafka_sink *ks, uint8_t *buf, uint32_t len,
-			   const struct spool_pos *pos)
+/* A record the spool took but could not write: sent without it, as when staging fails. */
+static void send_unwritten(void *ctx, const struct spool_record *rec, int err)
 {
-	struct envelope_head h = { .ts_ns = 0 };
+	struct kafka_sink *ks = ctx;
+
+	spool_failed(ks, err);
+	(void)produce_bare(ks, &rec->meta, rec->payload, rec->len);
+}
+
+/*
+ * A record's ts_ns from its spool header; an "HMS1" record (spooled before
+ * an upgrade) has it only in its envelope: 0 when that does not decode.
+ */
+static uint64_t record_ts_ns(const struct spool_record *rec)
+{
+	struct envelope_head h;
+
+	if (!(rec->flags & SPOOL_REC_V1))
+		return rec->meta.ts_ns;
+	return envelope_head(rec->payload, rec->len, &h) ? 0 : h.ts_ns;
+}
+
+/*
+ * A spooled record to librdkafka (which copies it; the spool's memory is
+ * reused at once). 0: taken, or given up for good (counted lost,
+ * acknowledged); -EAGAIN: refused for now (queue full: backpressure;
+ * unknown topic, no memory for its slot: retried in a second), still spooled.
+ */
+static int produce_spooled(struct kafka_sink *ks, const struct spool_record *rec)
+{
+	struct inflight_msg m = {
+		.pos = rec->pos, .seq = rec->meta.seq, .kind = rec->meta.kind,
+		.mine = !(rec->flags & SPOOL_REC_REPLAYED),
+	};
+	void *slot = inflight__put(ks->inflight, &m);
 	rd_kafka_resp_err_t err;
 
+	if (!slot) {
+		ks->retry_at_ns = clock_ns(CLOCK_MONOTONIC) + RETRY_NS;
+		record_kept(ks, "queueing a record", strerror(ENOMEM));
+		return -EAGAIN;
+	}
 	/* The record's own time as the message's: consumers and the latency see it.
-	 * A head that does not decode leaves 0: librdkafka stamps the message. */
-	if (envelope_head(buf, len, &h))
-		h.ts_ns = 0;
+	 * 0 (not known): librdkafka stamps the message. */
 	err = rd_kafka_producev(ks->rk, RD_KAFKA_V_RKT(ks->topic),
 				RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
-				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_VALUE(buf, len),
+				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+				RD_KAFKA_V_VALUE((void *)rec->payload, rec->len),
 				RD_KAFKA_V_KEY(ks->key, strlen(ks->key)),
-				RD_KAFKA_V_TIMESTAMP((int64_t)(h.ts_ns / 1000000)),
-				RD_KAFKA_V_OPAQUE(pos_pack(pos)), RD_KAFKA_V_END);
+				RD_KAFKA_V_TIMESTAMP((int64_t)(record_ts_ns(rec) / 1000000)),
+				RD_KAFKA_V_OPAQUE(slot), RD_KAFKA_V_END);
 	if (!err) {
 		ks->in_flight++;
 		return 0;
 	}
-	free(buf);
+	inflight__take(ks->inflight, slot, &m);
 	if (permanent(err)) {
 		record_lost(ks, "queueing a record", rd_kafka_err2str(err));
-		spool__ack(ks->spool, pos);
+		spool__ack(ks->spool, &rec->pos);
 		return 0;
 	}
 	if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -466,9 +495,7 @@ static bool may_produce(struct kafka_sink *ks)
 /* Produces spooled records from the cursor, in order, while librdkafka takes them. */
 static void pump(struct kafka_sink *ks)
 {
-	struct spool_pos pos;
-	uint8_t *buf;
-	uint32_t len;
+	struct spool_record rec;
 	int err;
 
 	/* Something waits whenever producing is held back: the loop comes back for it. */
@@ -476,12 +503,12 @@ static void pump(struct kafka_sink *ks)
 		ks->blocked = ks->spool != NULL;
 		return;
 	}
-	while (!(err = spool__read(ks->spool, &ks->cur, &buf, &len, &pos))) {
-		if (produce_spooled(ks, buf, len, &pos)) {
+	while (!(err = spool__read(ks->spool, &ks->cur, &rec))) {
+		if (produce_spooled(ks, &rec)) {
 			ks->blocked = true;
 			return;
 		}
-		spool__advance(&ks->cur, len);
+		spool__advance(&ks->cur, &rec);
 	}
 	ks->blocked = false;
 	if (err != -ENOENT) {
@@ -525,6 +552,8 @@ static void recreate(struct kafka_sink *ks)
 		ks->have_stats = false;
 		producer_close(ks);
 	}
+	/* No report comes from a producer destroyed: its slots are free. */
+	inflight__clear(ks->inflight);
 	ks->in_flight = 0;
 	ks->resend = false;
 	memset(&ks->cur, 0, sizeof(ks->cur));
@@ -550,7 +579,8 @@ struct kafka_sink *kafka_sink__new(const char *brokers, const char *topic, const
 		ks->spool = spool;
 		ks->kc = *kc;
 	}
-	if (!ks || !(ks->key = strdup(key)) || !(ks->brokers = strdup(brokers)) ||
+	if (!ks || !(ks->inflight = inflight__new()) || !(ks->key = strdup(key)) ||
+	    !(ks->brokers = strdup(brokers)) ||
 	    !(ks->topic_name = strdup(topic)) || !(ks->ids.instance_id = strdup(ids->instance_id)) ||
 	    !(ks->ids.agent_version = strdup(ids->agent_version))) {
 		snprintf(err, errlen, "out of memory");
@@ -614,6 +644,7 @@ void kafka_sink__free(struct kafka_sink *ks)
 	if (!ks)
 		return;
 	producer_close(ks);
+	inflight__free(ks->inflight);
 	free(ks->key);
 	free(ks->brokers);
 	free(ks->topic_name);
@@ -647,7 +678,8 @@ static int pack(struct kafka_sink *ks, const struct record *rec, size_t *len)
 
 int kafka_sink__write(struct kafka_sink *ks, const struct record *rec)
 {
-	struct spool_pos pos;
+	/* The spool header carries what delivery reports and replays need: no decode. */
+	const struct spool_meta meta = { .kind = rec->kind, .seq = rec->seq, .ts_ns = rec->ts_ns };
 	size_t len;
 	int err;
 
@@ -658,16 +690,25 @@ int kafka_sink__write(struct kafka_sink *ks, const struct record *rec)
 	}
 	/* A record the spool cannot take still goes to Kafka, only without the safety net. */
 	if (ks->spool) {
-		err = spool__append(ks->spool, ks->pack_buf, len, &pos);
-		if (!err) {
-			kafka_sink__poll(ks);
+		err = len > SPOOL_RECORD_MAX ? -EMSGSIZE :
+		      spool__stage(ks->spool, &meta, ks->pack_buf, (uint32_t)len, NULL);
+		if (!err)
 			return 0;
-		}
 		spool_failed(ks, err);
 	}
-	err = produce_bare(ks, ks->pack_buf, len);
+	err = produce_bare(ks, &meta, ks->pack_buf, len);
 	kafka_sink__poll(ks);
 	return err;
+}
+
+void kafka_sink__commit(struct kafka_sink *ks)
+{
+	if (!ks)
+		return;
+	/* Records it could not write went out unspooled, each counted (send_unwritten). */
+	if (ks->spool && spool__commit(ks->spool, send_unwritten, ks))
+		log_debug("kafka", "a spool commit failed: its records were sent unspooled");
+	pump(ks);
 }
 
 void kafka_sink__poll(struct kafka_sink *ks)
@@ -678,12 +719,18 @@ void kafka_sink__poll(struct kafka_sink *ks)
 		rd_kafka_poll(ks->rk, 0);
 	if (ks->fatal && clock_ns(CLOCK_MONOTONIC) >= ks->retry_at_ns)
 		recreate(ks);
-	pump(ks);
+	kafka_sink__commit(ks);
 }
 
 int kafka_sink__wait_ms(const struct kafka_sink *ks)
 {
-	return ks && (ks->blocked || ks->fatal) ? BACKLOG_WAIT_MS : -1;
+	struct spool_stats st = { 0 };
+
+	if (!ks)
+		return -1;
+	if (ks->spool)
+		spool__stats(ks->spool, &st);
+	return ks->blocked || ks->fatal || st.staged ? BACKLOG_WAIT_MS : -1;
 }
 
 uint64_t kafka_sink__delivered(const struct kafka_sink *ks)
@@ -723,18 +770,15 @@ uint64_t kafka_sink__acked(const struct kafka_sink *ks, enum flow_kind kind)
  */
 static uint64_t oldest_ts_ns(struct kafka_sink *ks)
 {
-	struct envelope_head h;
-	uint8_t *buf;
-	uint32_t len;
+	struct spool_record rec;
 
 	if (ks->oldest_ts_ns && spool__pending(ks->spool, &ks->oldest_pos))
 		return ks->oldest_ts_ns;
 	ks->oldest_ts_ns = 0;
-	if (spool__read(ks->spool, &ks->oldest_cur, &buf, &len, &ks->oldest_pos))
+	if (spool__read(ks->spool, &ks->oldest_cur, &rec))
 		return 0;
-	if (!envelope_head(buf, len, &h))
-		ks->oldest_ts_ns = h.ts_ns;
-	free(buf);
+	ks->oldest_pos = rec.pos;
+	ks->oldest_ts_ns = record_ts_ns(&rec);
 	return ks->oldest_ts_ns;
 }
 

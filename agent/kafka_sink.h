@@ -22,10 +22,11 @@ struct spool;
  * and err filled when librdkafka refuses the configuration.
  *
  * With a spool (owned by the caller, freed after the sink) the spool is the
- * queue: every record is appended to it, produced from it in order while
- * librdkafka's queue has room, and leaves it on its positive delivery report
- * or on a permanent failure (counted lost). Records wait for the broker
- * without a time limit; the records the spool held at open go first.
+ * queue: every record is staged in it, written with its batch by
+ * kafka_sink__commit, produced from it in order while librdkafka's queue has
+ * room, and leaves it on its positive delivery report or on a permanent
+ * failure (counted lost). Records wait for the broker without a time limit;
+ * the records the spool held at open go first.
  *
  * kc: the librdkafka properties of [kafka] (SASL, TLS, ...), applied after
  * hostmond's own so that client.id and compression.codec can be changed;
@@ -44,20 +45,29 @@ void kafka_sink__close(struct kafka_sink *ks, int timeout_ms);
 void kafka_sink__free(struct kafka_sink *ks);
 /*
  * Packs rec's envelope (with the sink's instance id and agent version) and
- * spools and queues it; 0 or -errno (the record is counted lost). A full
- * librdkafka queue is not an error with a spool.
+ * stages it in the spool with its kind, seq and ts_ns (kafka_sink__commit
+ * writes and sends it), or without a spool queues it; 0 or -errno (the
+ * record is counted lost). A full librdkafka queue is not an error with a
+ * spool.
  */
 int kafka_sink__write(struct kafka_sink *ks, const struct record *rec);
 /*
+ * Writes the records staged since the last commit to the spool in one batch
+ * and produces what librdkafka's queue has room for: called once the records
+ * of a pass are written. Nothing reaches librdkafka before its batch is in
+ * the spool's files. NULL: nothing.
+ */
+void kafka_sink__commit(struct kafka_sink *ks);
+/*
  * Serves delivery reports, statistics and errors without blocking, recreates
- * the producer after a fatal error, and produces spooled records the queue
- * had no room for.
+ * the producer after a fatal error, commits what is staged and produces
+ * spooled records the queue had no room for.
  */
 void kafka_sink__poll(struct kafka_sink *ks);
 /*
  * How long the event loop may sleep before the next kafka_sink__poll: -1
  * (until something else happens) or a few ms while spooled records wait for
- * room in the queue.
+ * room in the queue or staged ones for their commit.
  */
 int kafka_sink__wait_ms(const struct kafka_sink *ks);
 

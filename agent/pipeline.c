@@ -134,10 +134,35 @@ static void jsonl_settle(struct pipeline *p, int err)
 	memset(p->jsonl_pending, 0, sizeof(p->jsonl_pending));
 }
 
+static void jsonl_flush(struct pipeline *p)
+{
+	int err = jsonl_sink__flush(p->jsonl);
+
+	if (err)
+		sink_failed(p, "flush of", err);
+	jsonl_settle(p, err);
+}
+
+/*
+ * What the JSON lines show is in the spool first: the Kafka sink's staged
+ * records are written before the lines that name them, so a kill -9 never
+ * leaves a line whose record the spool lost.
+ */
+static void commit(struct pipeline *p)
+{
+	kafka_sink__commit(p->kafka);
+	if (p->jsonl)
+		jsonl_flush(p);
+}
+
 static void jsonl_write(struct pipeline *p, const struct record *rec, const char *line, size_t len)
 {
-	int err = jsonl_sink__write(p->jsonl, line, len);
+	int err;
 
+	/* Before stdio would write part of the batch itself. */
+	if (jsonl_sink__buffered(p->jsonl) + len + 1 > JSONL_SINK_BUFFER)
+		commit(p);
+	err = jsonl_sink__write(p->jsonl, line, len);
 	if (err)
 		sink_failed(p, "write to", err);
 	else
@@ -177,15 +202,9 @@ void pipeline__send(struct pipeline *p, struct record *rec)
 
 void pipeline__flush(struct pipeline *p)
 {
-	int err;
-
 	p->in_batch = false;
-	if (p->jsonl) {
-		err = jsonl_sink__flush(p->jsonl);
-		if (err)
-			sink_failed(p, "flush of", err);
-		jsonl_settle(p, err);
-	}
+	/* The pass's records go to the spool in one batch, then its lines, then to the broker. */
+	commit(p);
 	kafka_sink__poll(p->kafka);
 }
 

@@ -44,8 +44,11 @@ void pipeline__send(struct pipeline *p, struct record *rec);
 /*
  * A batch: what the event loop reads from the ring buffers in one pass. Its
  * events' kernel timestamps go on the wall clock by the clocks' offset read
- * once at begin; flush ends it, writing the batch out (one write to the
- * JSON-lines sink for up to its 1 MiB buffer, then the Kafka sink).
+ * once at begin; flush ends it: the Kafka sink's records written to the
+ * spool in one write (kafka_sink__commit), then the JSON lines (one write per
+ * JSONL_SINK_BUFFER bytes: a larger batch is committed in parts, spool first
+ * each time), then produced to the broker. What the JSON lines show has
+ * always reached the spool first.
  */
 void pipeline__begin(struct pipeline *p);
 void pipeline__flush(struct pipeline *p);

@@ -1,4 +1,4 @@
-/* Kafka spool: segment files of CRC-checked records, appended, acknowledged, evicted oldest-first, replayed at start. */
+/* Kafka spool: segment files of CRC-checked records, staged and committed in batches, acknowledged, evicted oldest-first, replayed at start. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,32 +9,64 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 #include <zlib.h>
 #include "log.h"
 #include "spool.h"
 
+/* spool__read's file reads, a chunk at a time: a backlog costs a pread per chunk, not per record. */
+#define READ_AHEAD	(256u << 10)
+/* A batch buffer grown past this by a burst is freed after its commit rather than kept. */
+#define BATCH_KEEP_MAX	(4u << 20)
+
 struct segment {
 	uint64_t id;
 	uint64_t records; /* good records in the file */
 	uint64_t acked;
-	uint64_t bytes;
+	uint64_t bytes;	/* in the file */
+	uint64_t staged;	/* records staged for it, not written yet */
+	uint64_t staged_bytes;
+	bool on_disk;	/* its file exists (a segment a batch opened has none before the commit) */
 	bool unordered;	/* acked out of index order: acked records are not a prefix */
 	uint8_t *acked_bits;	/* bit i: record i acknowledged; grown as acks come */
 	size_t bits_len;	/* bytes */
+};
+
+/* Records back to back, headers included, as in a segment file. */
+struct buf {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+};
+
+/* Part of the batch last committed: bytes [at, at + len) of it are segment's from file offset off. */
+struct batch_part {
+	uint64_t segment;
+	uint64_t off;
+	size_t at;
+	size_t len;
 };
 
 struct spool {
 	char *dir;
 	uint64_t max_bytes;
 	uint64_t segment_bytes;
-	struct segment *segs; /* by id; the last one is being written when fd >= 0 */
+	struct segment *segs; /* by id; only the last ones have records staged */
 	size_t n;
 	size_t cap;
 	uint64_t replay_below; /* segments found at open have smaller ids */
 	uint64_t next_id;
-	int fd;
+	int fd;			/* appends to segment fd_seg */
+	uint64_t fd_seg;
+	struct buf stage;	/* staged records from stage_start (those before were evicted) */
+	size_t stage_start;
+	struct buf last;	/* the batch last committed, kept for spool__read */
+	struct batch_part *parts;
+	size_t nparts;
+	size_t parts_cap;
+	struct buf ahead;	/* spool__read's read-ahead: segment ahead_seg from ahead_off */
+	uint64_t ahead_seg;	/* 0: holds nothing */
+	uint64_t ahead_off;
 	int rfd;		/* the segment spool__read reads, rfd_id */
 	uint64_t rfd_id;
 	struct spool_stats st;
@@ -53,33 +85,100 @@ static uint32_t get_le32(const uint8_t *p)
 	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-void spool_record_header(uint8_t hdr[SPOOL_HDR_LEN], const void *payload, uint32_t len)
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	put_le32(p, (uint32_t)v);
+	put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	return get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+/* The header length of the version whose magic starts p (4 bytes), 0 for none. */
+static uint32_t header_len(const uint8_t *p)
+{
+	if (!memcmp(p, SPOOL_MAGIC, 4))
+		return SPOOL_HDR_LEN;
+	if (!memcmp(p, SPOOL_MAGIC_V1, 4))
+		return SPOOL_HDR_LEN_V1;
+	return 0;
+}
+
+/* The CRC a record's header carries: v1 the payload's, v2 the header's fields' and the payload's. */
+static uint32_t record_crc(const uint8_t *hdr, uint32_t hdr_len, const void *payload, uint32_t len)
+{
+	uLong crc = 0;
+
+	if (hdr_len != SPOOL_HDR_LEN_V1) {
+		crc = crc32(crc, hdr, 8);
+		crc = crc32(crc, hdr + 12, hdr_len - 12);
+	}
+	/* zlib's crc32 of a NULL buffer is its initial value, whatever came before. */
+	return len ? crc32(crc, payload, len) : crc;
+}
+
+void spool_record_header(uint8_t hdr[SPOOL_HDR_LEN], const struct spool_meta *meta,
+			 const void *payload, uint32_t len)
 {
 	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): 4 bytes, not a string */
 	memcpy(hdr, SPOOL_MAGIC, 4);
 	put_le32(hdr + 4, len);
-	put_le32(hdr + 8, crc32(0L, payload, len));
+	put_le32(hdr + 12, meta->kind);
+	put_le64(hdr + 16, meta->seq);
+	put_le64(hdr + 24, meta->ts_ns);
+	put_le32(hdr + 8, record_crc(hdr, SPOOL_HDR_LEN, payload, len));
+}
+
+/*
+ * The header at p (avail bytes readable): true, with *rec filled but for
+ * its position, when it is one (known magic, whole, length at most
+ * SPOOL_RECORD_MAX). Whether the payload is there is the caller's to check.
+ */
+static bool header_at(const uint8_t *p, size_t avail, struct spool_record *rec)
+{
+	uint32_t hl = avail >= 4 ? header_len(p) : 0;
+
+	if (!hl || avail < hl || get_le32(p + 4) > SPOOL_RECORD_MAX)
+		return false;
+	memset(rec, 0, sizeof(*rec));
+	rec->len = get_le32(p + 4);
+	rec->size = hl + rec->len;
+	rec->payload = p + hl;
+	if (hl == SPOOL_HDR_LEN_V1) {
+		rec->flags = SPOOL_REC_V1;
+	} else {
+		rec->meta.kind = get_le32(p + 12);
+		rec->meta.seq = get_le64(p + 16);
+		rec->meta.ts_ns = get_le64(p + 24);
+	}
+	return true;
+}
+
+/* The CRC in the header at p against the record header_at found there. */
+static bool crc_ok(const uint8_t *p, const struct spool_record *rec)
+{
+	return record_crc(p, rec->size - rec->len, rec->payload, rec->len) == get_le32(p + 8);
 }
 
 /* A whole, intact record at off: magic, a length inside the data, its CRC. */
-static bool record_at(const uint8_t *data, size_t len, size_t off, uint32_t *n)
+static bool record_at(const uint8_t *data, size_t len, size_t off)
 {
-	if (len - off < SPOOL_HDR_LEN || memcmp(data + off, SPOOL_MAGIC, 4))
-		return false;
-	*n = get_le32(data + off + 4);
-	return *n <= SPOOL_RECORD_MAX && *n <= len - off - SPOOL_HDR_LEN &&
-	       crc32(0L, data + off + SPOOL_HDR_LEN, *n) == get_le32(data + off + 8);
+	struct spool_record rec;
+
+	return header_at(data + off, len - off, &rec) && rec.size <= len - off &&
+	       crc_ok(data + off, &rec);
 }
 
-/* The next intact record after a damaged header at off, or len when none follows. */
+/* The next intact record (of either version) after a damaged header at off, or len when none follows. */
 static size_t resync(const uint8_t *data, size_t len, size_t off)
 {
 	const uint8_t *p;
-	uint32_t n;
 
-	while (++off < len && (p = memmem(data + off, len - off, SPOOL_MAGIC, 4))) {
+	while (++off < len && (p = memmem(data + off, len - off, "HMS", 3))) {
 		off = (size_t)(p - data);
-		if (record_at(data, len, off, &n))
+		if (record_at(data, len, off))
 			return off;
 	}
 	return len;
@@ -88,18 +187,18 @@ static size_t resync(const uint8_t *data, size_t len, size_t off)
 uint64_t spool_parse(const uint8_t *data, size_t len, spool_record_fn on_record,
 		     spool_error_fn on_error, void *ctx)
 {
+	struct spool_record rec;
 	uint64_t good = 0;
 	size_t off = 0, next;
-	uint32_t n;
+	uint32_t hl;
 
 	while (off < len) {
-		if (len - off < SPOOL_HDR_LEN) {
+		hl = len - off >= 4 ? header_len(data + off) : 0;
+		if (len - off < SPOOL_HDR_LEN_V1 || len - off < hl) {
 			on_error(ctx, off, "truncated record header");
 			break;
 		}
-		n = get_le32(data + off + 4);
-		if (memcmp(data + off, SPOOL_MAGIC, 4) || n > SPOOL_RECORD_MAX ||
-		    n > len - off - SPOOL_HDR_LEN) {
+		if (!header_at(data + off, len - off, &rec) || rec.size > len - off) {
 			/* A damaged header: whatever intact record follows is still good. */
 			next = resync(data, len, off);
 			on_error(ctx, off, next == len ? "bad record header or truncated record, "
@@ -108,14 +207,14 @@ uint64_t spool_parse(const uint8_t *data, size_t len, spool_record_fn on_record,
 			off = next;
 			continue;
 		}
-		if (crc32(0L, data + off + SPOOL_HDR_LEN, n) != get_le32(data + off + 8)) {
+		if (!crc_ok(data + off, &rec)) {
 			on_error(ctx, off, "CRC mismatch");
 		} else {
 			if (on_record)
-				on_record(ctx, data + off + SPOOL_HDR_LEN, n, off);
+				on_record(ctx, &rec, off);
 			good++;
 		}
-		off += SPOOL_HDR_LEN + n;
+		off += rec.size;
 	}
 	return good;
 }
@@ -178,9 +277,12 @@ static void ignore_error(void *ctx, size_t offset, const char *why)
 	(void)why;
 }
 
-static struct segment *seg_add(struct spool *sp, uint64_t id)
+/* A new last segment; on_disk: its file exists (a found one). */
+static struct segment *seg_add(struct spool *sp, uint64_t id, bool on_disk)
 {
-	if (sp->n == sp->cap) {
+	struct segment *s;
+
+	if (sp->n == sp->cap || !sp->segs) {
 		size_t cap = sp->cap ? sp->cap * 2 : 16;
 		struct segment *grown = realloc(sp->segs, cap * sizeof(*grown));
 
@@ -189,34 +291,37 @@ static struct segment *seg_add(struct spool *sp, uint64_t id)
 		sp->segs = grown;
 		sp->cap = cap;
 	}
-	memset(&sp->segs[sp->n], 0, sizeof(*sp->segs));
-	sp->segs[sp->n].id = id;
+	s = &sp->segs[sp->n++];
+	*s = (struct segment){ .id = id, .on_disk = on_disk };
 	sp->st.segments++;
-	return &sp->segs[sp->n++];
+	return s;
 }
 
-/* Deletes segment i (file and entry); its unacknowledged records leave the count. */
+/*
+ * Deletes segment i (file and entry); its unacknowledged records leave the
+ * count. Its staged records are the caller's to take out of the batch.
+ */
 static void seg_remove(struct spool *sp, size_t i)
 {
 	struct segment *s = &sp->segs[i];
-	char *path = seg_path(sp, s->id);
+	char *path = s->on_disk ? seg_path(sp, s->id) : NULL;
 
-	if (!path || (unlink(path) && errno != ENOENT))
+	if (s->on_disk && (!path || (unlink(path) && errno != ENOENT)))
 		log_error("spool", HM_E_SPOOL_REMOVE, LOG_FIELDS(LF_STR("path", sp->dir), LF_ERRNO(errno)),
 			  "removing segment %" PRIu64 " in %s failed: %s", s->id, sp->dir,
 			  strerror(errno));
 	free(path);
 	sp->st.bytes -= s->bytes;
-	sp->st.records -= s->records - s->acked;
+	sp->st.records -= s->records - s->acked + s->staged;
 	sp->st.segments--;
 	free(s->acked_bits);
 	memmove(s, s + 1, (sp->n - i - 1) * sizeof(*s));
 	sp->n--;
 }
 
-static int is_writing(const struct spool *sp, size_t i)
+static bool is_writing(const struct spool *sp, size_t i)
 {
-	return sp->fd >= 0 && i == sp->n - 1;
+	return sp->fd >= 0 && sp->segs[i].id == sp->fd_seg;
 }
 
 static int rewrite(struct spool *sp, uint64_t id, uint64_t skip, uint64_t *bytes);
@@ -240,7 +345,7 @@ static int load_segment(struct spool *sp, uint64_t id)
 		free(path);
 		return 0;
 	}
-	s = seg_add(sp, id);
+	s = seg_add(sp, id, true);
 	if (s) {
 		s->records = spool_parse(data, len, NULL, log_corrupt, &c);
 		s->bytes = len;
@@ -362,25 +467,25 @@ fail:
 	return NULL;
 }
 
+
 static void seal(struct spool *sp);
 
 struct compact_ctx {
+	const uint8_t *data;
 	FILE *out;
 	uint64_t skip;	/* the acknowledged prefix */
 	uint64_t index;
 	bool failed;
 };
 
-static void keep_unacked(void *ctx, const uint8_t *payload, uint32_t len, size_t offset)
+/* Copies a record as it is, header and all: a v1 record stays v1. */
+static void keep_unacked(void *ctx, const struct spool_record *rec, size_t offset)
 {
 	struct compact_ctx *c = ctx;
-	uint8_t hdr[SPOOL_HDR_LEN];
 
-	(void)offset;
 	if (c->index++ < c->skip)
 		return;
-	spool_record_header(hdr, payload, len);
-	if (fwrite(hdr, SPOOL_HDR_LEN, 1, c->out) != 1 || (len && fwrite(payload, len, 1, c->out) != 1))
+	if (fwrite(c->data + offset, rec->size, 1, c->out) != 1)
 		c->failed = true;
 }
 
@@ -402,6 +507,7 @@ static int rewrite(struct spool *sp, uint64_t id, uint64_t skip, uint64_t *bytes
 	if (!path || asprintf(&tmp, "%s.tmp", path) < 0 || !(data = read_file(path, &len)) ||
 	    !(c.out = fopen(tmp, "we")))
 		goto out;
+	c.data = data;
 	spool_parse(data, len, keep_unacked, ignore_error, &c);
 	/* Synced before the rename: a crash then leaves the old file or the new one whole. */
 	if (fflush(c.out) || fsync(fileno(c.out)) || (size = ftell(c.out)) < 0)
@@ -430,8 +536,9 @@ static void compact(struct spool *sp, const struct segment *s)
 }
 
 /*
- * The segment being written is sealed: gone if all its records were
- * acknowledged. Segments acknowledged in part (in order) lose that part.
+ * What is staged is written; the segment being written is sealed: gone if
+ * all its records were acknowledged. Segments acknowledged in part (in
+ * order) lose that part.
  */
 void spool__free(struct spool *sp)
 {
@@ -439,6 +546,9 @@ void spool__free(struct spool *sp)
 
 	if (!sp)
 		return;
+	if (sp->stage.len > sp->stage_start && spool__commit(sp, NULL, NULL))
+		log_error("spool", HM_E_SPOOL_WRITE, LOG_FIELDS(LF_STR("path", sp->dir)),
+			  "%s: records staged at close not written: lost", sp->dir);
 	if (sp->fd >= 0)
 		seal(sp);
 	for (i = 0; i < sp->n; i++)
@@ -448,6 +558,10 @@ void spool__free(struct spool *sp)
 		free(sp->segs[i].acked_bits);
 	if (sp->rfd >= 0)
 		close(sp->rfd);
+	free(sp->stage.data);
+	free(sp->last.data);
+	free(sp->ahead.data);
+	free(sp->parts);
 	free(sp->segs);
 	free(sp->dir);
 	free(sp);
@@ -459,12 +573,15 @@ struct replay_ctx {
 	struct spool_pos pos;
 };
 
-static void replay_one(void *ctx, const uint8_t *payload, uint32_t len, size_t offset)
+static void replay_one(void *ctx, const struct spool_record *rec, size_t offset)
 {
 	struct replay_ctx *r = ctx;
+	struct spool_record out = *rec;
 
 	(void)offset;
-	r->fn(r->ctx, payload, len, &r->pos);
+	out.pos = r->pos;
+	out.flags |= SPOOL_REC_REPLAYED;
+	r->fn(r->ctx, &out);
 	r->pos.index++;
 }
 
@@ -504,15 +621,23 @@ int spool__replay(struct spool *sp, spool_replay_fn fn, void *ctx)
 	return 0;
 }
 
+/* Bytes staged and not evicted: the batch spool__commit would write. */
+static uint64_t staged_bytes(const struct spool *sp)
+{
+	return sp->stage.len - sp->stage_start;
+}
+
 static void evict_oldest(struct spool *sp)
 {
 	struct segment *s = &sp->segs[0];
-	uint64_t lost = s->records - s->acked;
+	uint64_t lost = s->records - s->acked + s->staged;
 
 	if (is_writing(sp, 0)) {
 		close(sp->fd);
 		sp->fd = -1;
 	}
+	/* Only the last segments have staged records: this one's lead the batch. */
+	sp->stage_start += s->staged_bytes;
 	sp->st.evicted += lost;
 	log_warn("spool", HM_E_SPOOL_FULL, LOG_FIELDS(LF_STR("path", sp->dir)),
 		 "%s full (%" PRIu64 " bytes): segment %" PRIu64 " evicted, %" PRIu64
@@ -521,92 +646,249 @@ static void evict_oldest(struct spool *sp)
 	seg_remove(sp, 0);
 }
 
+/* The index of segment id, or -1. */
+static ssize_t seg_index(const struct spool *sp, uint64_t id)
+{
+	for (size_t i = 0; i < sp->n; i++)
+		if (sp->segs[i].id == id)
+			return (ssize_t)i;
+	return -1;
+}
+
 /* Closes the segment being written; it goes at once if everything in it was acknowledged. */
 static void seal(struct spool *sp)
 {
-	struct segment *s = &sp->segs[sp->n - 1];
+	ssize_t i = seg_index(sp, sp->fd_seg);
 
 	close(sp->fd);
 	sp->fd = -1;
-	if (s->acked >= s->records)
-		seg_remove(sp, sp->n - 1);
+	if (i >= 0 && sp->segs[i].acked >= sp->segs[i].records && !sp->segs[i].staged)
+		seg_remove(sp, (size_t)i);
 }
 
-static int start_segment(struct spool *sp)
+/* Room for extra more bytes in b; 0 or -ENOMEM (b unchanged). */
+static int buf_reserve(struct buf *b, size_t extra)
 {
-	uint64_t id = sp->next_id++;
-	char *path = seg_path(sp, id);
+	size_t cap = b->cap ? b->cap : 4096;
+	uint8_t *grown;
+
+	if (b->cap - b->len >= extra)
+		return 0;
+	while (cap - b->len < extra)
+		cap *= 2;
+	grown = realloc(b->data, cap);
+	if (!grown)
+		return -ENOMEM;
+	b->data = grown;
+	b->cap = cap;
+	return 0;
+}
+
+/* The segment a need-byte record goes to: the last while it is open and has room, else a new one. */
+static struct segment *stage_target(struct spool *sp, uint64_t need)
+{
+	struct segment *s = sp->n ? &sp->segs[sp->n - 1] : NULL;
+	uint64_t used;
+
+	if (s && (is_writing(sp, sp->n - 1) || !s->on_disk)) {
+		used = s->bytes + s->staged_bytes;
+		if (!used || used + need <= sp->segment_bytes)
+			return s;
+	}
+	return seg_add(sp, sp->next_id++, false);
+}
+
+int spool__stage(struct spool *sp, const struct spool_meta *meta, const void *payload,
+		 uint32_t len, struct spool_pos *pos)
+{
+	uint64_t need = SPOOL_HDR_LEN + (uint64_t)len;
+	struct segment *s;
+	uint8_t *at;
+
+	if (len > SPOOL_RECORD_MAX || need > sp->max_bytes)
+		return -EMSGSIZE;
+	/* Memory first: a record refused for want of it evicts nothing. */
+	if (buf_reserve(&sp->stage, need))
+		return -ENOMEM;
+	while (sp->n && sp->st.bytes + staged_bytes(sp) + need > sp->max_bytes)
+		evict_oldest(sp);
+	s = stage_target(sp, need);
+	if (!s)
+		return -ENOMEM;
+	at = sp->stage.data + sp->stage.len;
+	spool_record_header(at, meta, payload, len);
+	if (len)
+		memcpy(at + SPOOL_HDR_LEN, payload, len);
+	sp->stage.len += need;
+	if (pos) {
+		pos->segment = s->id;
+		pos->index = s->records + s->staged;
+	}
+	s->staged++;
+	s->staged_bytes += need;
+	sp->st.records++;
+	return 0;
+}
+
+/* A descriptor appending to segment s, created if the batch opened it. */
+static int start_segment(struct spool *sp, struct segment *s)
+{
+	int flags = O_WRONLY | O_APPEND | O_CLOEXEC | (s->on_disk ? 0 : O_CREAT | O_EXCL);
+	char *path = seg_path(sp, s->id);
 	int err = 0;
 
 	if (!path)
 		return -ENOMEM;
-	sp->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+	sp->fd = open(path, flags, 0600);
 	if (sp->fd < 0) {
 		err = -errno;
 		log_error("spool", HM_E_SPOOL_WRITE, LOG_FIELDS(LF_STR("path", path), LF_ERRNO(-err)),
-			  "creating %s failed: %s", path, strerror(-err));
-	} else if (!seg_add(sp, id)) {
-		close(sp->fd);
-		sp->fd = -1;
-		unlink(path);
-		err = -ENOMEM;
+			  "opening %s failed: %s", path, strerror(-err));
+	} else {
+		sp->fd_seg = s->id;
+		s->on_disk = true;
 	}
 	free(path);
 	return err;
 }
 
-static int write_record(struct spool *sp, const void *payload, uint32_t len)
+/* Notes where part of the batch went, for spool__read; without memory it reads the file instead. */
+static void note_part(struct spool *sp, const struct segment *s, size_t at)
 {
-	struct segment *s = &sp->segs[sp->n - 1];
-	uint8_t hdr[SPOOL_HDR_LEN];
-	struct iovec iov[2] = {
-		{ .iov_base = hdr, .iov_len = SPOOL_HDR_LEN },
-		{ .iov_base = (void *)payload, .iov_len = len },
+	struct batch_part *grown;
+	size_t cap;
+
+	if (sp->nparts == sp->parts_cap) {
+		cap = sp->parts_cap ? sp->parts_cap * 2 : 4;
+		grown = realloc(sp->parts, cap * sizeof(*grown));
+		if (!grown)
+			return;
+		sp->parts = grown;
+		sp->parts_cap = cap;
+	}
+	sp->parts[sp->nparts++] = (struct batch_part){
+		.segment = s->id, .off = s->bytes, .at = at, .len = s->staged_bytes,
 	};
-	ssize_t w;
+}
+
+/* The staged records of segment id (the first with any), from stage byte at, in one write. */
+static int write_part(struct spool *sp, uint64_t id, size_t at)
+{
+	ssize_t i = seg_index(sp, id), w;
+	struct segment *s;
 	int err;
 
-	spool_record_header(hdr, payload, len);
-	w = writev(sp->fd, iov, 2);
-	if (w == (ssize_t)(SPOOL_HDR_LEN + len))
+	if (sp->fd >= 0 && sp->fd_seg != id) {
+		seal(sp);	/* a previous segment: indexes may move */
+		i = seg_index(sp, id);
+	}
+	s = &sp->segs[i];
+	if (sp->fd < 0 && (err = start_segment(sp, s)))
+		return err;
+	w = write(sp->fd, sp->stage.data + at, s->staged_bytes);
+	if (w == (ssize_t)s->staged_bytes) {
+		note_part(sp, s, at);
+		s->records += s->staged;
+		s->bytes += s->staged_bytes;
+		sp->st.bytes += s->staged_bytes;
+		s->staged = s->staged_bytes = 0;
 		return 0;
+	}
 	err = w < 0 ? -errno : -ENOSPC;
-	/* Cut a partial record off so the segment stays well-formed. */
+	/* Cut a partial write off so the segment stays well-formed. */
 	if (w > 0 && ftruncate(sp->fd, s->bytes))
 		log_error("spool", HM_E_SPOOL_WRITE, LOG_FIELDS(LF_STR("path", sp->dir), LF_ERRNO(errno)),
 			  "truncating segment %" PRIu64 " failed: %s", s->id, strerror(errno));
 	log_error("spool", HM_E_SPOOL_WRITE, LOG_FIELDS(LF_STR("path", sp->dir), LF_ERRNO(-err)),
-		  "writing segment %" PRIu64 " in %s failed: %s", s->id, sp->dir,
-		  strerror(-err));
+		  "writing segment %" PRIu64 " in %s failed: %s", s->id, sp->dir, strerror(-err));
 	return err;
 }
 
-int spool__append(struct spool *sp, const void *payload, uint32_t len, struct spool_pos *pos)
-{
-	uint64_t need = SPOOL_HDR_LEN + (uint64_t)len;
-	struct segment *s;
+struct hand_back {
+	spool_unwritten_fn fn;
+	void *ctx;
 	int err;
+};
 
-	if (len > SPOOL_RECORD_MAX || need > sp->max_bytes)
-		return -EMSGSIZE;
-	while (sp->n && sp->st.bytes + need > sp->max_bytes)
-		evict_oldest(sp);
-	if (sp->fd >= 0 && sp->segs[sp->n - 1].bytes + need > sp->segment_bytes &&
-	    sp->segs[sp->n - 1].bytes)
-		seal(sp);
-	if (sp->fd < 0 && (err = start_segment(sp)))
-		return err;
-	err = write_record(sp, payload, len);
+static void hand_back_one(void *ctx, const struct spool_record *rec, size_t offset)
+{
+	struct hand_back *h = ctx;
+
+	(void)offset;
+	h->fn(h->ctx, rec, h->err);
+}
+
+/*
+ * A commit failed at stage byte at: the records from there go back to the
+ * caller and leave the spool; segments the batch opened and could not
+ * create go too.
+ */
+static void unwritten(struct spool *sp, size_t at, int err, spool_unwritten_fn fn, void *ctx)
+{
+	struct hand_back h = { .fn = fn, .ctx = ctx, .err = err };
+
+	if (fn)
+		spool_parse(sp->stage.data + at, sp->stage.len - at, hand_back_one, ignore_error, &h);
+	for (size_t i = sp->n; i-- > 0;) {
+		struct segment *s = &sp->segs[i];
+
+		if (!s->staged)
+			continue;
+		sp->st.records -= s->staged;
+		s->staged = s->staged_bytes = 0;
+		if (!s->on_disk)
+			seg_remove(sp, i);
+	}
+}
+
+/* The first segment with staged records, or NULL. */
+static const struct segment *first_staged(const struct spool *sp)
+{
+	for (size_t i = 0; i < sp->n; i++)
+		if (sp->segs[i].staged)
+			return &sp->segs[i];
+	return NULL;
+}
+
+int spool__commit(struct spool *sp, spool_unwritten_fn unwritten_fn, void *ctx)
+{
+	const struct segment *s;
+	size_t at = sp->stage_start;
+	struct buf done;
+	int err = 0;
+
+	if (!staged_bytes(sp)) {
+		sp->stage.len = sp->stage_start = 0;
+		return 0;
+	}
+	sp->nparts = 0;
+	while (!err && (s = first_staged(sp))) {
+		size_t len = s->staged_bytes;
+
+		err = write_part(sp, s->id, at);
+		if (!err)
+			at += len;
+	}
 	if (err)
-		return err;
-	s = &sp->segs[sp->n - 1];
-	pos->segment = s->id;
-	pos->index = s->records;
-	s->records++;
-	s->bytes += need;
-	sp->st.bytes += need;
-	sp->st.records++;
-	return 0;
+		unwritten(sp, at, err, unwritten_fn, ctx);
+	/* The batch stays for spool__read; the one before gives its buffer to the next. */
+	done = sp->stage;
+	sp->stage = sp->last;
+	sp->last = done;
+	sp->stage.len = sp->stage_start = 0;
+	if (sp->stage.cap > BATCH_KEEP_MAX) {
+		free(sp->stage.data);
+		memset(&sp->stage, 0, sizeof(sp->stage));
+	}
+	return err;
+}
+
+int spool__append(struct spool *sp, const struct spool_meta *meta, const void *payload,
+		  uint32_t len, struct spool_pos *pos)
+{
+	int err = spool__stage(sp, meta, payload, len, pos);
+
+	return err ? err : spool__commit(sp, NULL, NULL);
 }
 
 /*
@@ -653,7 +935,7 @@ void spool__ack(struct spool *sp, const struct spool_pos *pos)
 			s->acked++;
 			sp->st.records--;
 		}
-		if (s->acked >= s->records && !is_writing(sp, i))
+		if (s->acked >= s->records && !s->staged && !is_writing(sp, i))
 			seg_remove(sp, i);
 		return;
 	}
@@ -671,6 +953,9 @@ bool spool__pending(const struct spool *sp, const struct spool_pos *pos)
 void spool__stats(const struct spool *sp, struct spool_stats *out)
 {
 	*out = sp->st;
+	out->staged = 0;
+	for (size_t i = 0; i < sp->n; i++)
+		out->staged += sp->segs[i].staged;
 }
 
 /* The first segment with an id of at least id, or NULL. */
@@ -703,47 +988,92 @@ static int reader_fd(struct spool *sp, uint64_t id)
 	return sp->rfd;
 }
 
+/* Segment id's bytes from off in the batch last committed, *avail of them; NULL when not there. */
+static const uint8_t *from_batch(const struct spool *sp, uint64_t id, uint64_t off, size_t *avail)
+{
+	for (size_t i = 0; i < sp->nparts; i++) {
+		const struct batch_part *p = &sp->parts[i];
+
+		if (p->segment == id && off >= p->off && off - p->off < p->len) {
+			*avail = p->len - (off - p->off);
+			return sp->last.data + p->at + (off - p->off);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * need bytes of s from off (the caller knows they are in the file), through
+ * the read-ahead buffer: refilled from off, READ_AHEAD bytes or need if
+ * more, when it does not hold them. 0, -ENODATA when the file is shorter
+ * than the spool wrote, or -errno.
+ */
+static int from_file(struct spool *sp, const struct segment *s, uint64_t off, size_t need,
+		     const uint8_t **p)
+{
+	struct buf *ra = &sp->ahead;
+	size_t want = need > READ_AHEAD ? need : READ_AHEAD;
+	ssize_t got;
+	int fd;
+
+	if (ra->data && sp->ahead_seg == s->id && off >= sp->ahead_off &&
+	    off - sp->ahead_off <= ra->len && need <= ra->len - (off - sp->ahead_off)) {
+		*p = ra->data + (off - sp->ahead_off);
+		return 0;
+	}
+	if (want > s->bytes - off)
+		want = s->bytes - off;
+	sp->ahead_seg = 0;
+	ra->len = 0;
+	if (buf_reserve(ra, want))
+		return -ENOMEM;
+	fd = reader_fd(sp, s->id);
+	if (fd < 0)
+		return fd;
+	got = pread(fd, ra->data, want, (off_t)off);
+	sp->st.file_reads++;
+	if (got < 0)
+		return -errno;
+	if ((size_t)got < need)
+		return -ENODATA;
+	ra->len = (size_t)got;
+	sp->ahead_seg = s->id;
+	sp->ahead_off = off;
+	*p = ra->data;
+	return 0;
+}
+
 enum { REC_GOOD, REC_SKIP, REC_END };
 
 /*
- * The header at cur in s: REC_GOOD with the payload length, REC_SKIP for a
- * CRC mismatch (known only once the payload is read: *len set, payload NULL),
- * REC_END when nothing after it can be trusted, or -errno. As spool_parse
- * judges at open, so indexes agree.
+ * The record at cur in s into *rec: REC_GOOD, REC_SKIP for a CRC mismatch
+ * (rec->size set; not a record: its index is the next one's), REC_END when
+ * nothing after it can be trusted, or -errno. As spool_parse judges at open,
+ * so indexes agree. What the batch just written holds is taken as written.
  */
-static int read_header(int fd, const struct segment *s, const struct spool_cursor *cur,
-		       uint32_t *len)
+static int read_record(struct spool *sp, const struct segment *s, const struct spool_cursor *cur,
+		       struct spool_record *rec)
 {
-	uint8_t hdr[SPOOL_HDR_LEN];
-	ssize_t got;
+	uint64_t left = cur->offset < s->bytes ? s->bytes - cur->offset : 0;
+	const uint8_t *p;
+	size_t avail;
+	int err;
 
-	if (s->bytes - cur->offset < SPOOL_HDR_LEN)
+	if (left < SPOOL_HDR_LEN_V1)
 		return REC_END;
-	got = pread(fd, hdr, SPOOL_HDR_LEN, cur->offset);
-	if (got < 0)
-		return -errno;
-	if (got != SPOOL_HDR_LEN || memcmp(hdr, SPOOL_MAGIC, 4))
+	p = from_batch(sp, s->id, cur->offset, &avail);
+	if (p)
+		return header_at(p, avail, rec) && rec->size <= avail ? REC_GOOD : REC_END;
+	avail = left < SPOOL_HDR_LEN ? left : SPOOL_HDR_LEN;
+	err = from_file(sp, s, cur->offset, avail, &p);
+	if (!err && (!header_at(p, avail, rec) || rec->size > left))
 		return REC_END;
-	*len = get_le32(hdr + 4);
-	if (*len > SPOOL_RECORD_MAX || *len > s->bytes - cur->offset - SPOOL_HDR_LEN)
-		return REC_END;
-	return REC_GOOD;
-}
-
-static int read_payload(int fd, const struct spool_cursor *cur, uint32_t len, uint8_t **out)
-{
-	uint8_t hdr[SPOOL_HDR_LEN], *buf = malloc(len ? len : 1);
-
-	if (!buf)
-		return -ENOMEM;
-	if (pread(fd, hdr, SPOOL_HDR_LEN, cur->offset) != SPOOL_HDR_LEN ||
-	    pread(fd, buf, len, cur->offset + SPOOL_HDR_LEN) != (ssize_t)len ||
-	    crc32(0L, buf, len) != get_le32(hdr + 8)) {
-		free(buf);
-		return REC_SKIP;
-	}
-	*out = buf;
-	return REC_GOOD;
+	if (!err)
+		err = from_file(sp, s, cur->offset, rec->size, &p);
+	if (err)
+		return err == -ENODATA ? REC_END : err;
+	rec->payload = p + (rec->size - rec->len);
+	return crc_ok(p, rec) ? REC_GOOD : REC_SKIP;
 }
 
 /* Moves cur to the start of segment id. */
@@ -754,11 +1084,10 @@ static void cursor_to(struct spool_cursor *cur, uint64_t id)
 	cur->offset = 0;
 }
 
-int spool__read(struct spool *sp, struct spool_cursor *cur, uint8_t **payload, uint32_t *len,
-		struct spool_pos *pos)
+int spool__read(struct spool *sp, struct spool_cursor *cur, struct spool_record *rec)
 {
 	struct segment *s;
-	int fd, r;
+	int r;
 
 	for (;;) {
 		s = seg_from(sp, cur->segment);
@@ -766,37 +1095,34 @@ int spool__read(struct spool *sp, struct spool_cursor *cur, uint8_t **payload, u
 			return -ENOENT;
 		if (s->id != cur->segment)
 			cursor_to(cur, s->id);	/* evicted or fully acknowledged meanwhile */
-		fd = reader_fd(sp, s->id);
-		if (fd < 0)
-			return fd;
-		r = cur->index < s->records ? read_header(fd, s, cur, len) : REC_END;
+		r = cur->index < s->records ? read_record(sp, s, cur, rec) : REC_END;
 		if (r < 0)
 			return r;
 		if (r == REC_END) {
-			if (s == &sp->segs[sp->n - 1])
+			/* More may come to it: records staged for it, or it is the last. */
+			if (s->staged || s == &sp->segs[sp->n - 1])
 				return -ENOENT;
 			cursor_to(cur, s->id + 1);
 			continue;
 		}
-		if (is_acked(s, cur->index)) {
-			spool__advance(cur, *len);
+		if (r == REC_SKIP) {
+			/* A CRC mismatch: counted at open, not a record (its index is the next one's). */
+			cur->offset += rec->size;
 			continue;
 		}
-		r = read_payload(fd, cur, *len, payload);
-		if (r == REC_GOOD)
+		if (!is_acked(s, cur->index))
 			break;
-		if (r < 0)
-			return r;
-		/* A CRC mismatch: counted at open, not a record (its index is the next one's). */
-		cur->offset += SPOOL_HDR_LEN + *len;
+		spool__advance(cur, rec);
 	}
-	pos->segment = s->id;
-	pos->index = cur->index;
+	rec->pos.segment = s->id;
+	rec->pos.index = cur->index;
+	if (s->id < sp->replay_below)
+		rec->flags |= SPOOL_REC_REPLAYED;
 	return 0;
 }
 
-void spool__advance(struct spool_cursor *cur, uint32_t len)
+void spool__advance(struct spool_cursor *cur, const struct spool_record *rec)
 {
-	cur->offset += SPOOL_HDR_LEN + (uint64_t)len;
+	cur->offset += rec->size;
 	cur->index++;
 }

@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
 """spool_records.py DIR: the records of a hostmond spool, one line each:
-"SEGMENT_PATH OFFSET PAYLOAD_LEN SEQ", segments in id order. The format
-(agent/spool.h): "HMS1", u32 LE payload length, u32 LE zlib CRC32, payload;
-SEQ is the payload's hostmon.v1.Envelope field 4 (a varint). Exits 1 at the
-first record that does not check out (bad magic, length past the end, CRC
-mismatch, no seq), naming file and offset: it reads spools the agent wrote.
+"SEGMENT_PATH OFFSET PAYLOAD_LEN SEQ", segments in id order. The formats
+(agent/spool.h), little-endian, either in any segment:
+  "HMS2": magic, u32 payload length, u32 zlib CRC32 of header bytes 0-7 and
+          12-31 then the payload, u32 kind, u64 seq, u64 ts_ns; payload
+  "HMS1": magic, u32 payload length, u32 zlib CRC32 of the payload; payload
+SEQ is the payload's hostmon.v1.Envelope field 4 (a varint); in a v2 record
+the header's seq must be the same. Exits 1 at the first record that does not
+check out (bad magic, length past the end, CRC mismatch, no seq, header and
+envelope disagreeing), naming file and offset: it reads spools the agent wrote.
 """
 import glob
 import os
 import struct
 import sys
 import zlib
+
+HEADERS = {b"HMS2": 32, b"HMS1": 12}
 
 
 def varint(buf, i):
@@ -46,6 +52,25 @@ def envelope_seq(buf):
     return None
 
 
+def record(data, off):
+    """(header length, payload length, seq) of the record at off, or None if it does not check out."""
+    hdr = HEADERS.get(data[off : off + 4])
+    if hdr is None or len(data) - off < hdr:
+        return None
+    n, crc = struct.unpack_from("<II", data, off + 4)
+    payload = data[off + hdr : off + hdr + n]
+    if len(payload) != n:
+        return None
+    if hdr == 12:
+        ok = zlib.crc32(payload) == crc
+    else:
+        ok = zlib.crc32(payload, zlib.crc32(data[off + 12 : off + 32], zlib.crc32(data[off : off + 8]))) == crc
+    seq = envelope_seq(payload) if ok else None
+    if seq is None or (hdr == 32 and struct.unpack_from("<Q", data, off + 16)[0] != seq):
+        return None
+    return hdr, n, seq
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__.splitlines()[0], file=sys.stderr)
@@ -54,16 +79,13 @@ def main():
         data = open(path, "rb").read()
         off = 0
         while off < len(data):
-            magic, n, crc = struct.unpack_from("<4sII", data, off) if len(data) - off >= 12 else (b"", 0, 0)
-            payload = data[off + 12 : off + 12 + n]
-            seq = None
-            if magic == b"HMS1" and len(payload) == n and zlib.crc32(payload) == crc:
-                seq = envelope_seq(payload)
-            if seq is None:
+            rec = record(data, off)
+            if rec is None:
                 print(f"{path}: bad record at offset {off}", file=sys.stderr)
                 return 1
+            hdr, n, seq = rec
             print(path, off, n, seq)
-            off += 12 + n
+            off += hdr + n
     return 0
 
 

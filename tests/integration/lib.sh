@@ -489,18 +489,23 @@ wait_line() {
 }
 
 # spool_records DIR: prints how many records the spool segments in DIR hold,
-# after checking their format: "HMS1", u32 LE length, u32 LE CRC32, payload.
+# after checking their format (agent/spool.h): magic "HMS2" (32-byte header)
+# or "HMS1" (12 bytes, older agents), u32 LE payload length, ..., payload.
 spool_records() {
-	local seg size off len magic records=0
+	local seg size off len magic hdr records=0
 	for seg in "$1"/*.seg; do
 		[[ -f $seg ]] || continue
 		size=$(stat -c %s "$seg")
 		off=0
 		while ((off + 12 <= size)); do
 			magic=$(dd if="$seg" bs=1 skip=$off count=4 status=none)
-			expect_eq "magic at offset $off of $seg" HMS1 "$magic"
+			case $magic in
+			HMS2) hdr=32 ;;
+			HMS1) hdr=12 ;;
+			*) expect_eq "magic at offset $off of $seg" "HMS2 or HMS1" "$magic" ;;
+			esac
 			len=$(od -An -tu4 -j $((off + 4)) -N4 "$seg" | tr -d ' ')
-			off=$((off + 12 + len))
+			off=$((off + hdr + len))
 			records=$((records + 1))
 		done
 		expect_eq "end of the last record in $seg" "$size" "$off"

@@ -67,13 +67,15 @@ second_record() {
 	grep "^$1 " "$T/records" | sed -n 2p
 }
 
+# The agent writes "HMS2" records: a 32-byte header before each payload.
+hdr=32
 read -r seg_a off_a len_a seq_a < <(second_record "${segs[0]}")
-flip "$seg_a" $((off_a + 12 + len_a / 2))
+flip "$seg_a" $((off_a + hdr + len_a / 2))
 read -r seg_b off_b _ seq_b < <(second_record "${segs[1]}")
 flip "$seg_b" "$off_b"
-expect_eq "magic after the flip" IMS1 "$(dd if="$seg_b" bs=1 skip="$off_b" count=4 status=none)"
+expect_eq "magic after the flip" IMS2 "$(dd if="$seg_b" bs=1 skip="$off_b" count=4 status=none)"
 read -r seg_c off_c len_c seq_c < <(tail -n 1 "$T/records")
-truncate -s $((off_c + 12 + len_c / 2)) "$seg_c"
+truncate -s $((off_c + hdr + len_c / 2)) "$seg_c"
 # Lost: the three damaged records, nothing else.
 lost=$(printf '%s\n' "$seq_a" "$seq_b" "$seq_c" | sort -n)
 n_lost=$(wc -l <<<"$lost")

@@ -1,4 +1,4 @@
-/* The Kafka sink against librdkafka's mock cluster: a full queue backpressures into the spool, a fatal producer error loses nothing, a record too large is counted lost, the spool's oldest record has an age. */
+/* The Kafka sink against librdkafka's mock cluster: a full queue backpressures into the spool, a fatal producer error loses nothing, a record too large is counted lost, the spool's oldest record has an age, an earlier run's records are not this one's. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <fcntl.h>
+#include <zlib.h>
 #include <json-c/json.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -135,8 +137,11 @@ static void wait_delivered(struct fixture *f, uint64_t want)
 			 (unsigned long long)spooled(f->spool));
 }
 
-/* The seqs of every message in the mock topic, in offset order, into seqs (n of them). */
-static size_t consume_seqs(struct fixture *f, uint64_t *seqs, size_t max)
+/*
+ * The seqs of every message in the mock topic, in offset order, into seqs (n
+ * of them); their timestamps (ms) into ts unless it is NULL.
+ */
+static size_t consume_seqs(struct fixture *f, uint64_t *seqs, int64_t *ts, size_t max)
 {
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	rd_kafka_topic_t *t;
@@ -168,6 +173,8 @@ static size_t consume_seqs(struct fixture *f, uint64_t *seqs, size_t max)
 		env = hostmon__v1__envelope__unpack(NULL, m->len, m->payload);
 		assert_non_null(env);
 		assert_true(n < max);
+		if (ts)
+			ts[n] = rd_kafka_message_timestamp(m, NULL);
 		seqs[n++] = env->seq;
 		hostmon__v1__envelope__free_unpacked(env, NULL);
 		rd_kafka_message_destroy(m);
@@ -201,7 +208,7 @@ static void queue_full_backpressures_into_spool(void **state)
 	assert_int_equal(kafka_sink__delivered(f->ks), BACKLOG);
 	assert_int_equal(kafka_sink__lost(f->ks), 0);
 	assert_int_equal(kafka_sink__wait_ms(f->ks), -1);
-	n = consume_seqs(f, seqs, 2 * BACKLOG);
+	n = consume_seqs(f, seqs, NULL, 2 * BACKLOG);
 	assert_int_equal(n, BACKLOG);
 	for (size_t i = 0; i < n; i++)
 		if (seqs[i] != i + 1)
@@ -236,7 +243,7 @@ static void fatal_error_recreates_producer_without_loss(void **state)
 		write_seq(f->ks, i, "after");
 	wait_delivered(f, 300);
 	assert_int_equal(kafka_sink__lost(f->ks), 0);
-	n = consume_seqs(f, seqs, 400);
+	n = consume_seqs(f, seqs, NULL, 400);
 	assert_true(n >= 300);
 	for (size_t i = 0; i < n; i++) {
 		if (seqs[i] == next)
@@ -288,6 +295,7 @@ static void spool_oldest_age_and_acked_by_kind(void **state)
 	first = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	write_seq_at(f->ks, 1, first - 3000000000ULL, "old");	/* emitted 3 s ago */
 	write_seq_at(f->ks, 2, first, "new");
+	kafka_sink__commit(f->ks);	/* the end of a pass: the records are in the spool's files */
 	age = report_u64(f->ks, "spool_oldest_age_ns");
 	assert_true(age >= 3000000000ULL && age < 4000000000ULL);
 	usleep(100000);
@@ -301,6 +309,92 @@ static void spool_oldest_age_and_acked_by_kind(void **state)
 	assert_int_equal(kafka_sink__acked(f->ks, FLOW_METRICS), 0);
 }
 
+/* An earlier run's agent_status record seq, emitted at ts_ns, as a packed envelope (malloc'd). */
+static void earlier_envelope(uint64_t seq, uint64_t ts_ns, uint8_t **buf, size_t *len)
+{
+	Hostmon__V1__AgentStatus st = HOSTMON__V1__AGENT_STATUS__INIT;
+	Hostmon__V1__Envelope env = HOSTMON__V1__ENVELOPE__INIT;
+
+	env.instance_id = "0d7e1c3a-5b2f-4e8d-9c61-2a4f6b8d0e13";
+	env.agent_version = "0.0.9";
+	env.host_id = "host-1";
+	env.seq = seq;
+	env.ts_ns = ts_ns;
+	env.event_case = HOSTMON__V1__ENVELOPE__EVENT_AGENT_STATUS;
+	env.agent_status = &st;
+	*len = hostmon__v1__envelope__get_packed_size(&env);
+	*buf = malloc(*len);
+	assert_non_null(*buf);
+	hostmon__v1__envelope__pack(&env, *buf);
+}
+
+/* Segment 1 of dir in the "HMS1" layout older agents wrote: magic, length, CRC of the payload. */
+static void write_v1_segment(const char *dir, const uint8_t *payload, size_t len)
+{
+	uint32_t crc = crc32(0L, payload, len);
+	uint8_t hdr[12] = { 'H', 'M', 'S', '1', len, len >> 8, len >> 16, len >> 24,
+			    crc, crc >> 8, crc >> 16, crc >> 24 };
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%020d.seg", dir, 1);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, hdr, sizeof(hdr)), sizeof(hdr));
+	assert_int_equal(write(fd, payload, len), (ssize_t)len);
+	close(fd);
+}
+
+/*
+ * What an earlier run left in the spool (a v1 segment from before the
+ * upgrade, then a v2 one) is delivered first but is not this instance's:
+ * delivered_seq and the acknowledgements by kind count only this run's
+ * records. The v1 record's message carries its envelope's ts_ns, read from
+ * the envelope since its header has none.
+ */
+static void replayed_records_not_counted_as_this_instance(void **state)
+{
+	struct fixture *f = *state;
+	struct spool_meta meta = { .kind = FLOW_AGENT_STATUS, .seq = 8, .ts_ns = 1700000002000000000ULL };
+	uint64_t seqs[8];
+	int64_t ts[8];
+	char err[512];
+	uint8_t *buf;
+	size_t len;
+
+	kafka_sink__free(f->ks);
+	spool__free(f->spool);
+	earlier_envelope(7, 1700000001000000000ULL, &buf, &len);
+	write_v1_segment(f->dir, buf, len);
+	free(buf);
+	earlier_envelope(8, meta.ts_ns, &buf, &len);
+	f->spool = spool__open(f->dir, 256 << 20, 16 << 20);
+	assert_non_null(f->spool);
+	assert_int_equal(spool__append(f->spool, &meta, buf, len, NULL), 0);
+	free(buf);
+	spool__free(f->spool);
+
+	f->spool = spool__open(f->dir, 256 << 20, 16 << 20);
+	assert_non_null(f->spool);
+	f->ks = kafka_sink__new(rd_kafka_mock_cluster_bootstraps(f->mcluster), TOPIC, "host-1",
+				&ids, f->spool, &no_props, err, sizeof(err));
+	assert_non_null(f->ks);
+	wait_delivered(f, 2);
+	assert_int_equal(report_u64(f->ks, "delivered_seq"), 0);
+	assert_int_equal(kafka_sink__acked(f->ks, FLOW_AGENT_STATUS), 0);
+	write_seq(f->ks, 1, "this run");
+	kafka_sink__commit(f->ks);
+	wait_delivered(f, 3);
+	assert_int_equal(report_u64(f->ks, "delivered_seq"), 1);
+	assert_int_equal(kafka_sink__acked(f->ks, FLOW_AGENT_STATUS), 1);
+	assert_int_equal(consume_seqs(f, seqs, ts, 8), 3);
+	assert_int_equal(seqs[0], 7);
+	assert_int_equal(seqs[1], 8);
+	assert_int_equal(seqs[2], 1);
+	assert_int_equal(ts[0], 1700000001000);
+	assert_int_equal(ts[1], 1700000002000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +404,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(too_large_counted_lost_and_stream_goes_on, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(spool_oldest_age_and_acked_by_kind, setup, teardown),
+		cmocka_unit_test_setup_teardown(replayed_records_not_counted_as_this_instance, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

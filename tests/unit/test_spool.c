@@ -1,4 +1,4 @@
-/* The spool's segment format and life cycle: round trip, CRC mismatch, truncated tail, eviction on overflow, ack and replay. */
+/* The spool's segment format (v2, and v1 as left by older agents) and life cycle: round trip, CRC mismatch, truncated tail, eviction, ack and replay, batches, reads from memory. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,29 +9,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <zlib.h>
 #include "spool.h"
 
 #define MAX_SEEN 64
 
 struct seen {
 	char payload[MAX_SEEN][64];
+	struct spool_meta meta[MAX_SEEN];
+	uint32_t flags[MAX_SEEN];
 	struct spool_pos pos[MAX_SEEN];
 	size_t offsets[MAX_SEEN];
 	size_t errors[MAX_SEEN];
+	const char *why[MAX_SEEN];
 	int n;
 	int nerr;
 };
 
-static void on_record(void *ctx, const uint8_t *p, uint32_t len, size_t offset)
+static void on_record(void *ctx, const struct spool_record *rec, size_t offset)
 {
 	struct seen *s = ctx;
 
-	assert_true(s->n < MAX_SEEN && len < 64);
-	memcpy(s->payload[s->n], p, len);
-	s->payload[s->n][len] = '\0';
+	assert_true(s->n < MAX_SEEN && rec->len < 64);
+	memcpy(s->payload[s->n], rec->payload, rec->len);
+	s->payload[s->n][rec->len] = '\0';
+	s->meta[s->n] = rec->meta;
+	s->flags[s->n] = rec->flags;
 	s->offsets[s->n++] = offset;
 }
 
@@ -39,19 +47,26 @@ static void on_error(void *ctx, size_t offset, const char *why)
 {
 	struct seen *s = ctx;
 
-	(void)why;
+	s->why[s->nerr] = why;
 	s->errors[s->nerr++] = offset;
 }
 
-static void on_replay(void *ctx, const uint8_t *p, uint32_t len, const struct spool_pos *pos)
+static void on_replay(void *ctx, const struct spool_record *rec)
 {
 	struct seen *s = ctx;
 
-	s->pos[s->n] = *pos;
-	on_record(ctx, p, len, 0);
+	s->pos[s->n] = rec->pos;
+	on_record(ctx, rec, 0);
 }
 
-/* Records "a", "bb", "ccc" back to back, as the spool writes them. */
+/* The meta the tests give record i: kind, seq and ts_ns told apart by their values. */
+static struct spool_meta meta_of(uint64_t i)
+{
+	return (struct spool_meta){ .kind = (uint32_t)(i % 6), .seq = 1000 + i,
+				    .ts_ns = 1700000000000000000ULL + i };
+}
+
+/* Records "a", "bb", "ccc" back to back, as the spool writes them, with meta_of(0..2). */
 static size_t three_records(uint8_t *buf)
 {
 	const char *rec[] = { "a", "bb", "ccc" };
@@ -59,28 +74,52 @@ static size_t three_records(uint8_t *buf)
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		spool_record_header(buf + off, rec[i], strlen(rec[i]));
+		struct spool_meta m = meta_of(i);
+
+		spool_record_header(buf + off, &m, rec[i], strlen(rec[i]));
 		memcpy(buf + off + SPOOL_HDR_LEN, rec[i], strlen(rec[i]));
 		off += SPOOL_HDR_LEN + strlen(rec[i]);
 	}
 	return off;
 }
 
+/* A record in the version 1 layout, as agents before HMS2 wrote it: magic, length, CRC of the payload. */
+static size_t v1_record(uint8_t *buf, const char *payload)
+{
+	uint32_t len = strlen(payload), crc = crc32(0L, (const uint8_t *)payload, len);
+	uint8_t hdr[SPOOL_HDR_LEN_V1] = { 'H', 'M', 'S', '1', len, len >> 8, len >> 16, len >> 24,
+					  crc, crc >> 8, crc >> 16, crc >> 24 };
+
+	memcpy(buf, hdr, sizeof(hdr));
+	memcpy(buf + sizeof(hdr), payload, len);
+	return sizeof(hdr) + len;
+}
+
 static void test_parse_round_trip(void **state)
 {
 	struct seen s = { 0 };
-	uint8_t buf[128];
+	uint8_t buf[256];
 	size_t len = three_records(buf);
 
 	(void)state;
 	assert_int_equal(len, 3 * SPOOL_HDR_LEN + 6);
-	assert_memory_equal(buf, "HMS1\x01\x00\x00\x00", 8);
+	assert_int_equal(SPOOL_HDR_LEN, 32);
+	/* magic, length 1, then (after the CRC) kind 0, seq 1000, ts_ns: all little-endian */
+	assert_memory_equal(buf, "HMS2\x01\x00\x00\x00", 8);
+	assert_memory_equal(buf + 12, "\x00\x00\x00\x00\xe8\x03\x00\x00\x00\x00\x00\x00", 12);
+	assert_memory_equal(buf + 24, "\x00\x00\x2a\x36\xfe\x9c\x97\x17", 8);
 	assert_int_equal(spool_parse(buf, len, on_record, on_error, &s), 3);
 	assert_int_equal(s.nerr, 0);
 	assert_string_equal(s.payload[0], "a");
 	assert_string_equal(s.payload[1], "bb");
 	assert_string_equal(s.payload[2], "ccc");
 	assert_int_equal(s.offsets[2], 2 * SPOOL_HDR_LEN + 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(s.meta[i].kind, meta_of(i).kind);
+		assert_int_equal(s.meta[i].seq, meta_of(i).seq);
+		assert_int_equal(s.meta[i].ts_ns, meta_of(i).ts_ns);
+		assert_int_equal(s.flags[i], 0);
+	}
 }
 
 /* A flipped payload byte: that record is skipped and named, the next one still read. */
@@ -115,6 +154,20 @@ static void test_parse_truncated_tail(void **state)
 	}
 }
 
+/* Parses three_records' bytes, the second damaged: it alone is lost, for why (NULL: any reason). */
+static void assert_only_second_lost(const uint8_t *buf, size_t len, const char *why)
+{
+	struct seen s = { 0 };
+
+	assert_int_equal(spool_parse(buf, len, on_record, on_error, &s), 2);
+	assert_int_equal(s.nerr, 1);
+	assert_int_equal(s.errors[0], SPOOL_HDR_LEN + 1);
+	if (why)
+		assert_string_equal(s.why[0], why);
+	assert_string_equal(s.payload[0], "a");
+	assert_string_equal(s.payload[1], "ccc");
+}
+
 /*
  * A damaged header (magic, or a length pointing past the end) loses that
  * record only: the walk goes on at the next intact record.
@@ -126,18 +179,12 @@ static void test_parse_bad_header_resyncs_to_next_record(void **state)
 
 	(void)state;
 	for (int damage = 0; damage < 2; damage++) {
-		struct seen s = { 0 };
-
 		len = three_records(buf);
 		if (damage == 0)
-			buf[second + 1] = 'X';			/* "HMS1" -> "HXS1" */
+			buf[second + 1] = 'X';			/* "HMS2" -> "HXS2" */
 		else
 			buf[second + 4] = 0x7f;			/* length 2 -> 127 */
-		assert_int_equal(spool_parse(buf, len, on_record, on_error, &s), 2);
-		assert_int_equal(s.nerr, 1);
-		assert_int_equal(s.errors[0], second);
-		assert_string_equal(s.payload[0], "a");
-		assert_string_equal(s.payload[1], "ccc");
+		assert_only_second_lost(buf, len, NULL);
 	}
 }
 
@@ -155,6 +202,69 @@ static void test_parse_bad_header_without_anything_after(void **state)
 				     on_error, &s), 0);
 	assert_int_equal(s.nerr, 1);
 	assert_int_equal(s.errors[0], 0);
+}
+
+/* A flipped bit in kind, seq or ts_ns of a v2 header is caught by the CRC: that record only. */
+static void test_parse_v2_header_field_damage_is_a_crc_mismatch(void **state)
+{
+	static const size_t fields[] = { 12, 16, 23, 24, 31 };	/* kind, seq (first and last byte), ts_ns */
+	uint8_t buf[256];
+	size_t len, second = SPOOL_HDR_LEN + 1;
+
+	(void)state;
+	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+		len = three_records(buf);
+		buf[second + fields[f]] ^= 0x01;
+		assert_only_second_lost(buf, len, "CRC mismatch");
+	}
+}
+
+/*
+ * One buffer with v1 and v2 records mixed: each read with its own header;
+ * a damaged magic of either version resyncs to the next intact record of
+ * either version.
+ */
+static void test_parse_mixed_versions_and_resync(void **state)
+{
+	struct spool_meta m = meta_of(4);
+	uint8_t buf[256];
+	size_t len, v2_at, v1_at;
+
+	(void)state;
+	for (int damage = 0; damage < 3; damage++) {
+		struct seen s = { 0 };
+
+		len = v1_record(buf, "one");
+		v2_at = len;
+		spool_record_header(buf + len, &m, "two", 3);
+		memcpy(buf + len + SPOOL_HDR_LEN, "two", 3);
+		len += SPOOL_HDR_LEN + 3;
+		v1_at = len;
+		len += v1_record(buf + len, "three");
+		if (damage == 1)
+			buf[v2_at + 3] = '3';		/* "HMS2" -> "HMS3": no version */
+		else if (damage == 2)
+			buf[v1_at] = 'h';		/* "HMS1" -> "hMS1" */
+		assert_int_equal(spool_parse(buf, len, on_record, on_error, &s), damage ? 2 : 3);
+		assert_int_equal(s.nerr, damage ? 1 : 0);
+		assert_string_equal(s.payload[0], "one");
+		assert_int_equal(s.flags[0], SPOOL_REC_V1);
+		assert_int_equal(s.meta[0].seq, 0);
+		if (damage == 2) {
+			assert_int_equal(s.errors[0], v1_at);
+			continue;
+		}
+		assert_string_equal(s.payload[damage ? 1 : 2], "three");
+		if (damage == 1) {
+			assert_int_equal(s.errors[0], v2_at);
+			continue;
+		}
+		assert_string_equal(s.payload[1], "two");
+		assert_int_equal(s.flags[1], 0);
+		assert_int_equal(s.meta[1].seq, m.seq);
+		assert_int_equal(s.meta[1].kind, m.kind);
+		assert_int_equal(s.meta[1].ts_ns, m.ts_ns);
+	}
 }
 
 static char dir[] = "/tmp/test_spool.XXXXXX";
@@ -190,15 +300,32 @@ static int count_segments(void)
 
 static void append(struct spool *sp, const char *s, struct spool_pos *pos)
 {
-	struct spool_pos ignored;
+	struct spool_meta m = meta_of(strlen(s));
 
-	assert_int_equal(spool__append(sp, s, strlen(s), pos ? pos : &ignored), 0);
+	assert_int_equal(spool__append(sp, &m, s, strlen(s), pos), 0);
+}
+
+/* Reopens the spool and checks what it replays: n records, first ... last. */
+static void assert_replays(uint64_t max_bytes, uint64_t segment_bytes, int n, const char *first,
+			   const char *last)
+{
+	struct spool *sp = spool__open(dir, max_bytes, segment_bytes);
+	struct seen s = { 0 };
+
+	assert_non_null(sp);
+	assert_int_equal(spool__replay(sp, on_replay, &s), 0);
+	assert_int_equal(s.n, n);
+	assert_string_equal(s.payload[0], first);
+	assert_string_equal(s.payload[n - 1], last);
+	spool__free(sp);
 }
 
 /* Written, reopened, replayed in order with positions; acking all deletes the segments. */
 static void test_spool_replay_after_reopen(void **state)
 {
-	struct spool *sp = spool__open(dir, 1 << 20, 40);
+	/* 9-byte records: one per segment, but "new" and "newer" share one */
+	uint64_t seg = 2 * (SPOOL_HDR_LEN + 8);
+	struct spool *sp = spool__open(dir, 1 << 20, seg);
 	struct spool_stats st;
 	struct seen s = { 0 };
 	char rec[16];
@@ -207,13 +334,13 @@ static void test_spool_replay_after_reopen(void **state)
 	(void)state;
 	assert_non_null(sp);
 	for (i = 0; i < 10; i++) {
-		snprintf(rec, sizeof(rec), "record-%02d", i); /* 9 bytes + 12: one per segment */
+		snprintf(rec, sizeof(rec), "record-%02d", i);
 		append(sp, rec, NULL);
 	}
 	spool__free(sp);
 	assert_int_equal(count_segments(), 10);
 
-	sp = spool__open(dir, 1 << 20, 40);
+	sp = spool__open(dir, 1 << 20, seg);
 	assert_non_null(sp);
 	spool__stats(sp, &st);
 	assert_int_equal(st.records, 10);
@@ -231,11 +358,11 @@ static void test_spool_replay_after_reopen(void **state)
 	spool__stats(sp, &st);
 	assert_int_equal(st.records, 1);
 	s.n = 0;
-	assert_int_equal(spool__append(sp, "newer", 5, &s.pos[0]), 0);
+	append(sp, "newer", &s.pos[0]);
 	spool__free(sp);
 	assert_int_equal(count_segments(), 1); /* "new" and "newer" not acknowledged */
 
-	sp = spool__open(dir, 1 << 20, 40);
+	sp = spool__open(dir, 1 << 20, seg);
 	assert_int_equal(spool__replay(sp, on_replay, &s), 0);
 	assert_int_equal(s.n, 2);
 	assert_string_equal(s.payload[1], "newer");
@@ -256,7 +383,6 @@ static void test_spool_overflow_evicts_oldest(void **state)
 	struct spool *sp = spool__open(dir, 10 * rec, 2 * rec);
 	struct spool_pos first;
 	struct spool_stats st;
-	struct seen s = { 0 };
 	char buf[8];
 	int i;
 
@@ -276,13 +402,7 @@ static void test_spool_overflow_evicts_oldest(void **state)
 	assert_int_equal(st.records, 9);
 	assert_true(st.bytes <= 10 * rec);
 	spool__free(sp);
-
-	sp = spool__open(dir, 10 * rec, 2 * rec);
-	assert_int_equal(spool__replay(sp, on_replay, &s), 0);
-	assert_int_equal(s.n, 9);
-	assert_string_equal(s.payload[0], "r-02");
-	assert_string_equal(s.payload[8], "r-10");
-	spool__free(sp);
+	assert_replays(10 * rec, 2 * rec, 9, "r-02", "r-10");
 }
 
 /* A damaged file on disk: skipped records counted, the rest replayed, no crash. */
@@ -353,18 +473,17 @@ static void test_spool_close_drops_acked_prefix(void **state)
 /* Reads the record at cur into out (NUL-terminated) and steps past it; -ENOENT at the end. */
 static int read_next(struct spool *sp, struct spool_cursor *cur, char *out, struct spool_pos *pos)
 {
-	struct spool_pos ignored;
-	uint8_t *payload;
-	uint32_t len;
-	int err = spool__read(sp, cur, &payload, &len, pos ? pos : &ignored);
+	struct spool_record rec;
+	int err = spool__read(sp, cur, &rec);
 
 	if (err)
 		return err;
-	assert_true(len < 64);
-	memcpy(out, payload, len);
-	out[len] = '\0';
-	free(payload);
-	spool__advance(cur, len);
+	assert_true(rec.len < 64);
+	memcpy(out, rec.payload, rec.len);
+	out[rec.len] = '\0';
+	if (pos)
+		*pos = rec.pos;
+	spool__advance(cur, &rec);
 	return 0;
 }
 
@@ -507,7 +626,7 @@ static void test_cursor_reads_past_a_damaged_header(void **state)
 	char path[128], got[64];
 
 	(void)state;
-	spool_and_damage(recs, SPOOL_HDR_LEN + 3 + 1, path, sizeof(path));	/* "HMS1" of "two" */
+	spool_and_damage(recs, SPOOL_HDR_LEN + 3 + 1, path, sizeof(path));	/* "HMS2" of "two" */
 	sp = spool__open(dir, 1 << 20, 1 << 20);
 	spool__stats(sp, &st);
 	assert_int_equal(st.corrupt, 1);
@@ -528,6 +647,420 @@ static void test_cursor_reads_past_a_damaged_header(void **state)
 	assert_int_equal(stat(path, &sb), -1);
 }
 
+/* Writes segment id of dir with len bytes of data. */
+static void write_segment(uint64_t id, const uint8_t *data, size_t len)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%020llu.seg", dir, (unsigned long long)id);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+/* The size of segment id's file, -1 when there is none. */
+static off_t segment_size(uint64_t id)
+{
+	char path[128];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/%020llu.seg", dir, (unsigned long long)id);
+	return stat(path, &sb) ? -1 : sb.st_size;
+}
+
+/* Reads every record left into s (payload, meta, flags, position); returns how many. */
+static int read_all(struct spool *sp, struct spool_cursor *cur, struct seen *s)
+{
+	struct spool_record rec;
+	int err;
+
+	while (!(err = spool__read(sp, cur, &rec))) {
+		s->pos[s->n] = rec.pos;
+		on_record(s, &rec, 0);
+		spool__advance(cur, &rec);
+	}
+	assert_int_equal(err, -ENOENT);
+	return s->n;
+}
+
+/*
+ * A v1 segment an older agent left is read after the upgrade: payloads as
+ * written, flagged v1 and replayed, meta 0; acknowledged, it goes.
+ */
+static void test_v1_segment_read_after_upgrade(void **state)
+{
+	static const char *const recs[] = { "old-a", "old-bb", "old-ccc" };
+	struct spool_cursor cur = { 0 };
+	struct spool_stats st;
+	struct seen s = { 0 };
+	struct spool *sp;
+	uint8_t buf[128];
+	size_t len = 0;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		len += v1_record(buf + len, recs[i]);
+	write_segment(1, buf, len);
+	sp = spool__open(dir, 1 << 20, 1 << 20);
+	assert_non_null(sp);
+	spool__stats(sp, &st);
+	assert_int_equal(st.records, 3);
+	assert_int_equal(st.corrupt, 0);
+	assert_int_equal(st.bytes, len);
+	assert_int_equal(read_all(sp, &cur, &s), 3);
+	for (int i = 0; i < 3; i++) {
+		assert_string_equal(s.payload[i], recs[i]);
+		assert_int_equal(s.flags[i], SPOOL_REC_V1 | SPOOL_REC_REPLAYED);
+		assert_int_equal(s.meta[i].kind, 0);
+		assert_int_equal(s.meta[i].seq, 0);
+		assert_int_equal(s.meta[i].ts_ns, 0);
+		assert_int_equal(s.pos[i].segment, 1);
+		assert_int_equal(s.pos[i].index, i);
+		spool__ack(sp, &s.pos[i]);
+	}
+	assert_int_equal(count_segments(), 0);
+	spool__free(sp);
+}
+
+/*
+ * A v1 segment, then v2 segments of a run after the upgrade, then this run's:
+ * replayed and read in that order, each with its own header; only this run's
+ * records come without SPOOL_REC_REPLAYED.
+ */
+static void test_mixed_v1_then_v2_segments(void **state)
+{
+	static const char *const order[] = { "old-1", "old-2", "new-1", "now-1" };
+	static const uint32_t flags[] = { SPOOL_REC_V1 | SPOOL_REC_REPLAYED,
+					  SPOOL_REC_V1 | SPOOL_REC_REPLAYED, SPOOL_REC_REPLAYED, 0 };
+	struct spool_cursor cur = { 0 };
+	struct seen r = { 0 }, s = { 0 };
+	struct spool *sp;
+	uint8_t buf[64];
+	size_t len;
+
+	(void)state;
+	len = v1_record(buf, "old-1");
+	len += v1_record(buf + len, "old-2");
+	write_segment(1, buf, len);
+	sp = spool__open(dir, 1 << 20, 1 << 20);
+	append(sp, "new-1", NULL);	/* segment 2: a run after the upgrade, killed */
+	spool__free(sp);
+	assert_int_equal(count_segments(), 2);
+
+	sp = spool__open(dir, 1 << 20, 1 << 20);
+	assert_int_equal(spool__replay(sp, on_replay, &r), 0);
+	assert_int_equal(r.n, 3);
+	append(sp, "now-1", NULL);	/* segment 3: this run's */
+	assert_int_equal(read_all(sp, &cur, &s), 4);
+	for (int i = 0; i < 4; i++) {
+		assert_string_equal(s.payload[i], order[i]);
+		assert_int_equal(s.flags[i], flags[i]);
+		assert_int_equal(s.pos[i].segment, i < 2 ? 1 : i);
+		if (i < 3) {
+			assert_string_equal(r.payload[i], order[i]);
+			assert_int_equal(r.flags[i], flags[i]);
+		}
+		if (i >= 2) {
+			assert_int_equal(s.meta[i].seq, meta_of(5).seq);
+			assert_int_equal(s.meta[i].kind, meta_of(5).kind);
+			assert_int_equal(s.meta[i].ts_ns, meta_of(5).ts_ns);
+		}
+		spool__ack(sp, &s.pos[i]);
+	}
+	spool__free(sp);
+	assert_int_equal(count_segments(), 0);
+}
+
+/*
+ * A damaged byte in the kind, seq or ts_ns of a record on disk: found at
+ * open as a CRC mismatch, counted, the record skipped, the others read.
+ */
+static void test_v2_header_field_damage_on_disk(void **state)
+{
+	static const char *const recs[] = { "one", "two", "three", NULL };
+	struct spool_cursor cur = { 0 };
+	struct spool_stats st;
+	struct seen s = { 0 };
+	struct spool *sp;
+	char path[128];
+
+	(void)state;
+	/* seq of "two": its header starts after "one"'s record */
+	spool_and_damage(recs, SPOOL_HDR_LEN + 3 + 16, path, sizeof(path));
+	sp = spool__open(dir, 1 << 20, 1 << 20);
+	spool__stats(sp, &st);
+	assert_int_equal(st.corrupt, 1);
+	assert_int_equal(st.records, 2);
+	assert_int_equal(read_all(sp, &cur, &s), 2);
+	assert_string_equal(s.payload[0], "one");
+	assert_string_equal(s.payload[1], "three");
+	assert_int_equal(s.pos[1].index, 1);
+	spool__free(sp);
+}
+
+/* Stages n records "rec-NN" from first, each with meta_of(NN); positions into pos. */
+static void stage_n(struct spool *sp, int first, int n, struct spool_pos *pos)
+{
+	char rec[16];
+
+	for (int i = first; i < first + n; i++) {
+		struct spool_meta m = meta_of(i);
+
+		snprintf(rec, sizeof(rec), "rec-%02d", i);
+		assert_int_equal(spool__stage(sp, &m, rec, strlen(rec), pos ? &pos[i] : NULL), 0);
+	}
+}
+
+/*
+ * A batch larger than what is left of a segment: its positions run on into
+ * new segments, nothing is on disk nor readable before the commit, and the
+ * commit writes each segment's part (three files here), all then read from
+ * memory, in order, at the positions staged.
+ */
+static void test_batch_crosses_segment_boundaries(void **state)
+{
+	uint64_t rec = SPOOL_HDR_LEN + 6;	/* "rec-NN" */
+	struct spool *sp = spool__open(dir, 1 << 20, 3 * rec);
+	struct spool_cursor cur = { 0 };
+	struct spool_record r;
+	struct spool_pos pos[10];
+	struct spool_stats st;
+	struct seen s = { 0 };
+
+	(void)state;
+	stage_n(sp, 0, 8, pos);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(pos[i].segment, 1 + i / 3);
+		assert_int_equal(pos[i].index, i % 3);
+	}
+	assert_int_equal(count_segments(), 0);
+	assert_int_equal(spool__read(sp, &cur, &r), -ENOENT);
+	assert_false(spool__pending(sp, &pos[0]));
+	spool__stats(sp, &st);
+	assert_int_equal(st.records, 8);
+	assert_int_equal(st.bytes, 0);
+
+	assert_int_equal(spool__commit(sp, NULL, NULL), 0);
+	assert_int_equal(count_segments(), 3);
+	assert_int_equal(segment_size(1), 3 * rec);
+	assert_int_equal(segment_size(2), 3 * rec);
+	assert_int_equal(segment_size(3), 2 * rec);
+	assert_int_equal(read_all(sp, &cur, &s), 8);
+	for (int i = 0; i < 8; i++) {
+		char want[16];
+
+		snprintf(want, sizeof(want), "rec-%02d", i);
+		assert_string_equal(s.payload[i], want);
+		assert_int_equal(s.pos[i].segment, pos[i].segment);
+		assert_int_equal(s.pos[i].index, pos[i].index);
+		assert_int_equal(s.meta[i].seq, meta_of(i).seq);
+		assert_int_equal(s.flags[i], 0);
+	}
+	spool__stats(sp, &st);
+	assert_int_equal(st.bytes, 8 * rec);
+	assert_int_equal(st.file_reads, 0);
+
+	/* The next batch fills segment 3 and opens segment 4. */
+	stage_n(sp, 8, 2, pos);
+	assert_int_equal(pos[8].segment, 3);
+	assert_int_equal(pos[8].index, 2);
+	assert_int_equal(pos[9].segment, 4);
+	assert_int_equal(pos[9].index, 0);
+	assert_int_equal(spool__commit(sp, NULL, NULL), 0);
+	assert_int_equal(read_all(sp, &cur, &s), 10);
+	assert_string_equal(s.payload[9], "rec-09");
+	for (int i = 0; i < 10; i++)
+		spool__ack(sp, &pos[i]);
+	assert_int_equal(count_segments(), 1);	/* segment 4, still being written */
+	spool__free(sp);
+	assert_int_equal(count_segments(), 0);
+}
+
+/*
+ * Staging beyond the bound evicts the oldest segments, committed ones first,
+ * then ones whose records are only staged (never written): every record lost
+ * counted, and after the commit the files hold the bound at most.
+ */
+static void test_eviction_with_staged_batches(void **state)
+{
+	uint64_t rec = SPOOL_HDR_LEN + 6;
+	struct spool *sp = spool__open(dir, 6 * rec, 2 * rec);
+	struct spool_cursor cur = { 0 };
+	struct spool_pos pos[11];
+	struct spool_stats st;
+	struct seen s = { 0 };
+
+	(void)state;
+	stage_n(sp, 0, 4, pos);			/* segments 1 and 2 */
+	assert_int_equal(spool__commit(sp, NULL, NULL), 0);
+	stage_n(sp, 4, 7, pos);			/* rec-04..rec-10: segments 3 to 6 */
+	/*
+	 * rec-06 evicted segment 1 (rec-00, rec-01), rec-08 segment 2, rec-10
+	 * segment 3, whose rec-04 and rec-05 were never written.
+	 */
+	spool__stats(sp, &st);
+	assert_int_equal(st.evicted, 6);
+	assert_int_equal(st.records, 5);
+	assert_int_equal(st.bytes, 0);
+	assert_int_equal(count_segments(), 0);
+	assert_false(spool__pending(sp, &pos[0]));
+	assert_int_equal(pos[6].segment, 4);
+	assert_int_equal(pos[10].segment, 6);
+	assert_int_equal(spool__commit(sp, NULL, NULL), 0);
+	spool__stats(sp, &st);
+	assert_int_equal(st.bytes, 5 * rec);
+	assert_int_equal(count_segments(), 3);
+	assert_int_equal(segment_size(3), -1);
+	assert_int_equal(read_all(sp, &cur, &s), 5);
+	for (int i = 0; i < 5; i++) {
+		char want[16];
+
+		snprintf(want, sizeof(want), "rec-%02d", 6 + i);
+		assert_string_equal(s.payload[i], want);
+		assert_int_equal(s.pos[i].segment, pos[6 + i].segment);
+		assert_int_equal(s.pos[i].index, pos[6 + i].index);
+	}
+	spool__free(sp);
+	assert_replays(6 * rec, 2 * rec, 5, "rec-06", "rec-10");
+}
+
+/* A copy of what spool__read returned. */
+struct got {
+	uint8_t payload[300];
+	uint32_t len;
+	uint32_t size;
+	struct spool_meta meta;
+	struct spool_pos pos;
+};
+
+static void read_into(struct spool *sp, struct spool_cursor *cur, struct got *g)
+{
+	struct spool_record rec;
+
+	assert_int_equal(spool__read(sp, cur, &rec), 0);
+	assert_true(rec.len <= sizeof(g->payload));
+	memcpy(g->payload, rec.payload, rec.len);
+	g->len = rec.len;
+	g->size = rec.size;
+	g->meta = rec.meta;
+	g->pos = rec.pos;
+	spool__advance(cur, &rec);
+}
+
+/*
+ * A cursor on the batch just committed reads it from memory (no file read,
+ * however many batches); a cursor behind reads the same bytes, meta and
+ * positions from the file, all of a small backlog in one read.
+ */
+static void test_reads_from_memory_match_the_file(void **state)
+{
+	struct spool *sp = spool__open(dir, 1 << 20, 1 << 20);
+	struct spool_cursor mem = { 0 }, disk = { 0 };
+	static struct got a[40], b;
+	struct spool_stats st;
+	uint8_t payload[300];
+
+	(void)state;
+	for (int i = 0; i < 40; i++) {
+		struct spool_meta m = meta_of(i);
+
+		memset(payload, 'a' + i % 26, sizeof(payload));
+		assert_int_equal(spool__stage(sp, &m, payload, 7 * i % 300, NULL), 0);
+		/* batches of 1 to 4 records, each read at once */
+		if (i % 4 == 3 || i % 7 == 0) {
+			assert_int_equal(spool__commit(sp, NULL, NULL), 0);
+			for (struct spool_record r; !spool__read(sp, &mem, &r);)
+				read_into(sp, &mem, &a[mem.index]);
+		}
+	}
+	assert_int_equal(spool__commit(sp, NULL, NULL), 0);
+	for (struct spool_record r; !spool__read(sp, &mem, &r);)
+		read_into(sp, &mem, &a[mem.index]);
+	assert_int_equal(mem.index, 40);
+	spool__stats(sp, &st);
+	assert_int_equal(st.file_reads, 0);
+	for (int i = 0; i < 40; i++) {
+		read_into(sp, &disk, &b);
+		assert_int_equal(b.len, a[i].len);
+		assert_int_equal(b.len, 7 * i % 300);
+		assert_memory_equal(b.payload, a[i].payload, b.len);
+		assert_int_equal(b.size, a[i].size);
+		assert_int_equal(b.meta.kind, a[i].meta.kind);
+		assert_int_equal(b.meta.seq, a[i].meta.seq);
+		assert_int_equal(b.meta.ts_ns, a[i].meta.ts_ns);
+		assert_int_equal(b.pos.segment, a[i].pos.segment);
+		assert_int_equal(b.pos.index, a[i].pos.index);
+	}
+	spool__stats(sp, &st);
+	assert_int_equal(st.file_reads, 1);
+	spool__free(sp);
+}
+
+struct handed {
+	struct seen s;
+	int err;
+};
+
+static void on_unwritten(void *ctx, const struct spool_record *rec, int err)
+{
+	struct handed *h = ctx;
+
+	h->err = err;
+	on_record(&h->s, rec, 0);
+}
+
+/*
+ * A commit the file cannot take (its size limit cuts the write short): the
+ * segment is cut back to what it held, the batch's records handed back and
+ * out of the spool, and the next batch goes to the same segment.
+ */
+static void test_commit_failure_hands_records_back(void **state)
+{
+	struct spool *sp = spool__open(dir, 1 << 20, 1 << 20);
+	struct spool_cursor cur = { 0 };
+	struct rlimit saved, low;
+	struct handed h = { 0 };
+	struct spool_stats st;
+	struct seen s = { 0 };
+	void (*prev)(int);
+	off_t first = SPOOL_HDR_LEN + 6;	/* "rec-00" */
+	int err;
+
+	(void)state;
+	stage_n(sp, 0, 1, NULL);
+	assert_int_equal(spool__commit(sp, NULL, NULL), 0);
+	stage_n(sp, 1, 2, NULL);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
+	low = saved;
+	low.rlim_cur = first + SPOOL_HDR_LEN + 3;	/* inside rec-01 */
+	prev = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &low), 0);
+	err = spool__commit(sp, on_unwritten, &h);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+	signal(SIGXFSZ, prev);
+	assert_true(err < 0);
+	assert_int_equal(h.err, err);
+	assert_int_equal(h.s.n, 2);
+	assert_string_equal(h.s.payload[0], "rec-01");
+	assert_string_equal(h.s.payload[1], "rec-02");
+	assert_int_equal(h.s.meta[1].seq, meta_of(2).seq);
+	assert_int_equal(segment_size(1), first);
+	spool__stats(sp, &st);
+	assert_int_equal(st.records, 1);
+	assert_int_equal(st.bytes, first);
+
+	stage_n(sp, 3, 1, NULL);
+	assert_int_equal(spool__commit(sp, NULL, NULL), 0);
+	assert_int_equal(segment_size(1), 2 * first);
+	assert_int_equal(read_all(sp, &cur, &s), 2);
+	assert_string_equal(s.payload[0], "rec-00");
+	assert_string_equal(s.payload[1], "rec-03");
+	assert_int_equal(s.pos[1].index, 1);
+	spool__free(sp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -536,6 +1069,8 @@ int main(void)
 		cmocka_unit_test(test_parse_truncated_tail),
 		cmocka_unit_test(test_parse_bad_header_resyncs_to_next_record),
 		cmocka_unit_test(test_parse_bad_header_without_anything_after),
+		cmocka_unit_test(test_parse_v2_header_field_damage_is_a_crc_mismatch),
+		cmocka_unit_test(test_parse_mixed_versions_and_resync),
 		cmocka_unit_test_setup_teardown(test_spool_replay_after_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_overflow_evicts_oldest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_corrupt_segment_on_disk, setup, teardown),
@@ -546,6 +1081,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cursor_moves_past_evicted_segment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_skips_crc_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_reads_past_a_damaged_header, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v1_segment_read_after_upgrade, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mixed_v1_then_v2_segments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_header_field_damage_on_disk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_crosses_segment_boundaries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eviction_with_staged_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reads_from_memory_match_the_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_failure_hands_records_back, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
