@@ -8,9 +8,22 @@
 #include "exposition.h"
 #include "snapshot.h"
 
+/*
+ * The texts that change only with a window or the state: rendered once, not
+ * at every publish (the Kafka sink's progress republishes /health each second).
+ */
+struct snapshot_window {
+	int refs;
+	char *stats;
+	size_t stats_len;
+	char *metrics;
+	size_t metrics_len;
+};
+
 struct snapshot_builder {
 	struct json_object *totals;	/* sums since start (exposition_accumulate) */
 	struct json_object *window;	/* the latest metrics record, or NULL */
+	struct snapshot_window *texts;	/* of window and state, NULL once either changed */
 	struct json_object *details;	/* /health fields given by the daemon */
 	char state[16];
 	uint64_t started_ns;
@@ -23,13 +36,21 @@ struct snapshot *snapshot__get(struct snapshot *s)
 	return s;
 }
 
+static void window_put(struct snapshot_window *w)
+{
+	if (!w || __atomic_sub_fetch(&w->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	free(w->stats);
+	free(w->metrics);
+	free(w);
+}
+
 void snapshot__put(struct snapshot *s)
 {
 	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	free(s->health);
-	free(s->stats);
-	free(s->metrics);
+	window_put(s->window);
 	free(s);
 }
 
@@ -58,6 +79,7 @@ void snapshot_builder__free(struct snapshot_builder *b)
 	json_object_put(b->totals);
 	json_object_put(b->window);
 	json_object_put(b->details);
+	window_put(b->texts);
 	free(b);
 }
 
@@ -67,11 +89,17 @@ void snapshot_builder__window(struct snapshot_builder *b, struct json_object *me
 	json_object_put(b->window);
 	b->window = json_object_get(metrics);
 	b->windows++;
+	window_put(b->texts);
+	b->texts = NULL;
 }
 
 void snapshot_builder__health(struct snapshot_builder *b, const char *state,
 			      struct json_object *details)
 {
+	if (strcmp(b->state, state)) {
+		window_put(b->texts);
+		b->texts = NULL;
+	}
 	snprintf(b->state, sizeof(b->state), "%s", state);
 	json_object_put(b->details);
 	b->details = details ? details : json_object_new_object();
@@ -113,21 +141,47 @@ static char *health_text(struct snapshot_builder *b, size_t *len)
 	return text;
 }
 
+/* The window's and state's texts, rendered when they changed since the last build. */
+static struct snapshot_window *window_texts(struct snapshot_builder *b)
+{
+	struct snapshot_window *w = b->texts;
+
+	if (w)
+		return w;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	w->refs = 1;
+	w->metrics = exposition_render(b->totals, b->window, b->state, &w->metrics_len);
+	if (b->window)
+		w->stats = dump(b->window, &w->stats_len);
+	if (!w->metrics || (b->window && !w->stats)) {
+		window_put(w);
+		return NULL;
+	}
+	return b->texts = w;
+}
+
 struct snapshot *snapshot_builder__build(struct snapshot_builder *b)
 {
 	struct snapshot *s = calloc(1, sizeof(*s));
+	struct snapshot_window *w;
 
 	if (!s)
 		return NULL;
 	s->refs = 1;
 	s->health = health_text(b, &s->health_len);
-	s->metrics = exposition_render(b->totals, b->window, b->state, &s->metrics_len);
-	if (b->window)
-		s->stats = dump(b->window, &s->stats_len);
-	if (!s->health || !s->metrics || (b->window && !s->stats)) {
+	w = window_texts(b);
+	if (!s->health || !w) {
 		snapshot__put(s);
 		errno = ENOMEM;
 		return NULL;
 	}
+	__atomic_add_fetch(&w->refs, 1, __ATOMIC_RELAXED);
+	s->window = w;
+	s->metrics = w->metrics;
+	s->metrics_len = w->metrics_len;
+	s->stats = w->stats;
+	s->stats_len = w->stats_len;
 	return s;
 }

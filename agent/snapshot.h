@@ -6,6 +6,8 @@
 #include <json-c/json.h>
 #include "compiler.h"
 
+struct snapshot_window;
+
 /* Never changed after it is built; readers hold a reference while they use it. */
 struct snapshot {
 	int refs;
@@ -15,6 +17,8 @@ struct snapshot {
 	size_t stats_len;
 	char *metrics;		/* GET /metrics body */
 	size_t metrics_len;
+	/* stats and metrics: shared by the snapshots of one window and state */
+	struct snapshot_window *window;
 };
 
 struct snapshot *snapshot__get(struct snapshot *s);

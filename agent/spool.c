@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,17 +107,71 @@ static uint32_t header_len(const uint8_t *p)
 	return 0;
 }
 
-/* The CRC a record's header carries: v1 the payload's, v2 the header's fields' and the payload's. */
+/* CRC-32C (Castagnoli, reflected polynomial 0x82f63b78), by table: the portable path. */
+static uint32_t crc32c_table[256];
+static pthread_once_t crc32c_made = PTHREAD_ONCE_INIT;
+
+static void crc32c_make(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+		crc32c_table[i] = c;
+	}
+}
+
+uint32_t spool_crc32c_soft(uint32_t crc, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t c = ~crc;
+
+	pthread_once(&crc32c_made, crc32c_make);
+	while (len--)
+		c = crc32c_table[(c ^ *p++) & 0xff] ^ (c >> 8);
+	return ~c;
+}
+
+/* The SSE4.2 instruction (every x86-64 CPU since 2008): 8 bytes a step. */
+__attribute__((target("sse4.2")))
+static uint32_t crc32c_sse42(uint32_t crc, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint64_t c = ~crc, w;
+
+	for (; len >= 8; len -= 8, p += 8) {
+		memcpy(&w, p, 8);
+		c = __builtin_ia32_crc32di(c, w);
+	}
+	while (len--)
+		c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
+	return ~(uint32_t)c;
+}
+
+uint32_t spool_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	static int hw = -1;
+
+	if (hw < 0)
+		hw = __builtin_cpu_supports("sse4.2") ? 1 : 0;
+	return hw ? crc32c_sse42(crc, buf, len) : spool_crc32c_soft(crc, buf, len);
+}
+
+/*
+ * The CRC a record's header carries: v1 zlib's crc32 of the payload; v2
+ * CRC-32C of the header's fields, then the payload.
+ */
 static uint32_t record_crc(const uint8_t *hdr, uint32_t hdr_len, const void *payload, uint32_t len)
 {
-	uLong crc = 0;
+	uint32_t crc;
 
-	if (hdr_len != SPOOL_HDR_LEN_V1) {
-		crc = crc32(crc, hdr, 8);
-		crc = crc32(crc, hdr + 12, hdr_len - 12);
-	}
 	/* zlib's crc32 of a NULL buffer is its initial value, whatever came before. */
-	return len ? crc32(crc, payload, len) : crc;
+	if (hdr_len == SPOOL_HDR_LEN_V1)
+		return len ? crc32(0L, payload, len) : 0;
+	crc = spool_crc32c(0, hdr, 8);
+	crc = spool_crc32c(crc, hdr + 12, hdr_len - 12);
+	return spool_crc32c(crc, payload, len);
 }
 
 void spool_record_header(uint8_t hdr[SPOOL_HDR_LEN], const struct spool_meta *meta,

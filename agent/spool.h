@@ -1,4 +1,4 @@
-/* The Kafka spool: records on disk in append-only segment files, each with a CRC32, until the broker acknowledges them. */
+/* The Kafka spool: records on disk in append-only segment files, each with a CRC, until the broker acknowledges them. */
 #ifndef HOSTMON_SPOOL_H
 #define HOSTMON_SPOOL_H
 
@@ -15,7 +15,7 @@
  *   off size
  *     0   4  magic "HMS2"
  *     4   4  payload length (u32)
- *     8   4  CRC32 (zlib crc32) of header bytes 0-7 and 12-31, then the payload
+ *     8   4  CRC-32C (Castagnoli) of header bytes 0-7 and 12-31, then the payload
  *    12   4  kind (u32; hostmond writes enum flow_kind)
  *    16   8  seq (u64)
  *    24   8  ts_ns (u64)
@@ -51,6 +51,14 @@ struct spool_pos {
 	uint64_t segment;
 	uint32_t index;
 };
+
+/*
+ * CRC-32C, chained as zlib's crc32 is (crc: the previous result, 0 to
+ * start): HMS2's checksum, by the CPU's instruction where it has one. _soft:
+ * the same by table, the path of CPUs without SSE4.2 (and of the tests).
+ */
+uint32_t spool_crc32c(uint32_t crc, const void *buf, size_t len);
+uint32_t spool_crc32c_soft(uint32_t crc, const void *buf, size_t len);
 
 /* What the header says of a record besides its length and CRC. */
 struct spool_meta {

@@ -43,13 +43,13 @@ static uint64_t le(const uint8_t *p, int n)
 /* The CRC the format asks for, computed here independently of the spool. */
 static uint32_t crc_of(const uint8_t *rec, uint32_t hdr, uint32_t len)
 {
-	uLong crc = 0;
+	uint32_t crc;
 
-	if (hdr == SPOOL_HDR_LEN) {
-		crc = crc32(crc, rec, 8);
-		crc = crc32(crc, rec + 12, hdr - 12);
-	}
-	return len ? crc32(crc, rec + hdr, len) : crc;
+	if (hdr != SPOOL_HDR_LEN)	/* v1: zlib's crc32 of the payload */
+		return len ? (uint32_t)crc32(0L, rec + hdr, len) : 0;
+	crc = spool_crc32c(0, rec, 8);
+	crc = spool_crc32c(crc, rec + 12, hdr - 12);
+	return spool_crc32c(crc, rec + hdr, len);
 }
 
 static void on_record(void *ctx, const struct spool_record *rec, size_t offset)

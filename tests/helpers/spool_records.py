@@ -52,6 +52,27 @@ def envelope_seq(buf):
     return None
 
 
+def _crc32c_table():
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+CRC32C_TABLE = _crc32c_table()
+
+
+def crc32c(data, crc=0):
+    """CRC-32C (Castagnoli) of data, chained as zlib.crc32 is: the HMS2 header's checksum."""
+    c = crc ^ 0xFFFFFFFF
+    for b in data:
+        c = CRC32C_TABLE[(c ^ b) & 0xFF] ^ (c >> 8)
+    return c ^ 0xFFFFFFFF
+
+
 def record(data, off):
     """(header length, payload length, seq) of the record at off, or None if it does not check out."""
     hdr = HEADERS.get(data[off : off + 4])
@@ -64,7 +85,7 @@ def record(data, off):
     if hdr == 12:
         ok = zlib.crc32(payload) == crc
     else:
-        ok = zlib.crc32(payload, zlib.crc32(data[off + 12 : off + 32], zlib.crc32(data[off : off + 8]))) == crc
+        ok = crc32c(payload, crc32c(data[off + 12 : off + 32], crc32c(data[off : off + 8]))) == crc
     seq = envelope_seq(payload) if ok else None
     if seq is None or (hdr == 32 and struct.unpack_from("<Q", data, off + 16)[0] != seq):
         return None
