@@ -316,10 +316,11 @@ static void emit_window(struct daemon *d)
 	m->window_start_ns = d->window_start_wall;
 	m->window_ns = now - d->window_start_mono;
 	m->state = proto_state(lifecycle__state(d->life));
-	m->n_bucket_le_ns = SYSCALLS_LE_COUNT;
-	m->bucket_le_ns = (uint64_t *)syscalls_le_ns;
-	if (d->syscalls)
+	if (d->syscalls) {
+		m->n_bucket_le_ns = SYSCALLS_LE_COUNT;
+		m->bucket_le_ns = (uint64_t *)syscalls_le_ns;
 		syscalls__window(d->syscalls, rec);
+	}
 	if (d->proc)
 		proc__window(d->proc, rec);
 	if (d->net)

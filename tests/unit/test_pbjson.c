@@ -322,6 +322,35 @@ static void doubles_and_hit_ratio(void **state)
 	json_object_put(o);
 }
 
+/* A family that did not run leaves its keys out; one that ran with nothing to say writes them empty. */
+static void metrics_keys_follow_the_families(void **state)
+{
+	static const uint64_t le[] = { 1000, 2000 };
+	struct record rec = { 0 };
+	struct json_object *o;
+
+	(void)state;
+	record__reset(&rec, FLOW_METRICS);
+	o = line_of(&rec);
+	expect_absent(o, "syscalls");
+	expect_absent(o, "oom_kills");
+	expect_absent(o, "exits_nonzero");
+	expect_absent(o, "crashes");
+	expect_absent(o, "connections");
+	expect_absent(o, "bucket_le_ns");
+	json_object_put(o);
+	rec.ev.metrics.n_bucket_le_ns = 2;
+	rec.ev.metrics.bucket_le_ns = (uint64_t *)le;
+	rec.ev.metrics.crashes = record__msg(&rec, &hostmon__v1__crashes__descriptor);
+	o = line_of(&rec);
+	expect_json(o, "syscalls", "[ ]");
+	expect_json(o, "oom_kills", "0");
+	expect_json(o, "exits_nonzero", "{ }");
+	expect_absent(o, "bucket_le_ns");
+	json_object_put(o);
+	record__fini(&rec);
+}
+
 /* Integers exact at every digit count, both signs. */
 static void integers_exact(void **state)
 {
@@ -377,6 +406,7 @@ int main(void)
 		cmocka_unit_test(strings_are_escaped),
 		cmocka_unit_test(doubles_and_hit_ratio),
 		cmocka_unit_test(integers_exact),
+		cmocka_unit_test(metrics_keys_follow_the_families),
 		cmocka_unit_test(proto_mode_keeps_proto_names),
 	};
 
