@@ -853,8 +853,7 @@ int pbjson_check_rules(const ProtobufCMessageDescriptor *root, char *err, size_t
 
 /* --- JSON lines back to messages (golden files, tests) ------------------------ */
 
-static void *read_message(struct json_object *obj, const ProtobufCMessageDescriptor *d,
-			  struct json_object *guest_obj);
+static void *read_message(struct json_object *obj, const ProtobufCMessageDescriptor *d);
 
 static int enum_from_name(const ProtobufCEnumDescriptor *ed, const char *name)
 {
@@ -902,7 +901,7 @@ static void read_value(const ProtobufCFieldDescriptor *f, struct json_object *v,
 	case PROTOBUF_C_TYPE_BYTES:
 		break;	/* none in hostmon.proto */
 	case PROTOBUF_C_TYPE_MESSAGE:
-		*(void **)p = read_message(v, f->descriptor, NULL);
+		*(void **)p = read_message(v, f->descriptor);
 		break;
 	}
 }
@@ -952,8 +951,8 @@ static void read_repeated(const ProtobufCFieldDescriptor *f, struct json_object 
 	*(size_t *)(base + f->quantifier_offset) = n;
 }
 
-static void read_field(const ProtobufCFieldDescriptor *f, const struct jrule *r,
-		       struct json_object *v, struct json_object *guest_obj, char *base)
+/* A guest field ([json: into=F]) was looked up in F's object by read_members: read as any other. */
+static void read_field(const ProtobufCFieldDescriptor *f, struct json_object *v, char *base)
 {
 	if (!v || json_object_is_type(v, json_type_null)) {
 		if (f->type == PROTOBUF_C_TYPE_STRING && f->label != PROTOBUF_C_LABEL_REPEATED)
@@ -962,8 +961,6 @@ static void read_field(const ProtobufCFieldDescriptor *f, const struct jrule *r,
 	}
 	if (f->label == PROTOBUF_C_LABEL_REPEATED)
 		read_repeated(f, v, base);
-	else if (f->type == PROTOBUF_C_TYPE_MESSAGE && r && r->guest >= 0)
-		*(void **)(base + f->offset) = read_message(v, f->descriptor, guest_obj);
 	else
 		read_value(f, v, base + f->offset);
 }
@@ -984,7 +981,7 @@ static void read_members(struct json_object *obj, const ProtobufCMessageDescript
 			if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
 			    strcmp(json_object_get_string(type) ? json_object_get_string(type) : "", f->name))
 				continue;
-			*(void **)(base + f->offset) = read_message(obj, f->descriptor, NULL);
+			*(void **)(base + f->offset) = read_message(obj, f->descriptor);
 			if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
 				*(uint32_t *)(base + f->quantifier_offset) = f->id;
 			continue;
@@ -996,23 +993,21 @@ static void read_members(struct json_object *obj, const ProtobufCMessageDescript
 		} else {
 			json_object_object_get_ex(obj, r ? r->name : f->name, &v);
 		}
-		read_field(f, r, v, obj, base);
+		read_field(f, v, base);
 	}
 }
 
-/* A new message of d's type read from obj (JSON-lines shape); with guest_obj, a guest field's value is in obj. */
-static void *read_message(struct json_object *obj, const ProtobufCMessageDescriptor *d,
-			  struct json_object *guest_obj)
+/* A new message of d's type read from obj (JSON-lines shape). */
+static void *read_message(struct json_object *obj, const ProtobufCMessageDescriptor *d)
 {
 	const struct jrule *rules = rules_of(d);
 	char *m = calloc(1, d->sizeof_message);
 
-	(void)guest_obj;
 	if (!m)
 		return NULL;
 	protobuf_c_message_init(d, m);
 	if (rules && d->n_fields == 1 && (rules[0].flags & JR_UNWRAP))
-		read_field(&d->fields[0], &rules[0], obj, NULL, m);
+		read_field(&d->fields[0], obj, m);
 	else
 		read_members(obj, d, m);
 	return m;
@@ -1021,7 +1016,7 @@ static void *read_message(struct json_object *obj, const ProtobufCMessageDescrip
 ProtobufCMessage *pbjson_read(struct json_object *obj, const ProtobufCMessageDescriptor *desc)
 {
 	pthread_once(&compiled, compile_all);
-	return read_message(obj, desc, NULL);
+	return read_message(obj, desc);
 }
 
 struct json_object *pbjson_object(const ProtobufCMessage *msg, enum pbjson_mode mode)
