@@ -1,6 +1,5 @@
 /* Kernel strings are bytes, not text: make them valid UTF-8 before they reach JSON. */
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include "encode.h"
 
@@ -58,24 +57,6 @@ size_t encode_utf8(char *out, const char *buf, size_t maxlen)
 	}
 	out[o] = 0;
 	return o;
-}
-
-struct json_object *encode_bytes(const char *buf, size_t maxlen)
-{
-	struct json_object *str;
-	char small[256], *out = small;
-	size_t len;
-
-	if (maxlen > (sizeof(small) - 1) / 3) {
-		out = malloc(3 * maxlen + 1);
-		if (!out)
-			return NULL;
-	}
-	len = encode_utf8(out, buf, maxlen);
-	str = json_object_new_string_len(out, (int)len);
-	if (out != small)
-		free(out);
-	return str;
 }
 
 const char *encode_line(struct json_object *obj)

@@ -13,11 +13,7 @@
  */
 size_t encode_utf8(char *out, const char *buf, size_t maxlen);
 
-/* A json-c string of buf as encode_utf8 cleans it; NULL on allocation failure. */
-HM_MUST_CHECK
-struct json_object *encode_bytes(const char *buf, size_t maxlen);
-
-/* One record as a single line of JSON, without the newline. */
+/* A json-c object (an admin answer) as a single line of JSON, without the newline. */
 const char *encode_line(struct json_object *obj);
 
 #endif /* HOSTMON_ENCODE_H */

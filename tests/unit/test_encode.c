@@ -1,25 +1,33 @@
-/* JSON encoding of kernel bytes: odd comms come out as valid JSON that round-trips. */
+/* Kernel bytes in JSON lines: odd comms come out as valid JSON that round-trips (record__text, then the JSON writer). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
 #include <json-c/json.h>
-#include "encode.h"
+#include "pbjson.h"
+#include "record.h"
 
-/* Encodes buf (maxlen bytes) in a record, parses the line back and returns the string. */
+/*
+ * Puts buf (maxlen bytes) in a record as the agent does with a comm
+ * (record__text), writes its JSON line (agent/pbjson.c), parses it back and
+ * returns the string.
+ */
 static const char *round_trip(const char *buf, size_t maxlen, struct json_object **keep)
 {
-	struct json_object *rec = json_object_new_object(), *parsed, *comm;
-	const char *line;
+	struct record rec = { 0 };
+	struct pbjson_buf line = { 0 };
+	struct json_object *parsed, *comm;
 
-	json_object_object_add(rec, "comm", encode_bytes(buf, maxlen));
-	line = encode_line(rec);
-	assert_null(strchr(line, '\n'));
-	parsed = json_tokener_parse(line);
+	record__reset(&rec, FLOW_SLOW_SYSCALL);
+	rec.ev.slow_syscall.comm = record__text(&rec, buf, maxlen);
+	assert_int_equal(pbjson_write(&line, &rec.env.base, PBJSON_LINES), 0);
+	assert_null(strchr(line.data, '\n'));
+	parsed = json_tokener_parse(line.data);
 	if (!parsed)
-		fail_msg("not valid JSON: %s", line);
-	json_object_put(rec);
+		fail_msg("not valid JSON: %s", line.data);
+	pbjson_buf_free(&line);
+	record__fini(&rec);
 	assert_true(json_object_object_get_ex(parsed, "comm", &comm));
 	*keep = parsed;
 	return json_object_get_string(comm);
@@ -55,12 +63,16 @@ static void control_characters_escaped(void **state)
 
 static void slashes_not_escaped_in_paths(void **state)
 {
-	struct json_object *rec = json_object_new_object();
+	struct record rec = { 0 };
+	struct pbjson_buf line = { 0 };
 
 	(void)state;
-	json_object_object_add(rec, "exe", encode_bytes("/usr/bin/x", 64));
-	assert_string_equal(encode_line(rec), "{\"exe\":\"/usr/bin/x\"}");
-	json_object_put(rec);
+	record__reset(&rec, FLOW_SLOW_SYSCALL);
+	rec.ev.slow_syscall.exe = record__text(&rec, "/usr/bin/x", 64);
+	assert_int_equal(pbjson_write(&line, &rec.env.base, PBJSON_LINES), 0);
+	assert_non_null(strstr(line.data, ",\"exe\":\"/usr/bin/x\","));
+	pbjson_buf_free(&line);
+	record__fini(&rec);
 }
 
 static void invalid_bytes_become_replacement_char(void **state)
