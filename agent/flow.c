@@ -1,6 +1,4 @@
 /* Events in and out per kind and sink: names, and each window's share of the cumulative counts. */
-#include <errno.h>
-#include <string.h>
 #include "flow.h"
 #include "record.h"
 
@@ -27,14 +25,6 @@ const char *flow_kind_name(enum flow_kind kind)
 const char *flow_sink_name(enum flow_sink sink)
 {
 	return sink < FLOW_SINK_MAX ? sink_names[sink] : "unknown";
-}
-
-int flow_kind_of(const char *type)
-{
-	for (int k = 0; type && k < FLOW_KIND_MAX; k++)
-		if (!strcmp(type, kind_names[k]))
-			return k;
-	return -EINVAL;
 }
 
 /* {kind: now - prev} for every kind, as entries of entry_desc's map. */

@@ -31,8 +31,6 @@ struct flow_counts {
 
 const char *flow_kind_name(enum flow_kind kind);
 const char *flow_sink_name(enum flow_sink sink);
-/* The kind of a record's "type"; -EINVAL for one that is none of them. */
-int flow_kind_of(const char *type);
 
 struct record;
 struct Hostmon__V1__AgentSelf;
