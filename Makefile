@@ -61,7 +61,7 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS:= $(wildcard tests/helpers/*.c)
 HELPER_BINS:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 
-.PHONY: all deps run test unit integration bench golden soak vmlinux clean install \
+.PHONY: all deps run test test-kernels unit integration bench golden soak vmlinux clean install \
 	lint lint-cppcheck lint-clang-tidy FORCE
 
 all: $(BUILD)/hostmond $(BUILD)/hostmonctl $(BUILD)/hostmon-consume
@@ -228,11 +228,20 @@ unit: $(UNIT_BINS)
 integration: all $(HELPER_BINS)
 
 # Every test on the plain build (and a short run of each fuzz target), then
-# the unit and integration tests again on the sanitizer build.
+# the unit and integration tests again on the sanitizer build, then the kernel
+# matrix on the plain build.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit integration fuzz-build
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 BUILD=$(BUILD)-asan all unit integration
-	$(Q)tests/run-all $(BUILD) $(BUILD)-asan
+	$(Q)KERNELS="$(KERNELS)" tests/run-all $(BUILD) $(BUILD)-asan
+
+# The kernel matrix alone (part of make test): the core integration tests
+# under Debian's 5.10 and 6.1 kernels in qemu (docs/kernels.md); KERNELS=6.1
+# for one of them.
+KERNELS    ?= 5.10 6.1
+test-kernels: deps
+	$(Q)$(MAKE) --no-print-directory all integration
+	$(Q)tests/kernels/run-matrix $(BUILD) $(KERNELS)
 
 # Ten minutes of load with Kafka attached (SOAK_SECONDS, SOAK_WARMUP, SOAK_CPU_PERCENT).
 soak: deps

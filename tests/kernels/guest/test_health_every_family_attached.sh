@@ -1,0 +1,38 @@
+#!/bin/bash
+# On this kernel the agent starts with every probe family attached, and
+# GET /health says so: state running, each family attached without an error,
+# each family's drop counters, a closed window. A family that failed is named
+# with the agent's own reason and the kernel's (the verifier's last words).
+. "$(dirname "$0")/../../integration/lib.sh"
+
+# why_failed FAMILY: the agent's warnings and errors, with the end of each
+# verifier log, for a family that did not attach.
+why_failed() {
+	echo "--- $1: warnings and errors of hostmond on $(uname -r) ---" >&2
+	grep -E 'level=(warn|error)' "$AGENT_LOG" | grep -v 'BEGIN PROG LOAD LOG' | head -n 20 >&2
+	grep 'BEGIN PROG LOAD LOG' "$AGENT_LOG" | sed 's/\\n/\n/g' |
+		grep -E "^ts=|^[^0-9;]|invalid|unknown|failed|doesn't" | grep -v '^processed' | tail -n 12 >&2
+}
+
+one_second_windows
+agent_start
+health=$(api /health)
+expect_status /health 200
+for family in syscalls proc net; do
+	state=$(field "$health" ".probes.$family.state")
+	if [[ $state != attached ]]; then
+		why_failed "$family"
+		fail "/health: expected probes.$family.state attached, got $state: $(field "$health" ".probes.$family.error")"
+	fi
+	expect_field "$health" ".probes.$family.error // null" null
+done
+expect_field "$health" .state running
+expect_field "$health" .reason "probes attached"
+# Drops are published with the first window.
+wait_window
+health=$(api /health)
+expect_field "$health" '.last_window_ns > 0' true
+for family in syscalls proc net; do
+	expect_field "$health" ".drops | has(\"$family\")" true
+done
+agent_stop
