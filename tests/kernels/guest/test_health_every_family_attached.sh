@@ -16,6 +16,11 @@ why_failed() {
 
 one_second_windows
 agent_start
+status=$(q -c 'first(.[] | select(.type == "agent_status"))')
+if [[ $(field "$status" .state) == stopped ]]; then
+	why_failed "every family"
+	fail "hostmond stopped at start: $(field "$status" '.reason, (.probes | tostring)')"
+fi
 health=$(api /health)
 expect_status /health 200
 for family in syscalls proc net; do
