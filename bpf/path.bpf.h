@@ -4,7 +4,10 @@
 
 /* Include after vmlinux.h, bpf_helpers.h, bpf_core_read.h and exe.h. */
 
-/* State of a path walk; bpf_loop callbacks are verified once, not per iteration. */
+/*
+ * State of a path walk, one step a call: a bounded loop of subprogram calls
+ * (bpf_loop, which would verify the step once, needs 5.17; we run from 5.10).
+ */
 struct path_walk {
 	struct proc_path *p;
 	struct kernfs_node *kn;
@@ -49,8 +52,10 @@ static void read_file_path(struct proc_path *p, struct file *f)
 		return;
 	w.d = BPF_CORE_READ(f, f_path.dentry);
 	w.mnt = container_of(BPF_CORE_READ(f, f_path.mnt), struct mount, mnt);
-	if (bpf_loop(2 * PROC_PATH_DEPTH, dentry_step, &w, 0) == 2 * PROC_PATH_DEPTH)
-		p->truncated = 1;
+	for (int i = 0; i < 2 * PROC_PATH_DEPTH; i++)
+		if (dentry_step(i, &w))
+			return;
+	p->truncated = 1;
 }
 
 #endif /* HOSTMON_PATH_BPF_H */

@@ -98,8 +98,11 @@ static void read_kernfs_path(struct proc_path *p, struct kernfs_node *kn)
 
 	p->depth = 0;
 	p->truncated = 0;
-	if (kn)
-		bpf_loop(PROC_PATH_DEPTH + 1, kernfs_step, &w, 0);
+	if (!kn)
+		return;
+	for (int i = 0; i < PROC_PATH_DEPTH + 1; i++)
+		if (kernfs_step(i, &w))
+			return;
 }
 
 static __always_inline struct kernfs_node *memcg_kn(struct task_struct *task)
