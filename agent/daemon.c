@@ -546,6 +546,8 @@ static void open_families(struct daemon *d)
 			log_error("proc", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "proc")),
 				  "probe family failed, running without it: %s",
 				  d->proc_status.error);
+		else
+			log_info("proc", "attached: %s", d->proc_status.path);
 	}
 	if (cfg->net_enabled) {
 		d->net = net__open(cfg, d->out, d->exe, &d->net_status);

@@ -48,13 +48,7 @@ done
 expect_eq "exited processes still in the thread map" 0 "$left"
 agent_stop
 
-window=$(q -c '[.[] | select(.type == "metrics")] | last |
-	.syscalls[]? | select(.syscall == "clock_nanosleep")')
-[[ -n "$window" ]] || fail "final metrics window has no clock_nanosleep entry"
-expect_cmp "clock_nanosleep calls in the final window" "$(field "$window" .calls)" -ge "$N"
-echo "p95: helper measured $measured ns, hostmond reports $(field "$window" .p95_ns) ns"
-expect_within_pct "clock_nanosleep p95_ns vs the helper's measured p95" \
-	"$measured" "$(field "$window" .p95_ns)" 3
+expect_sleeper_p95 "$measured" "$N"
 expect_cmp "getppid calls summed over all metrics windows" "$(sum_calls getppid)" -ge \
 	"$((CALLS + PROCS))"
 expect_eq "thread_map drops" 0 "$(q '[.[] | select(.type == "metrics") | .drops.syscalls.thread_map // 0] | add')"
