@@ -10,8 +10,11 @@
 why_failed() {
 	echo "--- $1: warnings and errors of hostmond on $(uname -r) ---" >&2
 	grep -E 'level=(warn|error)' "$AGENT_LOG" | grep -v 'BEGIN PROG LOAD LOG' | head -n 20 >&2
-	grep 'BEGIN PROG LOAD LOG' "$AGENT_LOG" | sed 's/\\n/\n/g' |
-		grep -E "^ts=|^[^0-9;]|invalid|unknown|failed|doesn't" | grep -v '^processed' | tail -n 12 >&2
+	# Each verifier log: its program and its last words (the reason).
+	grep 'BEGIN PROG LOAD LOG' "$AGENT_LOG" | sed 's/\\n/\n/g' | awk '
+		/BEGIN PROG LOAD LOG/ { n = 0; sub(/ -- BEGIN.*/, ""); sub(/.*msg="/, ""); print "verifier on " $0; next }
+		/END PROG LOAD LOG/ { for (i = (n > 3 ? n - 3 : 0); i < n; i++) print "  " last[i]; next }
+		!/^processed / { last[n++] = $0 }' >&2
 }
 
 one_second_windows
