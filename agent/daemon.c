@@ -9,6 +9,7 @@
 #include <sys/timerfd.h>
 #include "clock.h"
 #include "admin.h"
+#include "bpfmem.h"
 #include "daemon.h"
 #include "encode.h"
 #include "evring.h"
@@ -54,6 +55,8 @@ struct daemon {
 	struct pidcache *procs;		/* process metadata for conn_error and slow_syscall */
 	struct exemap *exe;		/* the kernel's exe paths, the families' and procs' */
 	bool rss_stuck;			/* over max_rss_mb with everything shed, reported */
+	struct bpfmem bpf;		/* the kernel's figures for the maps, at the last window */
+	uint64_t bpf_mapped;		/* resident bytes of the maps mapped into the agent */
 	struct family_status sc_status;
 	struct family_status proc_status;
 	struct family_status net_status;
@@ -153,6 +156,20 @@ static void emit_status(struct daemon *d, enum agent_state from, const char *rea
 	pipeline__flush(d->out);
 }
 
+/* /health's BPF memory: the kernel's figure for the agent's maps, by family, and the maps' pages mapped into the agent. */
+static void add_bpf_memory(const struct daemon *d, struct json_object *details)
+{
+	struct json_object *o = json_object_new_object();
+
+	for (size_t i = 0; i < d->bpf.n_fam; i++)
+		health_u64(o, d->bpf.fam[i].name, d->bpf.fam[i].bytes);
+	health_u64(details, "bpf_memory_bytes", d->bpf.total);
+	json_object_object_add(details, "bpf_memory", o);
+	health_u64(details, "bpf_mapped_bytes", d->bpf_mapped);
+	if (d->bpf.errors)
+		health_u64(details, "bpf_memory_unread_maps", d->bpf.errors);
+}
+
 static struct json_object *config_json(const struct config *cfg)
 {
 	struct json_object *o = json_object_new_object();
@@ -181,6 +198,7 @@ static void publish(struct daemon *d)
 		health_str(details, "shed", shed_level_name(governor__level(d->gov)));
 	add_probes(d, probes);
 	json_object_object_add(details, "probes", probes);
+	add_bpf_memory(d, details);
 	json_object_object_add(details, "config", config_json(&d->cfg));
 	if (d->kafka)
 		json_object_object_add(details, "kafka", kafka_sink__report(d->kafka));
@@ -551,6 +569,30 @@ static int open_governor(struct daemon *d)
 	return ret;
 }
 
+/*
+ * The kernel's figures for the agent's maps (the shared exe map first, so it
+ * counts as "exe" and once), and how much of the agent's RSS is their pages
+ * mapped in.
+ */
+static void measure_bpf(struct daemon *d)
+{
+	FILE *f;
+
+	bpfmem_reset(&d->bpf);
+	if (d->exe)
+		(void)bpfmem_add_fd(&d->bpf, "exe", exemap__fd(d->exe));
+	if (d->syscalls)
+		(void)bpfmem_add_object(&d->bpf, "syscalls", syscalls__object(d->syscalls));
+	if (d->proc)
+		(void)bpfmem_add_object(&d->bpf, "proc", proc__object(d->proc));
+	if (d->net)
+		(void)bpfmem_add_object(&d->bpf, "net", net__object(d->net));
+	f = fopen("/proc/self/smaps", "re");
+	d->bpf_mapped = f ? bpfmem_mapped_bytes(f) : 0;
+	if (f)
+		(void)fclose(f); /* read only */
+}
+
 /* Segments of 1/16 of the spool, at most 16 MiB: eviction frees little at a time. */
 static uint64_t spool_segment_bytes(const struct config *cfg)
 {
@@ -740,6 +782,7 @@ struct daemon *daemon__new(const struct config *cfg, int argc, char **argv)
 	ret = open_governor(d);
 	if (ret)
 		goto fail;
+	measure_bpf(d);
 	/* No thread exists yet: librdkafka's and the HTTP server's inherit nothing. */
 	ret = drop_privileges();
 	if (!ret)
@@ -829,6 +872,7 @@ static void on_timer(struct daemon *d)
 	if (read(d->timerfd, &expirations, sizeof(expirations)) != sizeof(expirations))
 		return;
 	drain(d);
+	measure_bpf(d);
 	emit_window(d);
 	settle_state(d);
 	publish(d);

@@ -206,6 +206,11 @@ int net__events_fd(const struct net *nt)
 	return bpf_map__fd(nt->skel->maps.events);
 }
 
+const struct bpf_object *net__object(const struct net *nt)
+{
+	return nt->skel->obj;
+}
+
 void net__set_pidcache(struct net *nt, struct pidcache *procs)
 {
 	nt->procs = procs;

@@ -10,6 +10,7 @@
 struct record;
 struct exemap;
 struct net;
+struct bpf_object;
 struct pipeline;
 struct pidcache;
 
@@ -20,6 +21,8 @@ struct net *net__open(const struct config *cfg, struct pipeline *out,
 void net__free(struct net *nt);
 int net__epoll_fd(const struct net *nt);
 int net__events_fd(const struct net *nt);
+/* The loaded BPF object, for its maps' figures (agent/bpfmem.h). */
+const struct bpf_object *net__object(const struct net *nt);
 /* conn_error events get exe, cgroup and container_id from procs (not owned). */
 void net__set_pidcache(struct net *nt, struct pidcache *procs);
 /* Brownout: on, conn_error events are counted as shed instead of sent. */

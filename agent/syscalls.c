@@ -172,6 +172,11 @@ int syscalls__events_fd(const struct syscalls *sc)
 	return bpf_map__fd(sc->skel->maps.events);
 }
 
+const struct bpf_object *syscalls__object(const struct syscalls *sc)
+{
+	return sc->skel->obj;
+}
+
 void syscalls__set_pidcache(struct syscalls *sc, struct pidcache *procs)
 {
 	sc->procs = procs;

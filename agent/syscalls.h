@@ -10,6 +10,7 @@
 struct record;
 struct exemap;
 struct syscalls;
+struct bpf_object;
 struct pipeline;
 struct pidcache;
 
@@ -34,6 +35,8 @@ void syscalls__free(struct syscalls *sc);
 int syscalls__epoll_fd(const struct syscalls *sc);
 /* The events ring buffer map, for ring_watch. */
 int syscalls__events_fd(const struct syscalls *sc);
+/* The loaded BPF object, for its maps' figures (agent/bpfmem.h). */
+const struct bpf_object *syscalls__object(const struct syscalls *sc);
 /* slow_syscall events get exe, cgroup and container_id from procs (not owned). */
 void syscalls__set_pidcache(struct syscalls *sc, struct pidcache *procs);
 /* Brownout: on, slow_syscall events are counted as shed instead of sent. */
