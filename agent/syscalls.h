@@ -9,6 +9,7 @@
 
 struct record;
 struct exemap;
+struct kernel_features;
 struct syscalls;
 struct bpf_object;
 struct pipeline;
@@ -23,13 +24,15 @@ struct pidcache;
 extern const uint64_t syscalls_le_ns[SYSCALLS_LE_COUNT];
 
 /*
- * Opens, configures, loads and attaches the probe. NULL with status->error
+ * Opens, configures, loads and attaches the probe, on the path kf allows
+ * (status->path says which). NULL with status->error
  * set (the kernel's reason) when any step fails; the agent runs on without it.
  * Its exe_paths map is exe's (agent/exemap.h; NULL: none shared).
  */
 HM_MUST_CHECK
-struct syscalls *syscalls__open(const struct config *cfg, struct pipeline *out,
-				const struct exemap *exe, struct family_status *status);
+struct syscalls *syscalls__open(const struct config *cfg, const struct kernel_features *kf,
+				struct pipeline *out, const struct exemap *exe,
+				struct family_status *status);
 void syscalls__free(struct syscalls *sc);
 /* Ring buffer fd for epoll, and draining it into slow_syscall records. */
 int syscalls__epoll_fd(const struct syscalls *sc);
