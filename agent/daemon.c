@@ -521,7 +521,7 @@ static void open_exe_map(struct daemon *d)
 static bool probe_kernel(struct daemon *d)
 {
 	struct family_status *all[] = { &d->sc_status, &d->proc_status, &d->net_status };
-	bool on[] = { d->cfg.syscalls_enabled, d->cfg.proc_enabled, d->cfg.net_enabled };
+	const bool on[] = { d->cfg.syscalls_enabled, d->cfg.proc_enabled, d->cfg.net_enabled };
 	const char *missing;
 	char desc[128];
 

@@ -128,7 +128,7 @@ static void choose_path(struct syscalls *sc, const struct kernel_features *kf,
 	else
 		snprintf(status->path, sizeof(status->path),
 			 "thread map (%u threads): no task storage on this kernel",
-			 SC_THREAD_ENTRIES);
+			 (unsigned int)SC_THREAD_ENTRIES);
 }
 
 /*
