@@ -102,6 +102,8 @@ static struct json_object *family_json(const struct family_status *st)
 	struct json_object *o = json_object_new_object();
 
 	health_str(o, "state", family_state_name(st->state));
+	if (st->path[0])
+		health_str(o, "path", st->path);
 	if (st->state == FAMILY_FAILED)
 		health_str(o, "error", st->error);
 	return o;
@@ -492,31 +494,51 @@ static void open_exe_map(struct daemon *d)
 	pidcache__set_exe_source(d->procs, exemap__lookup, d->exe);
 }
 
+/*
+ * Who names socket owners at connect() and accept(): the syscall family's
+ * sys_exit when it runs, else the net family's own syscalls: tracepoints
+ * (whose failure fails the net family).
+ */
+static void settle_net_exits(struct daemon *d)
+{
+	const char *why = d->syscalls ? NULL :
+			  d->cfg.syscalls_enabled ? "syscall family failed" : "syscall family off";
+
+	if (!d->net || !net__exits(d->net, why, &d->net_status))
+		return;
+	log_error("net", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "net")),
+		  "probe family failed, running without it: %s", d->net_status.error);
+	net__free(d->net);
+	d->net = NULL;
+}
+
+/* net before syscalls: the syscall family's object takes over the net maps it writes. */
 static void open_families(struct daemon *d)
 {
 	const struct config *cfg = &d->cfg;
 
 	open_exe_map(d);
-	if (cfg->syscalls_enabled) {
-		d->syscalls = syscalls__open(cfg, d->out, d->exe, &d->sc_status);
-		if (!d->syscalls)
-			log_error("syscalls", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "syscalls")),
-				  "probe family failed, running without it: %s",
-				  d->sc_status.error);
-	}
-	if (cfg->proc_enabled) {
-		d->proc = proc__open(cfg, d->out, d->exe, &d->proc_status);
-		if (!d->proc)
-			log_error("proc", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "proc")),
-				  "probe family failed, running without it: %s",
-				  d->proc_status.error);
-	}
 	if (cfg->net_enabled) {
 		d->net = net__open(cfg, d->out, d->exe, &d->net_status);
 		if (!d->net)
 			log_error("net", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "net")),
 				  "probe family failed, running without it: %s",
 				  d->net_status.error);
+	}
+	if (cfg->syscalls_enabled) {
+		d->syscalls = syscalls__open(cfg, d->out, d->exe, d->net, &d->sc_status);
+		if (!d->syscalls)
+			log_error("syscalls", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "syscalls")),
+				  "probe family failed, running without it: %s",
+				  d->sc_status.error);
+	}
+	settle_net_exits(d);
+	if (cfg->proc_enabled) {
+		d->proc = proc__open(cfg, d->out, d->exe, &d->proc_status);
+		if (!d->proc)
+			log_error("proc", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "proc")),
+				  "probe family failed, running without it: %s",
+				  d->proc_status.error);
 	}
 	if (d->syscalls)
 		syscalls__set_pidcache(d->syscalls, d->procs);

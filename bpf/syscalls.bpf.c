@@ -13,6 +13,7 @@
 #include "task.bpf.h"
 #include "exe.bpf.h"
 #include "self.bpf.h"
+#include "net_sys.bpf.h"
 
 /* Set by hostmond between open and load. */
 const volatile __u64 traced[SC_BITMAP_WORDS] = {};	/* histogram these */
@@ -141,6 +142,7 @@ int BPF_PROG(sc_exit, struct pt_regs *regs, long ret)
 	__u64 now, lat;
 	__u32 nr;
 
+	net_sys_exit(regs, ret);
 	/* No start for the agent's own calls (sc_enter): the lookup finds none. */
 	s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0, 0);
 	if (!s || !s->ts)
