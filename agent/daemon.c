@@ -15,6 +15,7 @@
 #include "exemap.h"
 #include "family.h"
 #include "governor.h"
+#include "kfeatures.h"
 #include "hostinfo.h"
 #include "jsonl_sink.h"
 #include "kafka_sink.h"
@@ -39,6 +40,7 @@ struct daemon {
 	int argc;			/* the command line, read again by a reload */
 	char **argv;
 	struct hostinfo hi;
+	struct kernel_features kf;
 	struct jsonl_sink *jsonl;
 	struct kafka_sink *kafka;	/* NULL without [kafka] brokers */
 	struct spool *spool;		/* the Kafka sink's; NULL without it */
@@ -102,10 +104,10 @@ static struct json_object *family_json(const struct family_status *st)
 	struct json_object *o = json_object_new_object();
 
 	health_str(o, "state", family_state_name(st->state));
-	if (st->path[0])
-		health_str(o, "path", st->path);
 	if (st->state == FAMILY_FAILED)
 		health_str(o, "error", st->error);
+	if (st->path[0])
+		health_str(o, "path", st->path);
 	return o;
 }
 
@@ -495,6 +497,34 @@ static void open_exe_map(struct daemon *d)
 }
 
 /*
+ * What this kernel offers, logged; false when no family can run on it, each
+ * enabled one then failed with the reason.
+ */
+static bool probe_kernel(struct daemon *d)
+{
+	struct family_status *all[] = { &d->sc_status, &d->proc_status, &d->net_status };
+	bool on[] = { d->cfg.syscalls_enabled, d->cfg.proc_enabled, d->cfg.net_enabled };
+	const char *missing;
+	char desc[128];
+
+	features_probe(&d->kf);
+	features_describe(&d->kf, desc, sizeof(desc));
+	log_info("hostmond", "kernel %s: %s", d->kf.release, desc);
+	missing = features_missing(&d->kf);
+	if (!missing[0])
+		return true;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (!on[i])
+			continue;
+		all[i]->state = FAMILY_FAILED;
+		snprintf(all[i]->error, sizeof(all[i]->error), "%s", missing);
+	}
+	log_error("hostmond", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("kernel", d->kf.release)),
+		  "no probe family can run on this kernel: %s", missing);
+	return false;
+}
+
+/*
  * Who names socket owners at connect() and accept(): the syscall family's
  * sys_exit when it runs, else the net family's own syscalls: tracepoints
  * (whose failure fails the net family).
@@ -504,8 +534,12 @@ static void settle_net_exits(struct daemon *d)
 	const char *why = d->syscalls ? NULL :
 			  d->cfg.syscalls_enabled ? "syscall family failed" : "syscall family off";
 
-	if (!d->net || !net__exits(d->net, why, &d->net_status))
+	if (!d->net)
 		return;
+	if (!net__exits(d->net, why, &d->net_status)) {
+		log_info("net", "attached: %s", d->net_status.path);
+		return;
+	}
 	log_error("net", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "net")),
 		  "probe family failed, running without it: %s", d->net_status.error);
 	net__free(d->net);
@@ -517,6 +551,8 @@ static void open_families(struct daemon *d)
 {
 	const struct config *cfg = &d->cfg;
 
+	if (!probe_kernel(d))
+		return;
 	open_exe_map(d);
 	if (cfg->net_enabled) {
 		d->net = net__open(cfg, d->out, d->exe, &d->net_status);
@@ -526,11 +562,13 @@ static void open_families(struct daemon *d)
 				  d->net_status.error);
 	}
 	if (cfg->syscalls_enabled) {
-		d->syscalls = syscalls__open(cfg, d->out, d->exe, d->net, &d->sc_status);
+		d->syscalls = syscalls__open(cfg, &d->kf, d->out, d->exe, d->net, &d->sc_status);
 		if (!d->syscalls)
 			log_error("syscalls", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "syscalls")),
 				  "probe family failed, running without it: %s",
 				  d->sc_status.error);
+		else
+			log_info("syscalls", "attached: %s", d->sc_status.path);
 	}
 	settle_net_exits(d);
 	if (cfg->proc_enabled) {
@@ -539,6 +577,8 @@ static void open_families(struct daemon *d)
 			log_error("proc", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "proc")),
 				  "probe family failed, running without it: %s",
 				  d->proc_status.error);
+		else
+			log_info("proc", "attached: %s", d->proc_status.path);
 	}
 	if (d->syscalls)
 		syscalls__set_pidcache(d->syscalls, d->procs);

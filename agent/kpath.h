@@ -12,4 +12,11 @@
 /* "/a/b/c"; root is "/"; a truncated one starts "..."; names cleaned as UTF-8. */
 void kpath_string(const struct proc_path *p, char *out, size_t len);
 
+/*
+ * Appends name as the kernel's walk does (bpf/path.bpf.h path_push): the
+ * next name up, cut to PROC_NAME_LEN - 1 bytes. -ENOSPC, with truncated set,
+ * when p is full. For tests and tools that build paths.
+ */
+int kpath_push(struct proc_path *p, const char *name);
+
 #endif /* HOSTMON_KPATH_H */

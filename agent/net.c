@@ -323,8 +323,6 @@ int net__exits(struct net *nt, const char *why, struct family_status *status)
 
 	if (!why) {
 		snprintf(status->path, sizeof(status->path), "socket hooks + syscall family exits");
-		log_info("net", "connect and accept owners from the syscall family's sys_exit: "
-			 "no per-syscall tracepoint");
 		return 0;
 	}
 	ret = attach_fallback(nt, err, sizeof(err));

@@ -33,9 +33,9 @@ int net__share(const struct net *nt, struct bpf_object *obj, char *err, size_t e
 /*
  * Once the syscall family has loaded or not: NULL why says that it carries
  * connect() and accept() (net__share); otherwise why it cannot, and the
- * syscalls: tracepoints are attached instead (they need tracefs). Says
- * which in status->path and the log; -errno with the family failed in
- * status when the tracepoints cannot be attached.
+ * syscalls: tracepoints are attached instead (they need tracefs, and their
+ * cost to every syscall is logged). Says which in status->path; -errno with
+ * the family failed in status when the tracepoints cannot be attached.
  */
 HM_MUST_CHECK
 int net__exits(struct net *nt, const char *why, struct family_status *status);

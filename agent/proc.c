@@ -152,11 +152,16 @@ static int handle_event(void *ctx, void *data, size_t len)
 }
 
 static int load_and_attach(struct proc *pr, const struct config *cfg, const struct exemap *exe,
-			   char *err, size_t errlen)
+			   struct family_status *status)
 {
+	char *err = status->error;
+	size_t errlen = sizeof(status->error);
 	bool group_dead = exit_has_group_dead();
 	int ret;
 
+	snprintf(status->path, sizeof(status->path), "%s",
+		 group_dead ? "exit with group_dead" :
+			      "exit without group_dead (before 6.16): last thread found per exit");
 	bpf_program__set_autoload(pr->skel->progs.proc_exit, group_dead);
 	bpf_program__set_autoload(pr->skel->progs.proc_exit_legacy, !group_dead);
 	ret = exemap__share(exe, pr->skel->maps.exe_paths, err, errlen);
@@ -188,7 +193,7 @@ struct proc *proc__open(const struct config *cfg, struct pipeline *out,
 		snprintf(status->error, sizeof(status->error), "open failed: %s", strerror(-ret));
 		goto fail;
 	}
-	ret = load_and_attach(pr, cfg, exe, status->error, sizeof(status->error));
+	ret = load_and_attach(pr, cfg, exe, status);
 	if (ret)
 		goto fail;
 	status->state = FAMILY_ATTACHED;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bpf/histogram.h"
@@ -10,6 +11,7 @@
 #include "counters.h"
 #include "encode.h"
 #include "exemap.h"
+#include "kfeatures.h"
 #include "hist.h"
 #include "log.h"
 #include "names.h"
@@ -32,6 +34,9 @@ struct syscalls {
 	struct pidcache *procs;		/* not owned; NULL: no exe, cgroup, container id */
 	int ncpu;
 	void *percpu;			/* one map value for every possible CPU */
+	const struct sc_hist *hists;	/* the hists map, mapped: [shards * SC_MAX_NR] */
+	size_t hists_len;
+	uint32_t shards;
 	struct sc_prev *prev;		/* [SC_MAX_NR] */
 	struct counters *errno_prev;	/* keyed by struct sc_errno_key */
 	uint64_t drops_prev[SC_DROP_MAX];
@@ -45,6 +50,7 @@ static const char *const drop_names[SC_DROP_MAX] = {
 	[SC_DROP_TASK_STORAGE] = "task_storage",
 	[SC_DROP_SHED] = "shed",
 	[SC_DROP_EXE_MAP] = "exe_map",
+	[SC_DROP_THREAD_MAP] = "thread_map",
 };
 
 const uint64_t syscalls_le_ns[SYSCALLS_LE_COUNT] = {
@@ -99,6 +105,67 @@ static int handle_slow(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/*
+ * Where a call's start waits for its exit: task storage where the kernel has
+ * it (5.11), else a hash keyed by thread id (bounded, full counted as
+ * thread_map drops). The programs and the map of the other path are neither
+ * loaded nor created.
+ */
+static void choose_path(struct syscalls *sc, const struct kernel_features *kf,
+			struct family_status *status)
+{
+	struct syscalls_bpf *skel = sc->skel;
+	bool ts = kf->task_storage && kf->task_btf;
+
+	bpf_program__set_autoload(skel->progs.sc_enter, ts);
+	bpf_program__set_autoload(skel->progs.sc_exit, ts);
+	bpf_map__set_autocreate(skel->maps.starts, ts);
+	bpf_program__set_autoload(skel->progs.sc_enter_thread, !ts);
+	bpf_program__set_autoload(skel->progs.sc_exit_thread, !ts);
+	bpf_program__set_autoload(skel->progs.sc_thread_exit, !ts);
+	bpf_map__set_autocreate(skel->maps.thread_starts, ts ? false : true);
+	if (ts)
+		snprintf(status->path, sizeof(status->path), "task storage");
+	else
+		snprintf(status->path, sizeof(status->path),
+			 "thread map (%u threads): no task storage on this kernel",
+			 SC_THREAD_ENTRIES);
+}
+
+/*
+ * One histogram shard per possible CPU up to SC_HIST_SHARDS_MAX, shared
+ * (atomic adds) beyond. HOSTMON_HIST_SHARDS (1 to SC_HIST_SHARDS_MAX) lowers
+ * the cap, so that a test on a small machine takes the shared path.
+ */
+static int size_hists(struct syscalls *sc)
+{
+	const char *env = getenv("HOSTMON_HIST_SHARDS");
+	uint32_t cap = SC_HIST_SHARDS_MAX;
+
+	if (env && *env >= '1' && *env <= '0' + SC_HIST_SHARDS_MAX && !env[1])
+		cap = (uint32_t)(*env - '0');
+	sc->shards = sc->ncpu < (int)cap ? (uint32_t)sc->ncpu : cap;
+	sc->skel->rodata->hist_shards = sc->shards;
+	sc->skel->rodata->hist_atomic = (uint32_t)sc->ncpu > sc->shards;
+	return bpf_map__set_max_entries(sc->skel->maps.hists, sc->shards * SC_MAX_NR);
+}
+
+static int map_hists(struct syscalls *sc, char *err, size_t errlen)
+{
+	void *m;
+
+	sc->hists_len = (size_t)sc->shards * SC_MAX_NR * sizeof(struct sc_hist);
+	m = mmap(NULL, sc->hists_len, PROT_READ, MAP_SHARED, bpf_map__fd(sc->skel->maps.hists), 0);
+	if (m == MAP_FAILED) {
+		int ret = -errno;
+
+		snprintf(err, errlen, "mapping the histograms: %s", strerror(-ret));
+		return ret;
+	}
+	sc->hists = m;
+	return 0;
+}
+
 static int load_and_attach(struct syscalls *sc, const struct config *cfg,
 			   const struct exemap *exe, const struct net *net, char *err, size_t errlen)
 {
@@ -115,15 +182,18 @@ static int load_and_attach(struct syscalls *sc, const struct config *cfg,
 		ret = exemap__share(exe, sc->skel->maps.exe_paths, err, errlen);
 	if (!ret)
 		ret = net__share(net, sc->skel->obj, err, errlen);
+	if (!ret && (ret = size_hists(sc)))
+		snprintf(err, errlen, "sizing the histograms: %s", strerror(-ret));
 	if (ret)
 		return ret;
-	return family_start(sc->skel->skeleton, sc->skel->maps.events, cfg->ringbuf_bytes,
-			    handle_slow, sc, &sc->ring, err, errlen);
+	ret = family_start(sc->skel->skeleton, sc->skel->maps.events, cfg->ringbuf_bytes,
+			   handle_slow, sc, &sc->ring, err, errlen);
+	return ret ? ret : map_hists(sc, err, errlen);
 }
 
-struct syscalls *syscalls__open(const struct config *cfg, struct pipeline *out,
-				const struct exemap *exe, const struct net *net,
-				struct family_status *status)
+struct syscalls *syscalls__open(const struct config *cfg, const struct kernel_features *kf,
+				struct pipeline *out, const struct exemap *exe,
+				const struct net *net, struct family_status *status)
 {
 	struct syscalls *sc = calloc(1, sizeof(*sc));
 	int ret = -ENOMEM;
@@ -144,6 +214,7 @@ struct syscalls *syscalls__open(const struct config *cfg, struct pipeline *out,
 		snprintf(status->error, sizeof(status->error), "open failed: %s", strerror(-ret));
 		goto fail;
 	}
+	choose_path(sc, kf, status);
 	ret = load_and_attach(sc, cfg, exe, net, status->error, sizeof(status->error));
 	if (ret)
 		goto fail;
@@ -161,6 +232,8 @@ void syscalls__free(struct syscalls *sc)
 	if (!sc)
 		return;
 	family_ring__free(sc->ring);
+	if (sc->hists)
+		munmap((void *)sc->hists, sc->hists_len);
 	syscalls_bpf__destroy(sc->skel);
 	counters__free(sc->errno_prev);
 	free(sc->percpu);
@@ -204,7 +277,7 @@ static void window_errnos(struct syscalls *sc, struct record *rec, Hostmon__V1__
 	while (bpf_map_get_next_key(fd, cur, &next) == 0) {
 		key = next;
 		cur = &key;
-		if (counters_read_percpu(fd, &key, sc->percpu, sc->ncpu, &now)) {
+		if (bpf_map_lookup_elem(fd, &key, &now)) {
 			sc->read_errors++;
 			continue;
 		}
@@ -217,13 +290,35 @@ static void window_errnos(struct syscalls *sc, struct record *rec, Hostmon__V1__
 	}
 }
 
+/* The window's histogram of nr into sc->counts: its shards summed, less the last window's. */
+static void window_hist(struct syscalls *sc, uint32_t nr)
+{
+	struct sc_prev *prev = &sc->prev[nr];
+	uint32_t sum[HIST_BUCKETS] = {};
+
+	for (uint32_t shard = 0; shard < sc->shards; shard++) {
+		const struct sc_hist *h = &sc->hists[shard * SC_MAX_NR + nr];
+
+		for (unsigned int b = 0; b < HIST_BUCKETS; b++)
+			sum[b] += h->hist[b];
+	}
+	for (unsigned int b = 0; b < HIST_BUCKETS; b++) {
+		sc->counts[b] = (uint32_t)(sum[b] - prev->hist[b]);
+		prev->hist[b] = sum[b];
+	}
+}
+
+/*
+ * The window's calls of nr, its errors and maximum; its histogram only when
+ * it had calls (a call counted here whose bucket is not written yet shows in
+ * the next window's histogram).
+ */
 static uint64_t window_read_one(struct syscalls *sc, uint32_t nr, uint64_t epoch,
 				uint64_t *errors, uint64_t *max_ns)
 {
 	const struct sc_stats *cpu_stats = sc->percpu;
 	struct sc_prev *prev = &sc->prev[nr];
 	uint64_t calls = 0, errs = 0, max = 0;
-	uint32_t sum[HIST_BUCKETS] = {};
 
 	if (bpf_map_lookup_elem(bpf_map__fd(sc->skel->maps.stats), &nr, sc->percpu)) {
 		sc->read_errors++;
@@ -236,18 +331,14 @@ static uint64_t window_read_one(struct syscalls *sc, uint32_t nr, uint64_t epoch
 		errs += s->errors;
 		if (s->max_epoch[epoch & 1] == epoch && s->max_ns[epoch & 1] > max)
 			max = s->max_ns[epoch & 1];
-		for (unsigned int b = 0; b < HIST_BUCKETS; b++)
-			sum[b] += s->hist[b];
-	}
-	for (unsigned int b = 0; b < HIST_BUCKETS; b++) {
-		sc->counts[b] = (uint32_t)(sum[b] - prev->hist[b]);
-		prev->hist[b] = sum[b];
 	}
 	*errors = errs - prev->errors;
 	*max_ns = max;
 	calls -= prev->calls;
 	prev->calls += calls;
 	prev->errors = errs;
+	if (calls)
+		window_hist(sc, nr);
 	return calls;
 }
 

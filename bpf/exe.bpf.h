@@ -2,7 +2,7 @@
 #ifndef HOSTMON_EXE_BPF_H
 #define HOSTMON_EXE_BPF_H
 
-/* Include after vmlinux.h, bpf_helpers.h, bpf_core_read.h, exe.h and family.bpf.h. */
+/* Include after vmlinux.h, bpf_helpers.h, bpf_core_read.h, exe.h, family.bpf.h and task.bpf.h. */
 #include "path.bpf.h"
 
 /*
@@ -44,7 +44,7 @@ static __always_inline void exe_note_current(__u32 tgid, __u64 start_ns, __u64 e
 		return;
 	e->start_ns = start_ns;
 	e->exec_id = exec_id;
-	read_file_path(&e->path, BPF_CORE_READ(bpf_get_current_task_btf(), mm, exe_file));
+	read_file_path(&e->path, BPF_CORE_READ(current_task(), mm, exe_file));
 	if (bpf_map_update_elem(&exe_paths, &tgid, e, BPF_ANY))
 		count_drop(drop);
 }

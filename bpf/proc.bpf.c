@@ -76,17 +76,12 @@ static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 static long kernfs_step(__u32 i, struct path_walk *w)
 {
 	struct kernfs_node *kn = w->kn, *parent = kn_parent(kn);
-	__u32 n = w->p->depth;
 
 	/* The root contributes no name. */
 	if (!parent)
 		return 1;
-	if (n >= PROC_PATH_DEPTH) {
-		w->p->truncated = 1;
+	if (!path_push(w->p, BPF_CORE_READ(kn, name)))
 		return 1;
-	}
-	bpf_probe_read_kernel_str(w->p->names[n], PROC_NAME_LEN, BPF_CORE_READ(kn, name));
-	w->p->depth = n + 1;
 	w->kn = parent;
 	return 0;
 }
@@ -98,8 +93,12 @@ static void read_kernfs_path(struct proc_path *p, struct kernfs_node *kn)
 
 	p->depth = 0;
 	p->truncated = 0;
-	if (kn)
-		bpf_loop(PROC_PATH_DEPTH + 1, kernfs_step, &w, 0);
+	p->len = 0;
+	if (!kn)
+		return;
+	for (int i = 0; i < PROC_PATH_DEPTH + 1; i++)
+		if (kernfs_step(i, &w))
+			return;
 }
 
 static __always_inline struct kernfs_node *memcg_kn(struct task_struct *task)

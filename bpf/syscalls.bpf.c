@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Syscall latency: per-CPU log-linear histograms per syscall, errno counts, slow-call events. */
+/* Syscall latency: log-linear histograms per syscall, per-CPU counts, errno counts, slow-call events. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -31,12 +31,25 @@ struct sc_start {
 	__u32 nr;
 };
 
+/* Where a call's start waits for its exit: task storage from 5.11 ... */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct sc_start);
 } starts SEC(".maps");
+
+/*
+ * ... and on 5.10 a hash keyed by thread id, one entry a thread that made a
+ * traced call, deleted when the thread exits (sc_thread_exit). hostmond
+ * loads one pair of programs or the other (agent/syscalls.c).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SC_THREAD_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct sc_start);
+} thread_starts SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -45,8 +58,22 @@ struct {
 	__type(value, struct sc_stats);
 } stats SEC(".maps");
 
+/* Sized by hostmond to hist_shards * SC_MAX_NR; mapped by hostmond to read the windows. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SC_MAX_NR);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct sc_hist);
+} hists SEC(".maps");
+
+const volatile __u32 hist_shards = 1;
+/* More possible CPUs than shards: a shard is shared, its adds are atomic. */
+const volatile bool hist_atomic = false;
+
+/* Errors are rare next to calls: one shared count each, added atomically. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, SC_ERRNO_ENTRIES);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct sc_errno_key);
@@ -59,12 +86,23 @@ static __always_inline bool in_set(const volatile __u64 *set, __u32 nr)
 }
 
 /* The agent's own calls are not timed, so sc_exit neither counts them nor reports them slow. */
+static __always_inline bool timed(long id)
+{
+	return (unsigned long)id < SC_MAX_NR && in_set(traced, id) && !current_is_self();
+}
+
+static __always_inline void start(struct sc_start *s, long id)
+{
+	s->nr = id;
+	s->ts = bpf_ktime_get_ns();
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sc_enter, struct pt_regs *regs, long id)
 {
 	struct sc_start *s;
 
-	if ((unsigned long)id >= SC_MAX_NR || !in_set(traced, id) || current_is_self())
+	if (!timed(id))
 		return 0;
 	s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -72,8 +110,36 @@ int BPF_PROG(sc_enter, struct pt_regs *regs, long id)
 		count_drop(SC_DROP_TASK_STORAGE);
 		return 0;
 	}
-	s->nr = id;
-	s->ts = bpf_ktime_get_ns();
+	start(s, id);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sc_enter_thread, struct pt_regs *regs, long id)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sc_start *s, fresh = {};
+
+	if (!timed(id))
+		return 0;
+	s = bpf_map_lookup_elem(&thread_starts, &tid);
+	if (!s) {
+		start(&fresh, id);
+		if (bpf_map_update_elem(&thread_starts, &tid, &fresh, BPF_NOEXIST))
+			count_drop(SC_DROP_THREAD_MAP);
+		return 0;
+	}
+	start(s, id);
+	return 0;
+}
+
+/* The thread is gone: its entry too, so that the map holds live threads only. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sc_thread_exit)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&thread_starts, &tid);
 	return 0;
 }
 
@@ -92,7 +158,7 @@ static __always_inline void count_errno(__u32 nr, long ret)
 		count_drop(SC_DROP_ERRNO_MAP);
 		return;
 	}
-	*n += 1;
+	__sync_fetch_and_add(n, 1);
 }
 
 static __always_inline void emit_slow(__u64 now, __u64 lat, __u32 nr, long ret)
@@ -134,19 +200,27 @@ static __always_inline void record_max(struct sc_stats *st, __u64 lat)
 	}
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(sc_exit, struct pt_regs *regs, long ret)
+static __always_inline void add_hist(__u32 nr, __u64 lat)
+{
+	__u32 key = (bpf_get_smp_processor_id() % hist_shards) * SC_MAX_NR + nr;
+	struct sc_hist *h = bpf_map_lookup_elem(&hists, &key);
+	__u32 b = hist_bucket(lat) % HIST_BUCKETS;
+
+	if (!h)
+		return;
+	if (hist_atomic)
+		__sync_fetch_and_add(&h->hist[b], 1);
+	else
+		h->hist[b]++;
+}
+
+/* The call s started is over: counted, timed and, if slow, reported. */
+static __always_inline void finish(struct sc_start *s, long ret)
 {
 	struct sc_stats *st;
-	struct sc_start *s;
 	__u64 now, lat;
 	__u32 nr;
 
-	net_sys_exit(regs, ret);
-	/* No start for the agent's own calls (sc_enter): the lookup finds none. */
-	s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0, 0);
-	if (!s || !s->ts)
-		return 0;
 	now = bpf_ktime_get_ns();
 	lat = now - s->ts;
 	nr = s->nr;
@@ -154,21 +228,44 @@ int BPF_PROG(sc_exit, struct pt_regs *regs, long ret)
 
 	st = bpf_map_lookup_elem(&stats, &nr);
 	if (!st)
-		return 0;
+		return;
 	st->calls++;
 	st->total_ns += lat;
-	st->hist[hist_bucket(lat) % HIST_BUCKETS]++;
+	add_hist(nr, lat);
 	record_max(st, lat);
 	if (ret < 0 && ret >= -4095) {
 		st->errors++;
 		count_errno(nr, ret);
 	}
 	if (!slow_events || lat < slow_threshold_ns || in_set(blocking, nr))
-		return 0;
+		return;
 	if (shed)
 		count_drop(SC_DROP_SHED);
 	else
 		emit_slow(now, lat, nr, ret);
+}
+
+/* No start for the agent's own calls (sc_enter): the lookup finds none. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sc_exit, struct pt_regs *regs, long ret)
+{
+	struct sc_start *s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0, 0);
+
+	net_sys_exit(regs, ret);
+	if (s && s->ts)
+		finish(s, ret);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sc_exit_thread, struct pt_regs *regs, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sc_start *s = bpf_map_lookup_elem(&thread_starts, &tid);
+
+	net_sys_exit(regs, ret);
+	if (s && s->ts)
+		finish(s, ret);
 	return 0;
 }
 

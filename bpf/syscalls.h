@@ -9,6 +9,16 @@
 #define SC_ERRNO_ENTRIES	4096
 #define TASK_COMM_LEN		16
 
+/*
+ * Histogram shards: CPU c adds to shard c % shards, with atomic adds only when
+ * there are more possible CPUs than shards. hostmond sizes the map to
+ * min(possible CPUs, SC_HIST_SHARDS_MAX) shards, so the histograms take at
+ * most SC_HIST_SHARDS_MAX * SC_MAX_NR * 4 KiB however many CPUs the host has.
+ */
+#define SC_HIST_SHARDS_MAX	4
+/* Threads whose call start the 5.10 path (no task storage) can hold at once. */
+#define SC_THREAD_ENTRIES	32768
+
 /* Per-CPU, per syscall number; cumulative since load, hostmond diffs windows. */
 struct sc_stats {
 	__u64 calls;
@@ -17,6 +27,10 @@ struct sc_stats {
 	/* Window maximum, double-buffered by the low bit of the window epoch. */
 	__u64 max_epoch[2];
 	__u64 max_ns[2];
+};
+
+/* Per shard and syscall number (shard * SC_MAX_NR + nr); cumulative like sc_stats. */
+struct sc_hist {
 	/* u32 wraps; hostmond diffs windows modulo 2^32, so only a window's count must fit. */
 	__u32 hist[HIST_BUCKETS];
 };
@@ -32,6 +46,7 @@ enum sc_drop {
 	SC_DROP_TASK_STORAGE,	/* no task storage: a call was not timed */
 	SC_DROP_SHED,		/* brownout: slow_syscall event not sent, counts kept */
 	SC_DROP_EXE_MAP,	/* exe path not noted: exe map update failed */
+	SC_DROP_THREAD_MAP,	/* 5.10 path: thread map full, a call was not timed */
 	SC_DROP_MAX,
 };
 

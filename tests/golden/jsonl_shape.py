@@ -37,7 +37,7 @@ TYPE_NAMES = {"null": "null", "bool": "boolean", "int": "integer", "real": "real
               "string": "string", "array": "array", "object": "object"}
 
 RULE_ROW = re.compile(
-    r"^\|\s*`(?P<path>[^`]+)`\s*\|\s*(?P<kind>omitted|null)\s*\|\s*(?P<type>\w+)\s*\|"
+    r"^\|\s*`(?P<path>[^`]+)`\s*\|\s*(?P<kind>omitted|null|added)\s*\|\s*(?P<type>\w+)\s*\|"
     r"\s*(?P<when>-|(?:iff|if) `[^`]+`)\s*\|\s*(?P<pinned>yes|no)\s*\|")
 
 
@@ -183,8 +183,11 @@ class Golden:
             walk(rec, rec["type"], rec["type"], visit)
         # A key no golden record has (a probe family that failed to load is
         # not reproduced) is known from its omitted rule, in an object they have.
+        # A key added since the golden records (an extension) is known from
+        # its added rule: allowed, with its type, never required.
         for path, r in rules.items():
-            if r.kind == "omitted" and r.parent in self.keys and r.key not in self.keys[r.parent]:
+            if r.kind in ("omitted", "added") and r.parent in self.keys and \
+                    r.key not in self.keys[r.parent]:
                 self.keys[r.parent].add(r.key)
                 self.types[path].add(r.type)
 
@@ -202,7 +205,7 @@ class Golden:
             for where, cpath, keys in objs:
                 for k in sorted(self.keys[apath] - keys):
                     r = self.rules.get(f"{apath}.{k}")
-                    if not r or r.kind != "omitted":
+                    if not r or r.kind not in ("omitted", "added"):
                         bad.append(f"{where}: {cpath}.{k} missing, present in another golden "
                                    f"{apath}, and RULES.md has no omitted rule for it")
         for path, r in sorted(self.rules.items()):
@@ -299,7 +302,7 @@ def compare(g, v, apath, cpath, rec, out):
         keys = g.keys.get(apath, set())
         for k in sorted(keys - set(v)):
             kr = g.rules.get(f"{apath}.{k}")
-            if not kr or kr.kind != "omitted":
+            if not kr or kr.kind not in ("omitted", "added"):
                 out.append((f"{apath}.{k}", f"missing (at {cpath}.{k})"))
         for k in sorted(set(v) - keys):
             out.append((f"{apath}.{k}", f"unexpected key, no golden {apath} has it (at {cpath}.{k})"))

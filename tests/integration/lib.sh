@@ -284,6 +284,20 @@ sum_calls() {
 		select(.syscall == $s) | .calls] | add // 0'
 }
 
+# expect_sleeper_p95 MEASURED N: the final metrics window has at least N
+# clock_nanosleep calls and their p95 within 3% of MEASURED, the p95 the
+# sleeper helper measured itself.
+expect_sleeper_p95() {
+	local window
+	window=$(q -c '[.[] | select(.type == "metrics")] | last |
+		.syscalls[]? | select(.syscall == "clock_nanosleep")')
+	[[ -n "$window" ]] || fail "final metrics window has no clock_nanosleep entry"
+	expect_cmp "clock_nanosleep calls in the final window" "$(field "$window" .calls)" -ge "$2"
+	echo "p95: helper measured $1 ns, hostmond reports $(field "$window" .p95_ns) ns"
+	expect_within_pct "clock_nanosleep p95_ns vs the helper's measured p95" \
+		"$1" "$(field "$window" .p95_ns)" 3
+}
+
 # sum_metric PATH...: a metrics field (jq path as arguments) summed over every window.
 sum_metric() {
 	q --argjson p "$(printf '%s\n' "$@" | jq -Rn '[inputs]')" \

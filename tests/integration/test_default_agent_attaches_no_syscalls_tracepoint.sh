@@ -31,5 +31,5 @@ exits_run
 nap 1.5
 agent_stop
 exits_checked
-grep -q 'component=net msg="connect and accept owners from the syscall family' "$AGENT_LOG" ||
+grep -q 'component=net msg="attached: socket hooks + syscall family exits"' "$AGENT_LOG" ||
 	fail "the start log does not say where connect and accept owners come from"

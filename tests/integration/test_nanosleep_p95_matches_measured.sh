@@ -18,10 +18,4 @@ agent_start syscalls
 measured=$("$HELPERS/sleeper" "$N" 100 2000 42)
 agent_stop
 
-window=$(q -c '[.[] | select(.type == "metrics")] | last |
-	.syscalls[]? | select(.syscall == "clock_nanosleep")')
-[[ -n "$window" ]] || fail "final metrics window has no clock_nanosleep entry"
-expect_cmp "clock_nanosleep calls in the final window" "$(field "$window" .calls)" -ge "$N"
-echo "p95: helper measured $measured ns, hostmond reports $(field "$window" .p95_ns) ns"
-expect_within_pct "clock_nanosleep p95_ns vs the helper's measured p95" \
-	"$measured" "$(field "$window" .p95_ns)" 3
+expect_sleeper_p95 "$measured" "$N"

@@ -34,5 +34,5 @@ expect_field "$ev" .kind refused
 expect_field "$ev" .comm netpeer
 expect_field "$ev" .connect true
 exits_checked
-grep -q 'component=net msg="connect and accept owners from the syscalls: tracepoints (syscall family off)' \
+grep -q 'component=net msg="attached: socket hooks + syscalls tracepoints (syscall family off)"' \
 	"$AGENT_LOG" || fail "the start log does not say that the net family fell back to the syscalls: tracepoints"

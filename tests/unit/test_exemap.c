@@ -15,10 +15,9 @@ static struct exe_entry entry(void)
 {
 	struct exe_entry e = { .start_ns = 5000000000ULL, .exec_id = 2 };
 
-	e.path.depth = 3;
-	strcpy(e.path.names[0], "python3");
-	strcpy(e.path.names[1], "bin");
-	strcpy(e.path.names[2], "usr");
+	assert_int_equal(kpath_push(&e.path, "python3"), 0);
+	assert_int_equal(kpath_push(&e.path, "bin"), 0);
+	assert_int_equal(kpath_push(&e.path, "usr"), 0);
 	return e;
 }
 
@@ -68,12 +67,39 @@ static void test_other_process_older_note_or_no_path_ask_proc(void **state)
 	assert_string_equal(path, "");
 }
 
+/* The packed names: a deep path stops at PROC_PATH_DEPTH names, a long one at PROC_PATH_BYTES. */
+static void test_packed_path_truncates_deep_and_long_paths(void **state)
+{
+	struct proc_path deep = {}, wide = {};
+	char name[PROC_NAME_LEN * 2], out[KPATH_MAX];
+	int pushed = 0;
+
+	(void)state;
+	for (int i = 0; i < PROC_PATH_DEPTH; i++)
+		assert_int_equal(kpath_push(&deep, "d"), 0);
+	assert_int_equal(kpath_push(&deep, "d"), -ENOSPC);
+	kpath_string(&deep, out, sizeof(out));
+	assert_true(deep.truncated);
+	assert_int_equal(strlen(out), 3 + 2 * PROC_PATH_DEPTH);
+	assert_memory_equal(out, ".../d/d", 7);
+
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = 0;
+	while (kpath_push(&wide, name) == 0)
+		pushed++;
+	/* Each name is cut to PROC_NAME_LEN - 1 bytes, and 8 of them fill 512. */
+	assert_int_equal(pushed, PROC_PATH_BYTES / PROC_NAME_LEN);
+	kpath_string(&wide, out, sizeof(out));
+	assert_int_equal(strlen(out), 3 + (size_t)pushed * PROC_NAME_LEN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_process_and_program_answers_joined_path),
 		cmocka_unit_test(test_exec_since_the_event_is_stale),
 		cmocka_unit_test(test_other_process_older_note_or_no_path_ask_proc),
+		cmocka_unit_test(test_packed_path_truncates_deep_and_long_paths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
