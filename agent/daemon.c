@@ -174,6 +174,19 @@ static void add_bpf_memory(const struct daemon *d, struct json_object *details)
 		health_u64(details, "bpf_memory_unread_maps", d->bpf.errors);
 }
 
+/* The kernel's release and the BPF features the families chose their paths by. */
+static struct json_object *kernel_json(const struct kernel_features *kf)
+{
+	struct json_object *o = json_object_new_object();
+
+	health_str(o, "release", kf->release);
+	json_object_object_add(o, "btf", json_object_new_boolean(kf->btf));
+	json_object_object_add(o, "ringbuf", json_object_new_boolean(kf->ringbuf));
+	json_object_object_add(o, "task_storage", json_object_new_boolean(kf->task_storage));
+	json_object_object_add(o, "task_btf", json_object_new_boolean(kf->task_btf));
+	return o;
+}
+
 static struct json_object *config_json(const struct config *cfg)
 {
 	struct json_object *o = json_object_new_object();
@@ -202,6 +215,7 @@ static void publish(struct daemon *d)
 		health_str(details, "shed", shed_level_name(governor__level(d->gov)));
 	add_probes(d, probes);
 	json_object_object_add(details, "probes", probes);
+	json_object_object_add(details, "kernel", kernel_json(&d->kf));
 	add_bpf_memory(d, details);
 	json_object_object_add(details, "config", config_json(&d->cfg));
 	if (d->kafka)
@@ -542,6 +556,29 @@ static bool probe_kernel(struct daemon *d)
 	return false;
 }
 
+/*
+ * Who names socket owners at connect() and accept(): the syscall family's
+ * sys_exit when it runs, else the net family's own syscalls: tracepoints
+ * (whose failure fails the net family).
+ */
+static void settle_net_exits(struct daemon *d)
+{
+	const char *why = d->syscalls ? NULL :
+			  d->cfg.syscalls_enabled ? "syscall family failed" : "syscall family off";
+
+	if (!d->net)
+		return;
+	if (!net__exits(d->net, why, &d->net_status)) {
+		log_info("net", "attached: %s", d->net_status.path);
+		return;
+	}
+	log_error("net", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "net")),
+		  "probe family failed, running without it: %s", d->net_status.error);
+	net__free(d->net);
+	d->net = NULL;
+}
+
+/* net before syscalls: the syscall family's object takes over the net maps it writes. */
 static void open_families(struct daemon *d)
 {
 	const struct config *cfg = &d->cfg;
@@ -549,8 +586,15 @@ static void open_families(struct daemon *d)
 	if (!probe_kernel(d))
 		return;
 	open_exe_map(d);
+	if (cfg->net_enabled) {
+		d->net = net__open(cfg, d->out, d->exe, &d->net_status);
+		if (!d->net)
+			log_error("net", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "net")),
+				  "probe family failed, running without it: %s",
+				  d->net_status.error);
+	}
 	if (cfg->syscalls_enabled) {
-		d->syscalls = syscalls__open(cfg, &d->kf, d->out, d->exe, &d->sc_status);
+		d->syscalls = syscalls__open(cfg, &d->kf, d->out, d->exe, d->net, &d->sc_status);
 		if (!d->syscalls)
 			log_error("syscalls", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "syscalls")),
 				  "probe family failed, running without it: %s",
@@ -558,6 +602,7 @@ static void open_families(struct daemon *d)
 		else
 			log_info("syscalls", "attached: %s", d->sc_status.path);
 	}
+	settle_net_exits(d);
 	if (cfg->proc_enabled) {
 		d->proc = proc__open(cfg, d->out, d->exe, &d->proc_status);
 		if (!d->proc)
@@ -566,13 +611,6 @@ static void open_families(struct daemon *d)
 				  d->proc_status.error);
 		else
 			log_info("proc", "attached: %s", d->proc_status.path);
-	}
-	if (cfg->net_enabled) {
-		d->net = net__open(cfg, d->out, d->exe, &d->net_status);
-		if (!d->net)
-			log_error("net", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "net")),
-				  "probe family failed, running without it: %s",
-				  d->net_status.error);
 	}
 	if (d->syscalls)
 		syscalls__set_pidcache(d->syscalls, d->procs);
