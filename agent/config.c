@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <ini.h>
 #include "config.h"
+#include "encode.h"
 #include "names.h"
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
@@ -527,26 +528,70 @@ static void config_line_bad(struct config_file *st, const char *reason)
 	st->ret = config_bad(&c, "%s", reason);
 }
 
-/* fgets for libinih that counts lines, keeps the raw text for messages and
- * refuses lines that do not fit instead of letting them be split. */
+/*
+ * A config is text: NUL, control characters other than tab, CR and LF, and
+ * bytes that are not UTF-8 mean a binary or damaged file (libinih would read
+ * a NUL as the end of the line). Returns 0, or -EINVAL naming the first bad
+ * byte's column (1-based, in bytes).
+ */
+static int config_line_bytes(const struct config_ctx *c, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, seq;
+
+	for (i = 0; i < n; i += seq) {
+		if (u[i] == '\0')
+			return config_bad(c, "NUL byte at column %zu", i + 1);
+		if ((u[i] < 0x20 && u[i] != '\t' && u[i] != '\r' && u[i] != '\n') || u[i] == 0x7f)
+			return config_bad(c, "control character 0x%02x at column %zu", u[i], i + 1);
+		seq = u[i] < 0x80 ? 1 : encode_utf8_seq(s + i, n - i);
+		if (!seq)
+			return config_bad(c, "invalid UTF-8 byte 0x%02x at column %zu", u[i], i + 1);
+	}
+	return 0;
+}
+
+/* One line of at most num - 1 bytes with its newline, NUL-terminated; returns
+ * its length (NUL bytes included), or 0 at the end of the file. */
+static size_t config_getline(char *str, int num, FILE *f)
+{
+	size_t n = 0;
+	int ch = 0;
+
+	while (n + 1 < (size_t)num && ch != '\n' && (ch = getc(f)) != EOF)
+		str[n++] = (char)ch;
+	str[n] = '\0';
+	return n;
+}
+
+/* fgets for libinih that counts lines, refuses bad bytes, keeps the raw text
+ * for messages and refuses lines that do not fit instead of letting them be
+ * split. */
 static char *config_ini_read(char *str, int num, void *stream)
 {
 	struct config_file *st = stream;
+	bool longer;
+	size_t n;
 
 	errno = 0;
-	if (!fgets(str, num, st->f)) {
-		if (ferror(st->f)) {
-			st->ret = errno ? -errno : -EIO;
-			snprintf(st->ctx.err, st->ctx.errlen, "%s: cannot read: %s",
-				 st->ctx.file, strerror(-st->ret));
-		}
+	n = config_getline(str, num, st->f);
+	if (ferror(st->f)) {
+		st->ret = errno ? -errno : -EIO;
+		snprintf(st->ctx.err, st->ctx.errlen, "%s: cannot read: %s",
+			 st->ctx.file, strerror(-st->ret));
 		return NULL;
 	}
+	if (!n)
+		return NULL;
 	st->ctx.line++;
-	if (!strchr(str, '\n') && !feof(st->f)) {
+	longer = str[n - 1] != '\n' && getc(st->f) != EOF;
+	/* Bad bytes first (a binary file has long "lines"); the last 3 bytes of a
+	 * cut line may be a UTF-8 sequence cut short. */
+	st->ret = config_line_bytes(&st->ctx, str, longer && n > 3 ? n - 3 : n);
+	if (!st->ret && longer)
 		st->ret = config_bad(&st->ctx, "line longer than %d bytes", CONFIG_LINE_MAX - 2);
+	if (st->ret)
 		return NULL;
-	}
 	snprintf(st->raw, sizeof(st->raw), "%s", str);
 	config_trim(st->raw);
 	return str;

@@ -9,6 +9,7 @@
 #include <sys/timerfd.h>
 #include "clock.h"
 #include "admin.h"
+#include "bpfmem.h"
 #include "daemon.h"
 #include "encode.h"
 #include "evring.h"
@@ -56,6 +57,8 @@ struct daemon {
 	struct pidcache *procs;		/* process metadata for conn_error and slow_syscall */
 	struct exemap *exe;		/* the kernel's exe paths, the families' and procs' */
 	bool rss_stuck;			/* over max_rss_mb with everything shed, reported */
+	struct bpfmem bpf;		/* the kernel's figures for the maps, at the last window */
+	uint64_t bpf_mapped;		/* resident bytes of the maps mapped into the agent */
 	struct family_status sc_status;
 	struct family_status proc_status;
 	struct family_status net_status;
@@ -157,6 +160,33 @@ static void emit_status(struct daemon *d, enum agent_state from, const char *rea
 	pipeline__flush(d->out);
 }
 
+/* /health's BPF memory: the kernel's figure for the agent's maps, by family, and the maps' pages mapped into the agent. */
+static void add_bpf_memory(const struct daemon *d, struct json_object *details)
+{
+	struct json_object *o = json_object_new_object();
+
+	for (size_t i = 0; i < d->bpf.n_fam; i++)
+		health_u64(o, d->bpf.fam[i].name, d->bpf.fam[i].bytes);
+	health_u64(details, "bpf_memory_bytes", d->bpf.total);
+	json_object_object_add(details, "bpf_memory", o);
+	health_u64(details, "bpf_mapped_bytes", d->bpf_mapped);
+	if (d->bpf.errors)
+		health_u64(details, "bpf_memory_unread_maps", d->bpf.errors);
+}
+
+/* The kernel's release and the BPF features the families chose their paths by. */
+static struct json_object *kernel_json(const struct kernel_features *kf)
+{
+	struct json_object *o = json_object_new_object();
+
+	health_str(o, "release", kf->release);
+	json_object_object_add(o, "btf", json_object_new_boolean(kf->btf));
+	json_object_object_add(o, "ringbuf", json_object_new_boolean(kf->ringbuf));
+	json_object_object_add(o, "task_storage", json_object_new_boolean(kf->task_storage));
+	json_object_object_add(o, "task_btf", json_object_new_boolean(kf->task_btf));
+	return o;
+}
+
 static struct json_object *config_json(const struct config *cfg)
 {
 	struct json_object *o = json_object_new_object();
@@ -185,6 +215,8 @@ static void publish(struct daemon *d)
 		health_str(details, "shed", shed_level_name(governor__level(d->gov)));
 	add_probes(d, probes);
 	json_object_object_add(details, "probes", probes);
+	json_object_object_add(details, "kernel", kernel_json(&d->kf));
+	add_bpf_memory(d, details);
 	json_object_object_add(details, "config", config_json(&d->cfg));
 	if (d->kafka)
 		json_object_object_add(details, "kafka", kafka_sink__report(d->kafka));
@@ -503,7 +535,7 @@ static void open_exe_map(struct daemon *d)
 static bool probe_kernel(struct daemon *d)
 {
 	struct family_status *all[] = { &d->sc_status, &d->proc_status, &d->net_status };
-	bool on[] = { d->cfg.syscalls_enabled, d->cfg.proc_enabled, d->cfg.net_enabled };
+	const bool on[] = { d->cfg.syscalls_enabled, d->cfg.proc_enabled, d->cfg.net_enabled };
 	const char *missing;
 	char desc[128];
 
@@ -524,6 +556,29 @@ static bool probe_kernel(struct daemon *d)
 	return false;
 }
 
+/*
+ * Who names socket owners at connect() and accept(): the syscall family's
+ * sys_exit when it runs, else the net family's own syscalls: tracepoints
+ * (whose failure fails the net family).
+ */
+static void settle_net_exits(struct daemon *d)
+{
+	const char *why = d->syscalls ? NULL :
+			  d->cfg.syscalls_enabled ? "syscall family failed" : "syscall family off";
+
+	if (!d->net)
+		return;
+	if (!net__exits(d->net, why, &d->net_status)) {
+		log_info("net", "attached: %s", d->net_status.path);
+		return;
+	}
+	log_error("net", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "net")),
+		  "probe family failed, running without it: %s", d->net_status.error);
+	net__free(d->net);
+	d->net = NULL;
+}
+
+/* net before syscalls: the syscall family's object takes over the net maps it writes. */
 static void open_families(struct daemon *d)
 {
 	const struct config *cfg = &d->cfg;
@@ -531,8 +586,15 @@ static void open_families(struct daemon *d)
 	if (!probe_kernel(d))
 		return;
 	open_exe_map(d);
+	if (cfg->net_enabled) {
+		d->net = net__open(cfg, d->out, d->exe, &d->net_status);
+		if (!d->net)
+			log_error("net", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "net")),
+				  "probe family failed, running without it: %s",
+				  d->net_status.error);
+	}
 	if (cfg->syscalls_enabled) {
-		d->syscalls = syscalls__open(cfg, &d->kf, d->out, d->exe, &d->sc_status);
+		d->syscalls = syscalls__open(cfg, &d->kf, d->out, d->exe, d->net, &d->sc_status);
 		if (!d->syscalls)
 			log_error("syscalls", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "syscalls")),
 				  "probe family failed, running without it: %s",
@@ -540,6 +602,7 @@ static void open_families(struct daemon *d)
 		else
 			log_info("syscalls", "attached: %s", d->sc_status.path);
 	}
+	settle_net_exits(d);
 	if (cfg->proc_enabled) {
 		d->proc = proc__open(cfg, d->out, d->exe, &d->proc_status);
 		if (!d->proc)
@@ -548,13 +611,6 @@ static void open_families(struct daemon *d)
 				  d->proc_status.error);
 		else
 			log_info("proc", "attached: %s", d->proc_status.path);
-	}
-	if (cfg->net_enabled) {
-		d->net = net__open(cfg, d->out, d->exe, &d->net_status);
-		if (!d->net)
-			log_error("net", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "net")),
-				  "probe family failed, running without it: %s",
-				  d->net_status.error);
 	}
 	if (d->syscalls)
 		syscalls__set_pidcache(d->syscalls, d->procs);
@@ -587,6 +643,32 @@ static int open_governor(struct daemon *d)
 		log_error("hostmond", HM_E_RING_WATCH, LOG_FIELDS(LF_ERRNO(-ret)),
 			  "cannot watch the ring buffers' fill: %s", strerror(-ret));
 	return ret;
+}
+
+/*
+ * The kernel's figures for the agent's maps (the shared exe map first, so it
+ * counts as "exe" and once), and how much of the agent's RSS is their pages
+ * mapped in: kernel memory the maps' figure has, which the memory bound
+ * leaves out (a 64 MiB ring buffer alone maps 128 MiB).
+ */
+static void measure_bpf(struct daemon *d)
+{
+	FILE *f;
+
+	bpfmem_reset(&d->bpf);
+	if (d->exe)
+		(void)bpfmem_add_fd(&d->bpf, "exe", exemap__fd(d->exe));
+	if (d->syscalls)
+		(void)bpfmem_add_object(&d->bpf, "syscalls", syscalls__object(d->syscalls));
+	if (d->proc)
+		(void)bpfmem_add_object(&d->bpf, "proc", proc__object(d->proc));
+	if (d->net)
+		(void)bpfmem_add_object(&d->bpf, "net", net__object(d->net));
+	f = fopen("/proc/self/smaps", "re");
+	d->bpf_mapped = f ? bpfmem_mapped_bytes(f) : 0;
+	if (f)
+		(void)fclose(f); /* read only */
+	governor__set_mapped_kb(d->gov, d->bpf_mapped / 1024);
 }
 
 /* Segments of 1/16 of the spool, at most 16 MiB: eviction frees little at a time. */
@@ -778,6 +860,7 @@ struct daemon *daemon__new(const struct config *cfg, int argc, char **argv)
 	ret = open_governor(d);
 	if (ret)
 		goto fail;
+	measure_bpf(d);
 	/* No thread exists yet: librdkafka's and the HTTP server's inherit nothing. */
 	ret = drop_privileges();
 	if (!ret)
@@ -867,6 +950,7 @@ static void on_timer(struct daemon *d)
 	if (read(d->timerfd, &expirations, sizeof(expirations)) != sizeof(expirations))
 		return;
 	drain(d);
+	measure_bpf(d);
 	emit_window(d);
 	settle_state(d);
 	publish(d);

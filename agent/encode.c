@@ -3,9 +3,9 @@
 #include <string.h>
 #include "encode.h"
 
-/* Length of the well-formed UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
+size_t encode_utf8_seq(const char *buf, size_t n)
 {
+	const unsigned char *s = (const unsigned char *)buf;
 	size_t len, i;
 	uint32_t cp;
 
@@ -47,7 +47,7 @@ size_t encode_utf8(char *out, const char *buf, size_t maxlen)
 	while (n < maxlen && s[n])
 		n++;
 	for (; i < n; i += seq ? seq : 1) {
-		seq = utf8_sequence(s + i, n - i);
+		seq = encode_utf8_seq((const char *)s + i, n - i);
 		if (!seq) {
 			out[o++] = (char)0xef; out[o++] = (char)0xbf; out[o++] = (char)0xbd;
 			continue;

@@ -6,6 +6,10 @@
 #include <json-c/json.h>
 #include "compiler.h"
 
+/* Length of the well-formed UTF-8 sequence at buf (at most n >= 1 bytes), or
+ * 0 if it is not one (overlong forms, surrogates, past U+10FFFF, cut short). */
+size_t encode_utf8_seq(const char *buf, size_t n);
+
 /*
  * Copies at most maxlen bytes of buf, stopping at the first NUL, into out as
  * valid UTF-8: every byte that is not part of a well-formed sequence becomes

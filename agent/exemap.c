@@ -41,6 +41,11 @@ void exemap__free(struct exemap *m)
 	free(m);
 }
 
+int exemap__fd(const struct exemap *m)
+{
+	return m->fd;
+}
+
 int exemap__share(const struct exemap *m, struct bpf_map *map, char *err, size_t errlen)
 {
 	int ret = m ? bpf_map__reuse_fd(map, m->fd) : bpf_map__set_max_entries(map, 1);

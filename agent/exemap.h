@@ -14,6 +14,8 @@ struct pidcache_key;
 HM_MUST_CHECK
 struct exemap *exemap__new(uint32_t capacity);
 void exemap__free(struct exemap *m);
+/* The map's fd (owned by m), for its figure (agent/bpfmem.h). */
+int exemap__fd(const struct exemap *m);
 /*
  * Between open and load: an object's exe_paths becomes m's map. With a NULL
  * m (it could not be created) a private one-entry map, which costs nothing.

@@ -474,8 +474,27 @@ static void render_kafka(struct prom *p, struct json_object *window)
 	render_delivery_latency(p, child(k, "delivery_latency"));
 }
 
+/* The kernel's figure for the agent's BPF maps by family, and their pages mapped into the agent (from /health). */
+static void render_bpf_memory(struct prom *p, struct json_object *health)
+{
+	struct json_object *by_family;
+
+	if (!health || !json_object_object_get_ex(health, "bpf_memory", &by_family))
+		return;
+	prom_family(p, "hostmon_bpf_memory_bytes", "gauge",
+		    "Memory the kernel charges for the agent's BPF maps (ring buffers included), "
+		    "by probe family; exe is the map they share.");
+	json_object_object_foreach(by_family, family, bytes)
+		prom_u64(p, "hostmon_bpf_memory_bytes", json_object_get_uint64(bytes), "family", family,
+			 NULL);
+	prom_family(p, "hostmon_agent_bpf_mapped_bytes", "gauge",
+		    "Resident pages of BPF maps mapped into the agent (ring buffers' data twice): "
+		    "counted in hostmon_bpf_memory_bytes, not in hostmon_agent_resident_memory_bytes.");
+	prom_u64(p, "hostmon_agent_bpf_mapped_bytes", get_u64(health, "bpf_mapped_bytes"), NULL);
+}
+
 char *exposition_render(struct json_object *totals, struct json_object *window,
-			const char *state, size_t *len)
+			struct json_object *health, const char *state, size_t *len)
 {
 	struct json_object *syscalls = child(totals, "syscalls");
 	struct prom p;
@@ -491,6 +510,7 @@ char *exposition_render(struct json_object *totals, struct json_object *window,
 	render_connections(&p, totals);
 	render_drops(&p, totals);
 	render_agent(&p, totals, window, state);
+	render_bpf_memory(&p, health);
 	render_kafka(&p, window);
 	return prom_take(&p, len);
 }

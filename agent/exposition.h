@@ -16,11 +16,12 @@ void exposition_accumulate(struct json_object *totals, struct json_object *windo
 
 /*
  * The exposition text (NUL-terminated, caller frees) of totals and the latest
- * window (NULL before the first), state being the agent's health state.
+ * window (NULL before the first), health being the /health details the
+ * agent gave (its BPF memory; NULL: none) and state its health state.
  * NULL with errno set on allocation failure.
  */
 HM_MUST_CHECK
 char *exposition_render(struct json_object *totals, struct json_object *window,
-			const char *state, size_t *len);
+			struct json_object *health, const char *state, size_t *len);
 
 #endif /* HOSTMON_EXPOSITION_H */

@@ -29,6 +29,7 @@ struct governor {
 	double fill_peak;			/* the fullest since the last sample (governor__note_fill) */
 	double fill_max;			/* this window's highest sample */
 	uint64_t rss_kb;			/* at the last sample */
+	uint64_t mapped_kb;			/* the kernel's pages in it, left out */
 	struct pidcache *procs;			/* not owned; NULL: none */
 	struct pidcache_stats procs_prev;	/* at the window's start */
 	uint64_t shrinks;			/* this window's */
@@ -57,6 +58,14 @@ static uint64_t rss_kb(void)
 	n = fscanf(f, "%lu %lu", &size, &resident);
 	(void)fclose(f); /* read only */
 	return n == 2 ? (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE) / 1024 : 0;
+}
+
+/* The agent's own resident memory: the kernel's mapped pages are the BPF maps'. */
+static uint64_t own_rss_kb(const struct governor *g)
+{
+	uint64_t rss = rss_kb();
+
+	return rss > g->mapped_kb ? rss - g->mapped_kb : 0;
 }
 
 static double percent(uint64_t cpu, uint64_t wall)
@@ -135,7 +144,7 @@ int governor__sample(struct governor *g, char *why, size_t whylen)
 	g->fill_peak = 0;
 	if (fill > g->fill_max)
 		g->fill_max = fill;
-	g->rss_kb = rss_kb();
+	g->rss_kb = own_rss_kb(g);
 	return brownout_step(&g->bo, cpu_pct, fill, g->rss_kb, why, whylen);
 }
 
@@ -160,6 +169,11 @@ uint64_t governor__rss_kb(const struct governor *g)
 	return g->rss_kb;
 }
 
+void governor__set_mapped_kb(struct governor *g, uint64_t kb)
+{
+	g->mapped_kb = kb;
+}
+
 void governor__shrink(struct governor *g, char *what, size_t whatlen)
 {
 	struct pidcache_stats st;
@@ -171,7 +185,7 @@ void governor__shrink(struct governor *g, char *what, size_t whatlen)
 	malloc_trim(0);
 	g->shrinks++;
 	snprintf(what, whatlen, "pid cache %u -> %u entries, freed heap returned (rss now %.1f MiB)",
-		 st.entries, st.entries - dropped, rss_kb() / 1024.0);
+		 st.entries, st.entries - dropped, own_rss_kb(g) / 1024.0);
 }
 
 enum shed_level governor__level(const struct governor *g)
@@ -229,7 +243,7 @@ Hostmon__V1__AgentSelf *governor__window(struct governor *g, struct record *rec)
 
 	if (self) {
 		self->cpu_percent = rounded(percent(cpu - g->cpu_win_us, now - g->mono_win_us), 2);
-		self->rss_kb = rss_kb();
+		self->rss_kb = own_rss_kb(g);
 		self->ring_fill_max = rounded(g->fill_max, 4);
 		self->shed_level = (char *)shed_level_name(g->bo.level);
 		self->log = log_counts(rec);

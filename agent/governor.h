@@ -43,7 +43,14 @@ void governor__set_pidcache(struct governor *g, struct pidcache *procs);
 /* The last sample's RSS went over the bound; it stayed over it with everything shed (rss_stuck_s). */
 bool governor__rss_crossed(const struct governor *g);
 bool governor__rss_stuck(const struct governor *g);
+/* RSS as the bound sees it: without the kernel's pages mapped in (governor__set_mapped_kb). */
 uint64_t governor__rss_kb(const struct governor *g);
+/*
+ * The kernel's BPF pages mapped into the agent (ring buffers, whose data is
+ * mapped twice, and mmapable arrays): counted in the BPF maps' figure, left
+ * out of the RSS that is sampled, compared with the bound and reported.
+ */
+void governor__set_mapped_kb(struct governor *g, uint64_t kb);
 /* Gives back what the agent can: the pid cache to half, freed heap to the kernel; what says what. Counted. */
 void governor__shrink(struct governor *g, char *what, size_t whatlen);
 /*

@@ -8,13 +8,16 @@
 /* Where each of p's names starts (depth of them, leaf first); the count found. */
 static unsigned int kpath_names(const struct proc_path *p, const char **names)
 {
-	size_t used = p->len < PROC_PATH_LEN ? p->len : PROC_PATH_LEN, o = 0, n;
+	size_t left = p->len < PROC_PATH_LEN ? p->len : PROC_PATH_LEN, n;
+	const char *at = p->names;
 	unsigned int i;
 
-	for (i = 0; i < p->depth && i < PROC_PATH_DEPTH && o < used; i++) {
-		names[i] = p->names + o;
-		n = strnlen(names[i], used - o);
-		o += n + 1;
+	for (i = 0; i < p->depth && i < PROC_PATH_DEPTH && left; i++) {
+		names[i] = at;
+		n = strnlen(at, left);
+		n += n < left;	/* its NUL */
+		at += n;
+		left -= n;
 	}
 	return i;
 }

@@ -2,8 +2,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bpf/histogram.h"
@@ -34,6 +36,9 @@ struct ep_row {
 
 struct net {
 	struct net_bpf *skel;
+	struct bpf_link *fallback[4];	/* the syscalls: tracepoints, when attached */
+	uint32_t *shed;			/* net_shed's value, mapped */
+	size_t shed_len;
 	struct family_ring *ring;
 	struct pipeline *out;
 	struct pidcache *procs;		/* not owned; NULL: no exe, cgroup, container id */
@@ -125,12 +130,43 @@ static int handle_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/* The shed flag, written with a store as a global would be (both objects read the map). */
+static int map_shed(struct net *nt, char *err, size_t errlen)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+	int ret;
+
+	nt->shed_len = page > 0 ? (size_t)page : 4096;
+	p = mmap(NULL, nt->shed_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 bpf_map__fd(nt->skel->maps.net_shed), 0);
+	if (p == MAP_FAILED) {
+		ret = -errno;
+		snprintf(err, errlen, "shed flag: mmap: %s", strerror(-ret));
+		return ret;
+	}
+	nt->shed = p;
+	return 0;
+}
+
+/* The syscalls: tracepoint programs (bpf/net.bpf.c), attached by net__exits only when needed. */
+static struct bpf_program *fallback_prog(const struct net *nt, int i)
+{
+	struct bpf_program *const progs[] = {
+		nt->skel->progs.net_connect_enter, nt->skel->progs.net_connect_exit,
+		nt->skel->progs.net_accept_exit, nt->skel->progs.net_accept4_exit,
+	};
+
+	return i < (int)(sizeof(progs) / sizeof(progs[0])) ? progs[i] : NULL;
+}
+
 static int load_and_attach(struct net *nt, const struct config *cfg, const struct exemap *exe,
 			   char *err, size_t errlen)
 {
+	struct bpf_program *prog;
 	int ret;
 
-	nt->skel->rodata->events_per_sec = cfg->net_events_per_sec;
+	nt->skel->rodata->net_events_per_sec = cfg->net_events_per_sec;
 	nt->skel->rodata->self_tgid = family_self_tgid(cfg->trace_self);
 	nt->skel->rodata->wakeup_bytes = family_wakeup_bytes(cfg->ringbuf_bytes, cfg->ring_flush_ms);
 	ret = bpf_map__set_max_entries(nt->skel->maps.socks, cfg->net_sock_entries);
@@ -140,13 +176,16 @@ static int load_and_attach(struct net *nt, const struct config *cfg, const struc
 		snprintf(err, errlen, "map sizes: %s", strerror(-ret));
 		return ret;
 	}
+	/* Loaded with the rest: the syscall family may yet fail to load. */
+	for (int i = 0; (prog = fallback_prog(nt, i)); i++)
+		bpf_program__set_autoattach(prog, false);
 	ret = exemap__share(exe, nt->skel->maps.exe_paths, err, errlen);
 	if (!ret)
-		ret = family_need_tracefs(err, errlen);
+		ret = family_start(nt->skel->skeleton, nt->skel->maps.events, cfg->ringbuf_bytes,
+				   handle_event, nt, &nt->ring, err, errlen);
 	if (ret)
 		return ret;
-	return family_start(nt->skel->skeleton, nt->skel->maps.events, cfg->ringbuf_bytes,
-			    handle_event, nt, &nt->ring, err, errlen);
+	return map_shed(nt, err, errlen);
 }
 
 struct net *net__open(const struct config *cfg, struct pipeline *out,
@@ -188,6 +227,10 @@ void net__free(struct net *nt)
 	if (!nt)
 		return;
 	family_ring__free(nt->ring);
+	for (size_t i = 0; i < sizeof(nt->fallback) / sizeof(nt->fallback[0]); i++)
+		bpf_link__destroy(nt->fallback[i]);
+	if (nt->shed)
+		munmap(nt->shed, nt->shed_len);
 	net_bpf__destroy(nt->skel);
 	counters__free(nt->ep_prev);
 	free(nt->deltas);
@@ -206,6 +249,11 @@ int net__events_fd(const struct net *nt)
 	return bpf_map__fd(nt->skel->maps.events);
 }
 
+const struct bpf_object *net__object(const struct net *nt)
+{
+	return nt->skel->obj;
+}
+
 void net__set_pidcache(struct net *nt, struct pidcache *procs)
 {
 	nt->procs = procs;
@@ -213,7 +261,95 @@ void net__set_pidcache(struct net *nt, struct pidcache *procs)
 
 void net__shed(struct net *nt, bool on)
 {
-	__atomic_store_n(&nt->skel->bss->shed, on, __ATOMIC_RELAXED);
+	__atomic_store_n(nt->shed, on, __ATOMIC_RELAXED);
+}
+
+/* The net maps bpf/net_sys.bpf.h declares in the syscall family's object, by their names there. */
+static const char *const sys_names[] = {
+	"socks", "endpoints", "totals", "rate", "net_shed", "net_events", "net_drops",
+};
+
+/* The net object's map behind sys_names[i]. */
+static const struct bpf_map *sys_map(const struct net *nt, size_t i)
+{
+	const struct bpf_map *const maps[] = {
+		nt->skel->maps.socks, nt->skel->maps.endpoints, nt->skel->maps.totals,
+		nt->skel->maps.rate, nt->skel->maps.net_shed, nt->skel->maps.events,
+		nt->skel->maps.drops,
+	};
+
+	return maps[i];
+}
+
+bool net__shares_map(const char *name)
+{
+	for (size_t i = 0; i < sizeof(sys_names) / sizeof(sys_names[0]); i++)
+		if (!strcmp(name, sys_names[i]))
+			return true;
+	return false;
+}
+
+int net__share(const struct net *nt, struct bpf_object *obj, char *err, size_t errlen)
+{
+	struct bpf_map *map;
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < sizeof(sys_names) / sizeof(sys_names[0]); i++) {
+		map = bpf_object__find_map_by_name(obj, sys_names[i]);
+		if (!map)
+			ret = -ENOENT;
+		else if (nt)
+			ret = bpf_map__reuse_fd(map, bpf_map__fd(sys_map(nt, i)));
+		else if (bpf_map__type(map) == BPF_MAP_TYPE_LRU_HASH)
+			ret = bpf_map__set_max_entries(map, 1);
+		if (ret)
+			snprintf(err, errlen, "net map %s: %s", sys_names[i], strerror(-ret));
+	}
+	return ret;
+}
+
+/* The syscalls: tracepoints for connect() and accept(); they need tracefs. */
+static int attach_fallback(struct net *nt, char *err, size_t errlen)
+{
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	int ret;
+
+	ret = family_need_tracefs(err, errlen);
+	for (int i = 0; !ret && (prog = fallback_prog(nt, i)); i++) {
+		link = bpf_program__attach(prog);
+		if (!link) {
+			ret = -errno;
+			snprintf(err, errlen, "attach %s failed: %s", bpf_program__name(prog),
+				 strerror(-ret));
+			break;
+		}
+		nt->fallback[i] = link;
+	}
+	return ret;
+}
+
+int net__exits(struct net *nt, const char *why, struct family_status *status)
+{
+	char err[sizeof(status->error) - 64];
+	int ret;
+
+	if (!why) {
+		snprintf(status->path, sizeof(status->path), "socket hooks + syscall family exits");
+		return 0;
+	}
+	ret = attach_fallback(nt, err, sizeof(err));
+	if (ret) {
+		status->state = FAMILY_FAILED;
+		snprintf(status->error, sizeof(status->error), "syscalls tracepoints (%s): %s", why,
+			 err);
+		return ret;
+	}
+	snprintf(status->path, sizeof(status->path), "socket hooks + syscalls tracepoints (%s)",
+		 why);
+	log_info("net", "connect and accept owners from the syscalls: tracepoints (%s): every "
+		 "syscall of every process pays for their dispatch", why);
+	return 0;
 }
 
 int net__poll(struct net *nt)

@@ -226,6 +226,11 @@ int proc__events_fd(const struct proc *pr)
 	return bpf_map__fd(pr->skel->maps.events);
 }
 
+const struct bpf_object *proc__object(const struct proc *pr)
+{
+	return pr->skel->obj;
+}
+
 int proc__poll(struct proc *pr)
 {
 	return family_ring__consume(pr->ring);

@@ -10,6 +10,7 @@
 struct record;
 struct exemap;
 struct proc;
+struct bpf_object;
 struct pipeline;
 
 /* Like syscalls__open: NULL with status->error set when the probe cannot run. */
@@ -19,6 +20,8 @@ struct proc *proc__open(const struct config *cfg, struct pipeline *out,
 void proc__free(struct proc *pr);
 int proc__epoll_fd(const struct proc *pr);
 int proc__events_fd(const struct proc *pr);
+/* The loaded BPF object, for its maps' figures (agent/bpfmem.h). */
+const struct bpf_object *proc__object(const struct proc *pr);
 HM_MUST_CHECK
 int proc__poll(struct proc *pr);
 /* Fills the window's crashes, oom_kills and exits_nonzero into the metrics record, and its "proc" drops. */

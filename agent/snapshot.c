@@ -152,7 +152,8 @@ static struct snapshot_window *window_texts(struct snapshot_builder *b)
 	if (!w)
 		return NULL;
 	w->refs = 1;
-	w->metrics = exposition_render(b->totals, b->window, b->state, &w->metrics_len);
+	w->metrics = exposition_render(b->totals, b->window, b->details, b->state,
+				       &w->metrics_len);
 	if (b->window)
 		w->stats = dump(b->window, &w->stats_len);
 	if (!w->metrics || (b->window && !w->stats)) {

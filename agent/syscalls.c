@@ -15,6 +15,7 @@
 #include "hist.h"
 #include "log.h"
 #include "names.h"
+#include "net.h"
 #include "pidcache.h"
 #include "pipeline.h"
 #include "syscalls.h"
@@ -128,7 +129,7 @@ static void choose_path(struct syscalls *sc, const struct kernel_features *kf,
 	else
 		snprintf(status->path, sizeof(status->path),
 			 "thread map (%u threads): no task storage on this kernel",
-			 SC_THREAD_ENTRIES);
+			 (unsigned int)SC_THREAD_ENTRIES);
 }
 
 /*
@@ -166,7 +167,7 @@ static int map_hists(struct syscalls *sc, char *err, size_t errlen)
 }
 
 static int load_and_attach(struct syscalls *sc, const struct config *cfg,
-			   const struct exemap *exe, char *err, size_t errlen)
+			   const struct exemap *exe, const struct net *net, char *err, size_t errlen)
 {
 	int ret;
 
@@ -174,9 +175,13 @@ static int load_and_attach(struct syscalls *sc, const struct config *cfg,
 	sc->skel->rodata->slow_events = cfg->slow_events;
 	sc->skel->rodata->self_tgid = family_self_tgid(cfg->trace_self);
 	sc->skel->rodata->wakeup_bytes = family_wakeup_bytes(cfg->ringbuf_bytes, cfg->ring_flush_ms);
+	sc->skel->rodata->net_exits = net != NULL;
+	sc->skel->rodata->net_events_per_sec = cfg->net_events_per_sec;
 	ret = set_bitmaps(sc->skel, cfg, err, errlen);
 	if (!ret)
 		ret = exemap__share(exe, sc->skel->maps.exe_paths, err, errlen);
+	if (!ret)
+		ret = net__share(net, sc->skel->obj, err, errlen);
 	if (!ret && (ret = size_hists(sc)))
 		snprintf(err, errlen, "sizing the histograms: %s", strerror(-ret));
 	if (ret)
@@ -188,7 +193,7 @@ static int load_and_attach(struct syscalls *sc, const struct config *cfg,
 
 struct syscalls *syscalls__open(const struct config *cfg, const struct kernel_features *kf,
 				struct pipeline *out, const struct exemap *exe,
-				struct family_status *status)
+				const struct net *net, struct family_status *status)
 {
 	struct syscalls *sc = calloc(1, sizeof(*sc));
 	int ret = -ENOMEM;
@@ -210,7 +215,7 @@ struct syscalls *syscalls__open(const struct config *cfg, const struct kernel_fe
 		goto fail;
 	}
 	choose_path(sc, kf, status);
-	ret = load_and_attach(sc, cfg, exe, status->error, sizeof(status->error));
+	ret = load_and_attach(sc, cfg, exe, net, status->error, sizeof(status->error));
 	if (ret)
 		goto fail;
 	status->state = FAMILY_ATTACHED;
@@ -244,6 +249,11 @@ int syscalls__epoll_fd(const struct syscalls *sc)
 int syscalls__events_fd(const struct syscalls *sc)
 {
 	return bpf_map__fd(sc->skel->maps.events);
+}
+
+const struct bpf_object *syscalls__object(const struct syscalls *sc)
+{
+	return sc->skel->obj;
 }
 
 void syscalls__set_pidcache(struct syscalls *sc, struct pidcache *procs)

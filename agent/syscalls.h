@@ -11,6 +11,8 @@ struct record;
 struct exemap;
 struct kernel_features;
 struct syscalls;
+struct bpf_object;
+struct net;
 struct pipeline;
 struct pidcache;
 
@@ -26,17 +28,21 @@ extern const uint64_t syscalls_le_ns[SYSCALLS_LE_COUNT];
  * Opens, configures, loads and attaches the probe, on the path kf allows
  * (status->path says which). NULL with status->error
  * set (the kernel's reason) when any step fails; the agent runs on without it.
- * Its exe_paths map is exe's (agent/exemap.h; NULL: none shared).
+ * Its exe_paths map is exe's (agent/exemap.h; NULL: none shared). With
+ * net (NULL: none), its sys_exit also names the owners of connected and
+ * accepted sockets in net's maps (agent/net.h net__share).
  */
 HM_MUST_CHECK
 struct syscalls *syscalls__open(const struct config *cfg, const struct kernel_features *kf,
 				struct pipeline *out, const struct exemap *exe,
-				struct family_status *status);
+				const struct net *net, struct family_status *status);
 void syscalls__free(struct syscalls *sc);
 /* Ring buffer fd for epoll, and draining it into slow_syscall records. */
 int syscalls__epoll_fd(const struct syscalls *sc);
 /* The events ring buffer map, for ring_watch. */
 int syscalls__events_fd(const struct syscalls *sc);
+/* The loaded BPF object, for its maps' figures (agent/bpfmem.h). */
+const struct bpf_object *syscalls__object(const struct syscalls *sc);
 /* slow_syscall events get exe, cgroup and container_id from procs (not owned). */
 void syscalls__set_pidcache(struct syscalls *sc, struct pidcache *procs);
 /* Brownout: on, slow_syscall events are counted as shed instead of sent. */

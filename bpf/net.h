@@ -8,6 +8,8 @@
 /* Default sizes of the bounded maps; hostmond sets them from [net] before load. */
 #define NET_SOCK_ENTRIES	65536	/* socket -> owner */
 #define NET_EP_ENTRIES		16384	/* (endpoint, counter) -> count */
+/* connect() calls in progress at once, on the syscalls: tracepoint fallback only */
+#define NET_CONNECT_ENTRIES	4096
 
 /* Why a connection failed or ended; also the index of its failure counter. */
 enum net_kind {

@@ -13,6 +13,7 @@
 #include "task.bpf.h"
 #include "exe.bpf.h"
 #include "self.bpf.h"
+#include "net_sys.bpf.h"
 
 /* Set by hostmond between open and load. */
 const volatile __u64 traced[SC_BITMAP_WORDS] = {};	/* histogram these */
@@ -250,6 +251,7 @@ int BPF_PROG(sc_exit, struct pt_regs *regs, long ret)
 {
 	struct sc_start *s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0, 0);
 
+	net_sys_exit(regs, ret);
 	if (s && s->ts)
 		finish(s, ret);
 	return 0;
@@ -261,6 +263,7 @@ int BPF_PROG(sc_exit_thread, struct pt_regs *regs, long ret)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct sc_start *s = bpf_map_lookup_elem(&thread_starts, &tid);
 
+	net_sys_exit(regs, ret);
 	if (s && s->ts)
 		finish(s, ret);
 	return 0;

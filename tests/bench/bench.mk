@@ -36,7 +36,7 @@ $(BENCH)/syscall_overhead: tests/bench/syscall_overhead.c tests/bench/bench_util
 	$(Q)$(CC) $(BENCH_CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP $(filter %.c,$^) $(BENCH_LIBS) -lm -o $@
 
 $(BENCH)/net_overhead: tests/bench/net_overhead.c tests/bench/bench_util.c \
-		       $(BUILD)/net.skel.h | $(BENCH)
+		       $(BUILD)/net.skel.h $(BUILD)/syscalls.skel.h | $(BENCH)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(BENCH_CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP $(filter %.c,$^) $(BENCH_LIBS) -lm -o $@
 

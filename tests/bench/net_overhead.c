@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Benchmark: µs the net probes add per TCP connection over loopback (socket,
- * connect, accept, close both ends), against no tracing. */
+ * connect, accept, close both ends), against no tracing: as the default agent
+ * runs them (connect and accept seen from the syscall family's sys_exit) and
+ * as their fallback does (the syscalls: tracepoints, syscall family off). */
 #include <errno.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -17,8 +19,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bench_util.h"
+#include "histogram.h"
 #include "net.h"
 #include "net.skel.h"
+#include "syscalls.h"
+#include "syscalls.skel.h"
 
 #define MAX_CONNS	10000000L
 /* hostmond's defaults (agent/config.c): [net] events_per_sec and [agent]
@@ -27,9 +32,9 @@
 #define DEF_RINGBUF_BYTES	(256 * 1024)
 #define TRACEFS		"/sys/kernel/tracing"
 
-enum mode { MODE_NONE, MODE_PROBE, MODE_MAX };
+enum mode { MODE_NONE, MODE_PROBE, MODE_FALLBACK, MODE_MAX };
 
-static const char *const mode_names[MODE_MAX] = { "none", "probe" };
+static const char *const mode_names[MODE_MAX] = { "none", "probe", "fallback" };
 
 /*
  * The hooks of the net probes, and the raw syscall tracepoints a running
@@ -48,20 +53,36 @@ static const struct bench_opt_desc opt_desc = {
 	.count_flag = "conns",
 	.count_help = "loopback connections per phase",
 	.count_max = MAX_CONNS,
-	.rounds_help = "interleaved rounds of none/probe",
+	.rounds_help = "interleaved rounds of none/probe/fallback",
 	.rounds = 11,
 	.count = 20000,
 };
 
+/* The net object's syscalls: tracepoint programs, attached in the fallback mode only. */
+#define FALLBACK_PROGS	4
+
 struct bench {
 	struct bench_opts opts;
 	struct net_bpf *probe;
+	/* The syscall family's object with the net exits on and its histograms off. */
+	struct syscalls_bpf *sys;
+	struct bpf_link *fallback[FALLBACK_PROGS];
 	int listen_fd;
 	struct sockaddr_in addr;	/* the listener's */
 	double *us[MODE_MAX];	/* µs per connection, per round */
-	double *added;		/* probe - none, per round */
-	double *pct;		/* added / none, per round */
+	double *added[MODE_MAX];	/* mode - none, per round */
+	double *pct[MODE_MAX];	/* added / none, per round */
 };
+
+static struct bpf_program *fallback_prog(const struct bench *b, int i)
+{
+	struct bpf_program *const progs[FALLBACK_PROGS] = {
+		b->probe->progs.net_connect_enter, b->probe->progs.net_connect_exit,
+		b->probe->progs.net_accept_exit, b->probe->progs.net_accept4_exit,
+	};
+
+	return progs[i];
+}
 
 static int need_tracefs(void)
 {
@@ -89,7 +110,7 @@ static int probe_open(struct bench *b)
 		fprintf(stderr, "bench: open net probes failed: %s\n", bench_bpf_err(err));
 		return err;
 	}
-	s->rodata->events_per_sec = DEF_EVENTS_PER_SEC;
+	s->rodata->net_events_per_sec = DEF_EVENTS_PER_SEC;
 	/* Every connect is compared with the agent's tgid: the parent stands in for it. */
 	s->rodata->self_tgid = getppid();
 	err = bpf_map__set_max_entries(s->maps.socks, NET_SOCK_ENTRIES);
@@ -101,9 +122,48 @@ static int probe_open(struct bench *b)
 		fprintf(stderr, "bench: size net probe maps failed: %s\n", bench_bpf_err(err));
 		return err;
 	}
+	for (int i = 0; i < FALLBACK_PROGS; i++)
+		bpf_program__set_autoattach(fallback_prog(b, i), false);
 	err = net_bpf__load(s);
 	if (err)
 		fprintf(stderr, "bench: load net probes failed: %s\n", bench_bpf_err(err));
+	return err;
+}
+
+/*
+ * The syscall family's object as hostmond loads it next to the net family
+ * (agent/net.c net__share), with no syscall histogrammed: its sys_enter and
+ * sys_exit cost what the syscall family pays anyway, the rest is the net's.
+ */
+static int sys_open(struct bench *b)
+{
+	static const char *const names[] = {
+		"socks", "endpoints", "totals", "rate", "net_shed", "net_events", "net_drops",
+	};
+	const struct bpf_map *const own[] = {
+		b->probe->maps.socks, b->probe->maps.endpoints, b->probe->maps.totals,
+		b->probe->maps.rate, b->probe->maps.net_shed, b->probe->maps.events,
+		b->probe->maps.drops,
+	};
+	struct syscalls_bpf *s;
+	int err = 0;
+
+	s = b->sys = syscalls_bpf__open();
+	if (!s) {
+		err = -errno;
+		fprintf(stderr, "bench: open syscalls probe failed: %s\n", bench_bpf_err(err));
+		return err;
+	}
+	s->rodata->self_tgid = getppid();
+	s->rodata->net_exits = true;
+	s->rodata->net_events_per_sec = DEF_EVENTS_PER_SEC;
+	for (size_t i = 0; !err && i < sizeof(names) / sizeof(names[0]); i++)
+		err = bpf_map__reuse_fd(bpf_object__find_map_by_name(s->obj, names[i]),
+					bpf_map__fd(own[i]));
+	if (!err)
+		err = syscalls_bpf__load(s);
+	if (err)
+		fprintf(stderr, "bench: load syscalls probe failed: %s\n", bench_bpf_err(err));
 	return err;
 }
 
@@ -180,19 +240,42 @@ static int time_connections(const struct bench *b, long n, double *us_per_conn)
 	return 0;
 }
 
+static int attach(struct bench *b, enum mode m)
+{
+	int err;
+
+	if (m == MODE_NONE)
+		return 0;
+	err = net_bpf__attach(b->probe);
+	if (!err && m == MODE_PROBE)
+		err = syscalls_bpf__attach(b->sys);
+	for (int i = 0; !err && m == MODE_FALLBACK && i < FALLBACK_PROGS; i++) {
+		b->fallback[i] = bpf_program__attach(fallback_prog(b, i));
+		if (!b->fallback[i])
+			err = -errno;
+	}
+	if (err)
+		fprintf(stderr, "bench: attach %s failed: %s\n", mode_names[m], bench_bpf_err(err));
+	return err;
+}
+
+static void detach(struct bench *b)
+{
+	net_bpf__detach(b->probe);
+	syscalls_bpf__detach(b->sys);
+	for (int i = 0; i < FALLBACK_PROGS; i++) {
+		bpf_link__destroy(b->fallback[i]);
+		b->fallback[i] = NULL;
+	}
+}
+
 static int run_phase(struct bench *b, enum mode m, double *us_per_conn)
 {
-	int err = 0;
+	int err = attach(b, m);
 
-	if (m == MODE_PROBE)
-		err = net_bpf__attach(b->probe);
-	if (err) {
-		fprintf(stderr, "bench: attach net probes failed: %s\n", bench_bpf_err(err));
-		return err;
-	}
-	err = time_connections(b, b->opts.count, us_per_conn);
-	if (m == MODE_PROBE)
-		net_bpf__detach(b->probe);
+	if (!err)
+		err = time_connections(b, b->opts.count, us_per_conn);
+	detach(b);
 	return err;
 }
 
@@ -200,8 +283,8 @@ static int run_phase(struct bench *b, enum mode m, double *us_per_conn)
 static int run_round(struct bench *b, int r)
 {
 	enum mode order[MODE_MAX];
-	double none, probe;
-	char ord[16];
+	double none;
+	char ord[32];
 	int k, err;
 
 	for (k = 0; k < MODE_MAX; k++) {
@@ -211,12 +294,15 @@ static int run_round(struct bench *b, int r)
 			return err;
 	}
 	none = b->us[MODE_NONE][r];
-	probe = b->us[MODE_PROBE][r];
-	b->added[r] = probe - none;
-	b->pct[r] = 100 * (probe - none) / none;
-	snprintf(ord, sizeof(ord), "%s,%s", mode_names[order[0]], mode_names[order[1]]);
-	printf("%5d  %-11s %9.2f %9.2f %9.2f %8.1f%%\n", r + 1, ord, none, probe,
-	       b->added[r], b->pct[r]);
+	for (k = MODE_PROBE; k < MODE_MAX; k++) {
+		b->added[k][r] = b->us[k][r] - none;
+		b->pct[k][r] = 100 * b->added[k][r] / none;
+	}
+	snprintf(ord, sizeof(ord), "%.1s,%.1s,%.1s", mode_names[order[0]], mode_names[order[1]],
+		 mode_names[order[2]]);
+	printf("%5d  %-6s %9.2f %9.2f %9.2f %8.1f%% %9.2f %8.1f%%\n", r + 1, ord, none,
+	       b->us[MODE_PROBE][r], b->added[MODE_PROBE][r], b->pct[MODE_PROBE][r],
+	       b->us[MODE_FALLBACK][r], b->pct[MODE_FALLBACK][r]);
 	return 0;
 }
 
@@ -292,18 +378,20 @@ static void report(const struct bench *b)
 
 	printf("\nmedians over %d rounds (µs per connection):\n", n);
 	printf("  none          %9.2f\n", bench_median(b->us[MODE_NONE], n));
-	printf("  probe         %9.2f\n", bench_median(b->us[MODE_PROBE], n));
-	printf("  added         %9.2f  (median of per-round probe - none)\n",
-	       bench_median(b->added, n));
-	printf("  overhead      %8.1f%%  (median of per-round added / none)\n",
-	       bench_median(b->pct, n));
+	for (int m = MODE_PROBE; m < MODE_MAX; m++) {
+		printf("  %-13s %9.2f\n", mode_names[m], bench_median(b->us[m], n));
+		printf("    added       %9.2f  (median of per-round %s - none)\n",
+		       bench_median(b->added[m], n), mode_names[m]);
+		printf("    overhead    %8.1f%%  (median of per-round added / none)\n",
+		       bench_median(b->pct[m], n));
+	}
 }
 
 /* The probes must have seen every connect of their phases, or we measured nothing. */
 static int check_counted(struct bench *b, const __u64 *before)
 {
 	__u64 after[NET_STAT_MAX], d[NET_STAT_MAX], failures = 0;
-	__u64 want = (__u64)b->opts.rounds * b->opts.count;
+	__u64 want = (__u64)b->opts.rounds * b->opts.count * (MODE_MAX - 1);
 	int err, k;
 
 	err = probe_totals(b, after);
@@ -344,8 +432,8 @@ static int run(struct bench *b)
 	if (err)
 		return err;
 	printf("warm-up (untimed in the results): %.2f µs per connection\n", warm);
-	printf("%5s  %-11s %9s %9s %9s %9s\n", "round", "order", "none", "probe",
-	       "added", "overhead");
+	printf("%5s  %-6s %9s %9s %9s %9s %9s %9s\n", "round", "order", "none", "probe",
+	       "added", "overhead", "fallback", "overhead");
 	for (r = 0; r < b->opts.rounds; r++) {
 		err = bench_check_no_foreign(hooks, r ? "between rounds" : "before the rounds");
 		if (!err)
@@ -371,15 +459,19 @@ static int bench_setup(struct bench *b)
 		if (!b->us[m])
 			return -ENOMEM;
 	}
-	b->added = calloc(b->opts.rounds, sizeof(double));
-	b->pct = calloc(b->opts.rounds, sizeof(double));
-	if (!b->added || !b->pct)
-		return -ENOMEM;
+	for (m = 0; m < MODE_MAX; m++) {
+		b->added[m] = calloc(b->opts.rounds, sizeof(double));
+		b->pct[m] = calloc(b->opts.rounds, sizeof(double));
+		if (!b->added[m] || !b->pct[m])
+			return -ENOMEM;
+	}
 	err = bench_pin_cpu(b->opts.cpu);
 	if (!err)
 		err = need_tracefs();
 	if (!err)
 		err = probe_open(b);
+	if (!err)
+		err = sys_open(b);
 	if (!err)
 		err = server_open(b);
 	return err;
@@ -391,11 +483,13 @@ static void bench_free(struct bench *b)
 
 	if (b->listen_fd >= 0)
 		close(b->listen_fd);
+	syscalls_bpf__destroy(b->sys);
 	net_bpf__destroy(b->probe);
-	for (m = 0; m < MODE_MAX; m++)
+	for (m = 0; m < MODE_MAX; m++) {
 		free(b->us[m]);
-	free(b->added);
-	free(b->pct);
+		free(b->added[m]);
+		free(b->pct[m]);
+	}
 }
 
 int main(int argc, char **argv)

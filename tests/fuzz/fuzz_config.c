@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
+#include "encode.h"
 
 #define FUZZ_NAME	"<fuzz>"
 
@@ -31,6 +32,21 @@ static void check_config(const struct config *cfg)
 	    cfg->spool_max_bytes < 65536 || !cfg->socket_path[0]) {
 		fprintf(stderr, "fuzz_config: accepted an out-of-range value\n");
 		abort();
+	}
+}
+
+/* An accepted file is text: no NUL, no control character but tab, CR and LF, valid UTF-8. */
+static void check_text(const uint8_t *data, size_t size)
+{
+	size_t seq;
+
+	for (size_t i = 0; i < size; i += seq) {
+		seq = data[i] < 0x80 ? 1 : encode_utf8_seq((const char *)data + i, size - i);
+		if (!seq || data[i] == 0x7f ||
+		    (data[i] < 0x20 && data[i] != '\t' && data[i] != '\r' && data[i] != '\n')) {
+			fprintf(stderr, "fuzz_config: accepted byte 0x%02x at offset %zu\n", data[i], i);
+			abort();
+		}
 	}
 }
 
@@ -63,9 +79,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(err, 'X', sizeof(err));
 	ret = config_load_stream(&cfg, f, FUZZ_NAME, err, sizeof(err));
 	fclose(f);
-	if (ret)
+	if (ret) {
 		check_error(ret, err, sizeof(err));
-	else
+	} else {
 		check_config(&cfg);
+		check_text(data, size);
+	}
 	return 0;
 }

@@ -12,10 +12,12 @@
 #   kafka     the same agent with a Kafka sink (lib.sh's shared broker):
 #             metrics windows with "kafka", drops.agent's Kafka and spool
 #             counters, self.events_out.kafka
-#   degraded  tracefs hidden, so the net family fails: agent_status
-#             "degraded" with probes.net.error, windows without connections
-#             and, without detail events, pid_cache.hit_ratio null
-# It writes OUTDIR/runs/{plain,kafka,degraded}.jsonl (every line as the
+#   degraded  tracefs hidden and the syscall family off, so the net
+#             family's fallback (syscalls: tracepoints) fails: agent_status
+#             "degraded" with probes.net.error
+#   nonet     the net family off: windows without connections and, without
+#             detail events, pid_cache.hit_ratio null
+# It writes OUTDIR/runs/{plain,kafka,degraded,nonet}.jsonl (every line as the
 # agent wrote it), OUTDIR/records.jsonl (one line per kind and variant,
 # copied byte for byte: jq would rewrite 0.0000 as 0) and OUTDIR/INDEX
 # (line, type, variant, what made it). It fails when a variant is missing.
@@ -146,14 +148,22 @@ nap 2.5
 agent_stop 13	# the final deliveries may wait on a slow broker
 AGENT_ARGS=()
 
-# --- degraded: no tracefs, so no net family; no detail events ---------------
+# --- degraded: the syscall family off and no tracefs, so no net family ------
+# (its fallback, the syscalls: tracepoints, attaches through tracefs)
 use_run degraded
-golden_config "slow_events = false"
+golden_config "enabled = false"
 without_tracefs
-agent_start syscalls proc
+agent_start proc
 nap 1.5
 agent_stop
 AGENT_WRAP=()
+
+# --- nonet: the net family off; no detail events -----------------------------
+use_run nonet
+golden_config "slow_events = false" "[net]" "enabled = false"
+agent_start syscalls proc
+nap 1.5
+agent_stop
 
 # --- one line per kind and variant ------------------------------------------
 : >"$OUTDIR/records.jsonl"
@@ -183,7 +193,7 @@ pick plain metrics plain "a 1 s window without Kafka: a refused connect (endpoin
 	'(.connections.endpoints | length) > 0 and any(.syscalls[]; has("errnos"))' \
 	'(.connections.endpoints | length) > 0'
 pick kafka metrics kafka "a window with a Kafka sink (lib.sh's shared broker)" 'has("kafka")'
-pick degraded metrics degraded "a window of the agent without its net family" 'true'
+pick nonet metrics degraded "a window of the agent without its net family" 'true'
 pick plain slow_syscall ok "sleeper: one 300 ms clock_nanosleep, ret 0" ".pid == $sleeper_pid"
 pick plain slow_syscall error "python3: rt_sigtimedwait timing out after 300 ms, ret -11 (EAGAIN)" \
 	".pid == $timedwait_pid and .ret < 0"
@@ -207,6 +217,6 @@ pick plain oom_kill memhog "memhog 1024 in a 64 MiB memory cgroup" ".pid == $hog
 pick plain agent_status start "start: starting -> running" '.previous_state == "starting"'
 pick plain agent_status draining "SIGTERM: running -> draining" '.state == "draining"'
 pick plain agent_status stopped "SIGTERM: draining -> stopped" '.state == "stopped"'
-pick degraded agent_status degraded "start without tracefs: starting -> degraded, probes.net.error" \
+pick degraded agent_status degraded "start without tracefs, the syscall family off: starting -> degraded, probes.net.error" \
 	'.state == "degraded" and .previous_state == "starting"'
 echo "$picked records in $OUTDIR/records.jsonl (index: $OUTDIR/INDEX), runs in $OUTDIR/runs"

@@ -435,7 +435,8 @@ oom_killed_memhog() {
 
 # without_tracefs: the next agent_start runs hostmond where tracefs cannot be
 # mounted (/sys/kernel hidden in a private mount namespace, only the
-# kernel's BTF put back), so its net family fails.
+# kernel's BTF put back), so what attaches through tracefs fails: the net
+# family's syscalls: tracepoints, its fallback when the syscall family is off.
 without_tracefs() {
 	cp /sys/kernel/btf/vmlinux "$T/vmlinux.btf"
 	cat >"$T/no-tracefs" <<-EOF_WRAP
@@ -474,6 +475,48 @@ ns_addrs() {
 	ip -n "$1" addr add "$3/64" dev veth0 nodad
 	ip -n "$1" link set lo up
 	ip -n "$1" link set veth0 up
+}
+
+# exits_run: makes what only the net family's connect() and accept() exits
+# report (bpf/net_core.bpf.h), while the agent runs: a connected UDP socket
+# refused (its owner), a connect failing at once in a namespace without
+# routes (ENETUNREACH, its destination from the sockaddr), a reset sent on an
+# accepted socket (its owner). exits_checked asserts on them after agent_stop.
+exits_run() {
+	local ns=hm-exits-$$
+	read -r EXITS_UDP_PID _ < <("$HELPERS/netpeer" udp 127.0.0.1 9)
+	ip netns add "$ns" && on_exit "ip netns del $ns"
+	read -r EXITS_UNREACH_PID EXITS_UNREACH_ERR < \
+		<(ip netns exec "$ns" "$HELPERS/netpeer" connect 192.0.2.1 80)
+	server_start "" "$T/exits-server" "$HELPERS/netpeer" reset-server 18093
+	read -r _ _ < <("$HELPERS/netpeer" reset-client 127.0.0.1 18093)
+	wait_child "$SERVER_PID" 5
+	EXITS_SERVER_PID=$(awk '$1 != "ready" { print $1 }' "$T/exits-server")
+}
+
+exits_checked() {
+	local ev
+	ev=$(one_event conn_error ".pid == $EXITS_UDP_PID")
+	expect_field "$ev" .protocol udp
+	expect_field "$ev" .kind refused
+	expect_eq "errno of the connect without a route" 101 "$EXITS_UNREACH_ERR"
+	ev=$(one_event conn_error ".pid == $EXITS_UNREACH_PID")
+	expect_field "$ev" .kind unreachable
+	expect_field "$ev" .error ENETUNREACH
+	expect_field "$ev" .daddr 192.0.2.1
+	expect_field "$ev" .dport 80
+	expect_field "$ev" .connect true
+	ev=$(one_event conn_error '.kind == "reset_sent" and .sport == 18093')
+	expect_field "$ev" .pid "$EXITS_SERVER_PID"
+	expect_field "$ev" .comm netpeer
+}
+
+# agent_perf_attachments: the agent's programs attached through perf events
+# or raw tracepoints (bpftool perf list), "TYPE NAME" a line, sorted.
+agent_perf_attachments() {
+	command -v bpftool >/dev/null || fail "bpftool not found"
+	bpftool perf list -j | jq -r --argjson pid "$AGENT_PID" \
+		'.[] | select(.pid == $pid) | "\(.fd_type) \(.tracepoint // .func // "?")"' | sort
 }
 
 # server_start NS READY_FILE CMD...: runs CMD in namespace NS (or the host's if

@@ -14,6 +14,8 @@ health=$(api /health)
 expect_status /health 200
 expect_field "$health" .state running
 expect_field "$health" .probes.syscalls.state attached
+expect_field "$health" .kernel.release "$(uname -r)"
+expect_field "$health" .kernel.ringbuf true
 expect_field "$health" .probes.proc.state attached
 
 "$HELPERS/getppid_loop" 1000000000 &

@@ -53,10 +53,17 @@ expect_eq "drops of slow_syscall events" 0 \
 	"$(sample 'hostmon_drops_total{family="syscalls",reason="slow_syscall"}')"
 grep -q '^hostmon_syscall_latency_seconds{syscall="[a-z0-9_]*",quantile="0.99"} [0-9.]*$' "$T/metrics" ||
 	fail "no p99 summary sample in /metrics"
-# The agent's own figures: RSS as /proc says (within 25%), CPU and ring fill as numbers, the shed level.
+# The agent's own figures: RSS as /proc says less the BPF maps mapped in
+# (within 25%), CPU and ring fill as numbers, the shed level.
 rss=$(sample hostmon_agent_resident_memory_bytes)
-expect_within_pct "hostmon_agent_resident_memory_bytes vs VmRSS" \
-	"$(($(awk '$1 == "VmRSS:" { print $2 }' /proc/"$AGENT_PID"/status) * 1024))" "$rss" 25
+mapped=$(sample hostmon_agent_bpf_mapped_bytes)
+expect_cmp "hostmon_agent_bpf_mapped_bytes (three ring buffers at least)" "$mapped" -gt 0
+expect_within_pct "hostmon_agent_resident_memory_bytes vs VmRSS less hostmon_agent_bpf_mapped_bytes" \
+	"$(($(awk '$1 == "VmRSS:" { print $2 }' /proc/"$AGENT_PID"/status) * 1024 - mapped))" "$rss" 25
+for family in syscalls proc net exe; do
+	expect_cmp "hostmon_bpf_memory_bytes{family=\"$family\"}" \
+		"$(sample "hostmon_bpf_memory_bytes{family=\"$family\"}")" -gt 0
+done
 [[ $(sample hostmon_agent_cpu_percent) =~ ^[0-9]+\.[0-9]+$ ]] || fail "hostmon_agent_cpu_percent is not a number"
 [[ $(sample hostmon_ring_buffer_fill_max_ratio) =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
 	fail "hostmon_ring_buffer_fill_max_ratio is not a number"

@@ -22,6 +22,7 @@ agent_start syscalls
 health=$(api /health)
 path=$(field "$health" .probes.syscalls.path)
 [[ $path == "thread map"* ]] || fail "/health probes.syscalls.path: expected the thread map, got '$path'"
+expect_field "$health" .kernel.task_storage false
 grep -q 'component=syscalls msg="attached: thread map' "$AGENT_LOG" ||
 	fail "the log does not say the syscall family took the thread map"
 

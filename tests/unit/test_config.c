@@ -754,6 +754,82 @@ static void test_file_that_is_a_directory_is_eisdir_naming_path(void **state)
 	assert_contains(err, tmpdir);
 }
 
+/* Like expect_file_error, for text of n bytes that may hold NULs. */
+static void expect_bytes_error(const char *text, size_t n, int line, const char *what)
+{
+	struct config cfg;
+	char where[400];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/hostmon.ini", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+	config_defaults(&cfg);
+	ret = config_load_file(&cfg, path, err, sizeof(err));
+	remove_ini();
+	if (ret != -EINVAL)
+		fail_msg("expected -EINVAL, got %d (message \"%s\")", ret, err);
+	snprintf(where, sizeof(where), "%s:%d: %s", path, line, what);
+	assert_contains(err, where);
+}
+
+#define BYTES_ERROR(lit, line, what)	expect_bytes_error(lit, sizeof(lit) - 1, line, what)
+
+static void test_file_nul_byte_is_refused_naming_line_and_column(void **state)
+{
+	(void)state;
+	/* libinih alone would read "interval = 5" and stop at the NUL. */
+	BYTES_ERROR("[agent]\ninterval = 5\0garbage\n", 2, "NUL byte at column 13");
+	BYTES_ERROR("[agent]\n\0\0\0\0\n", 2, "NUL byte at column 1");
+	/* Even in a comment, and on a last line without a newline. */
+	BYTES_ERROR("[agent]\n# x\0", 2, "NUL byte at column 4");
+}
+
+static void test_file_control_characters_are_refused(void **state)
+{
+	(void)state;
+	BYTES_ERROR("[agent]\ninterval = 5\x1b[0m\n", 2, "control character 0x1b at column 13");
+	BYTES_ERROR("[agent]\n# \x01\n", 2, "control character 0x01 at column 3");
+	BYTES_ERROR("\x7f" "ELF\n", 1, "control character 0x7f at column 1");
+}
+
+static void test_file_invalid_utf8_is_refused(void **state)
+{
+	(void)state;
+	BYTES_ERROR("[agent]\n# caf\xe9\n", 2, "invalid UTF-8 byte 0xe9 at column 6");
+	BYTES_ERROR("[agent]\nhost_id = \x80x\n", 2, "invalid UTF-8 byte 0x80 at column 11");
+	/* Overlong '/', a UTF-16 surrogate, past U+10FFFF, cut short by the end of the file. */
+	BYTES_ERROR("[agent]\nsocket = \xc0\xaf\n", 2, "invalid UTF-8 byte 0xc0 at column 10");
+	BYTES_ERROR("[agent]\n#\xed\xa0\x80\n", 2, "invalid UTF-8 byte 0xed at column 2");
+	BYTES_ERROR("[agent]\n#\xf4\x90\x80\x80\n", 2, "invalid UTF-8 byte 0xf4 at column 2");
+	BYTES_ERROR("[agent]\n#\xe2\x82", 2, "invalid UTF-8 byte 0xe2 at column 2");
+}
+
+/* A binary file is refused for its bytes, not for its first overlong "line". */
+static void test_file_binary_blob_is_refused_for_its_bytes(void **state)
+{
+	static char blob[8192];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(blob); i++)
+		blob[i] = (char)('a' + i % 26);
+	blob[3000] = '\0';
+	expect_bytes_error(blob, sizeof(blob), 1, "NUL byte at column 3001");
+}
+
+static void test_file_text_with_tabs_crlf_and_utf8_is_accepted(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	load_ok(&cfg, "\xef\xbb\xbf[agent]\r\n# caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x9d\r\n"
+		      "interval\t=\t7\r\n");
+	assert_int_equal(cfg.interval_s, 7);
+}
+
 /* The stream entry point (the fuzz target's) reports like the file one, under the given name. */
 static void test_stream_names_the_given_name_and_line(void **state)
 {
@@ -826,6 +902,11 @@ int main(void)
 		cmocka_unit_test(test_file_missing_is_enoent_naming_path),
 		cmocka_unit_test(test_file_that_is_a_directory_is_eisdir_naming_path),
 		cmocka_unit_test(test_file_writable_by_group_or_others_is_refused),
+		cmocka_unit_test(test_file_nul_byte_is_refused_naming_line_and_column),
+		cmocka_unit_test(test_file_control_characters_are_refused),
+		cmocka_unit_test(test_file_invalid_utf8_is_refused),
+		cmocka_unit_test(test_file_binary_blob_is_refused_for_its_bytes),
+		cmocka_unit_test(test_file_text_with_tabs_crlf_and_utf8_is_accepted),
 		cmocka_unit_test(test_stream_names_the_given_name_and_line),
 	};
 

@@ -115,7 +115,7 @@ static char *render_two_windows(void)
 	exposition_accumulate(totals, w1);
 	exposition_accumulate(totals, w3);
 	exposition_accumulate(totals, w2);
-	text = exposition_render(totals, w2, "running", &len);
+	text = exposition_render(totals, w2, NULL, "running", &len);
 	json_object_put(totals);
 	json_object_put(w1);
 	json_object_put(w2);
@@ -178,7 +178,7 @@ static void before_first_window(void **state)
 {
 	struct json_object *totals = json_object_new_object();
 	size_t len;
-	char *text = exposition_render(totals, NULL, "starting", &len);
+	char *text = exposition_render(totals, NULL, NULL, "starting", &len);
 
 	(void)state;
 	assert_non_null(text);
