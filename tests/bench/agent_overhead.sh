@@ -71,12 +71,12 @@ done
 # per-syscall sys_enter_*/sys_exit_*, which switch on the same per-syscall
 # work), one "PID PROG_ID TRACEPOINT" line each; "- PROG_ID TRACEPOINT" for a
 # raw tracepoint link no process holds (pinned). Exits with the script when
-# bpftool fails: call it in no subshell.
+# bpftool keeps failing: call it in no subshell.
 hook_users() {
 	local perf links
 
-	timeout 20 bpftool -j perf show >"$tmp/perf.json" || fail "bpftool perf show failed"
-	timeout 20 bpftool -j link show >"$tmp/link.json" || fail "bpftool link show failed"
+	bpftool_json perf
+	bpftool_json link
 	perf=$(cat "$tmp/perf.json")
 	links=$(cat "$tmp/link.json")
 	jq -rn --argjson perf "${perf:-[]}" --argjson links "${links:-[]}" '
@@ -85,7 +85,23 @@ hook_users() {
 		| ($p[] | "\(.pid) \(.prog_id) \(.tracepoint)"),
 		  ($links[] | select(.type == "raw_tracepoint" and (.tp_name // "" | hook))
 			| select(.prog_id as $id | $perf | all(.prog_id != $id))
-			| "- \(.prog_id) \(.tp_name)")'
+			| "- \(.prog_id) \(.tp_name)")' ||
+		fail "cannot read bpftool's lists: $(head -c 300 "$tmp/perf.json" "$tmp/link.json")"
+}
+
+# bpftool_json WHAT: `bpftool -j WHAT show` into $tmp/WHAT.json. It fails
+# when an object goes between its listing and its reading (others' tracers
+# come and go): tried again a few times.
+bpftool_json() {
+	local try
+
+	for ((try = 1; try <= 5; try++)); do
+		# An error is a JSON object on stdout; a list is what we read.
+		timeout 20 bpftool -j "$1" show >"$tmp/$1.json" 2>"$tmp/bpftool.err" &&
+			jq -e 'type == "array"' "$tmp/$1.json" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	fail "bpftool $1 show failed 5 times: $(cat "$tmp/$1.json" "$tmp/bpftool.err" | head -c 300)"
 }
 
 # foreign [PID]: true when someone other than PID has programs on the hooks
@@ -140,6 +156,7 @@ start() {
 	bpftrace) cmd=(/usr/bin/bpftrace -e "$bt_prog") ;;
 	esac
 	rm -f "$tmp/agent.jsonl" "$tmp/hostmon.sock"
+	: >"$tmp/$mode.log"	# ready reads it before the tracer may have opened it
 	taskset -c "$others" "${cmd[@]}" >"$tmp/$mode.log" 2>&1 &
 	tracer=$!
 	for ((t = 0; t < start_wait * 10; t++)); do
