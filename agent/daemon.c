@@ -556,6 +556,16 @@ static bool probe_kernel(struct daemon *d)
 	return false;
 }
 
+/* A family's start in the log: the path it took, or why it failed. */
+static void log_family(const char *name, bool opened, const struct family_status *st)
+{
+	if (!opened)
+		log_error(name, HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", name)),
+			  "probe family failed, running without it: %s", st->error);
+	else if (st->path[0])
+		log_info(name, "attached: %s", st->path);
+}
+
 /*
  * Who names socket owners at connect() and accept(): the syscall family's
  * sys_exit when it runs, else the net family's own syscalls: tracepoints
@@ -566,14 +576,14 @@ static void settle_net_exits(struct daemon *d)
 	const char *why = d->syscalls ? NULL :
 			  d->cfg.syscalls_enabled ? "syscall family failed" : "syscall family off";
 
+	bool ok;
+
 	if (!d->net)
 		return;
-	if (!net__exits(d->net, why, &d->net_status)) {
-		log_info("net", "attached: %s", d->net_status.path);
+	ok = !net__exits(d->net, why, &d->net_status);
+	log_family("net", ok, &d->net_status);
+	if (ok)
 		return;
-	}
-	log_error("net", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "net")),
-		  "probe family failed, running without it: %s", d->net_status.error);
 	net__free(d->net);
 	d->net = NULL;
 }
@@ -589,28 +599,16 @@ static void open_families(struct daemon *d)
 	if (cfg->net_enabled) {
 		d->net = net__open(cfg, d->out, d->exe, &d->net_status);
 		if (!d->net)
-			log_error("net", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "net")),
-				  "probe family failed, running without it: %s",
-				  d->net_status.error);
+			log_family("net", false, &d->net_status);
 	}
 	if (cfg->syscalls_enabled) {
 		d->syscalls = syscalls__open(cfg, &d->kf, d->out, d->exe, d->net, &d->sc_status);
-		if (!d->syscalls)
-			log_error("syscalls", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "syscalls")),
-				  "probe family failed, running without it: %s",
-				  d->sc_status.error);
-		else
-			log_info("syscalls", "attached: %s", d->sc_status.path);
+		log_family("syscalls", d->syscalls, &d->sc_status);
 	}
 	settle_net_exits(d);
 	if (cfg->proc_enabled) {
 		d->proc = proc__open(cfg, d->out, d->exe, &d->proc_status);
-		if (!d->proc)
-			log_error("proc", HM_E_PROBE_FAILED, LOG_FIELDS(LF_STR("probe", "proc")),
-				  "probe family failed, running without it: %s",
-				  d->proc_status.error);
-		else
-			log_info("proc", "attached: %s", d->proc_status.path);
+		log_family("proc", d->proc, &d->proc_status);
 	}
 	if (d->syscalls)
 		syscalls__set_pidcache(d->syscalls, d->procs);

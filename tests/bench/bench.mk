@@ -1,5 +1,8 @@
-# Benchmarks (make bench): the syscall probe's per-call overhead against no
-# tracing and against empty programs on the same tracepoints; the net probes'
+# Benchmarks (make bench): the whole default agent's per-syscall overhead
+# against no tracing, empty programs, the agent with its syscall family alone,
+# libbpf-tools' syscount -L and bpftrace's hist(); the syscall probe's per-call
+# overhead against no tracing and against empty programs on the same
+# tracepoints; the net probes'
 # per-connection overhead on a loopback connect/accept/close loop; the stats
 # socket's scrape rate and CPU cost under a syscall storm; Kafka delivery
 # (events/s ring buffer to broker acknowledgement) against kcat -P; the
@@ -14,6 +17,7 @@ BENCH_CPPFLAGS := -I$(BUILD) -I$(BENCH) -Ibpf -D_GNU_SOURCE
 .PHONY: bench-build
 
 bench-build: $(BENCH)/syscall_overhead $(BENCH)/net_overhead $(BENCH)/scrape_client \
+	     $(BENCH)/getppid_ns $(BENCH)/floor_hold \
 	     $(BENCH)/pidcache_cost $(BENCH)/alloc_count.so \
 	     $(BUILD)/hostmond $(BUILD)/helpers/getppid_loop $(BUILD)/helpers/syscall_loop
 
@@ -32,6 +36,15 @@ $(BENCH)/floor.skel.h: $(BENCH)/floor.bpf.o
 
 $(BENCH)/syscall_overhead: tests/bench/syscall_overhead.c tests/bench/bench_util.c \
 			   $(BENCH)/floor.skel.h $(BUILD)/syscalls.skel.h | $(BENCH)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BENCH_CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP $(filter %.c,$^) $(BENCH_LIBS) -lm -o $@
+
+# The whole agent's overhead (agent_overhead.sh): its timer and its floor.
+$(BENCH)/getppid_ns: tests/bench/getppid_ns.c tests/bench/bench_util.c | $(BENCH)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BENCH_CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP $(filter %.c,$^) $(BENCH_LIBS) -lm -o $@
+
+$(BENCH)/floor_hold: tests/bench/floor_hold.c tests/bench/bench_util.c $(BENCH)/floor.skel.h | $(BENCH)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(BENCH_CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP $(filter %.c,$^) $(BENCH_LIBS) -lm -o $@
 

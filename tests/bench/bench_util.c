@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "bench_util.h"
@@ -41,6 +43,24 @@ int bench_parse_long(const char *name, const char *s, long min, long max, long *
 	}
 	*out = v;
 	return 0;
+}
+
+static double elapsed_ns(const struct timespec *t0, const struct timespec *t1)
+{
+	return (t1->tv_sec - t0->tv_sec) * 1e9 + (t1->tv_nsec - t0->tv_nsec);
+}
+
+/* Nothing but the calls between the two clock reads. */
+double bench_time_getppid(long calls)
+{
+	struct timespec t0, t1;
+	long i;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < calls; i++)
+		syscall(SYS_getppid);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return elapsed_ns(&t0, &t1) / calls;
 }
 
 int bench_pin_cpu(long cpu)

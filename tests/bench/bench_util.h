@@ -45,6 +45,8 @@ int bench_pin_cpu(long cpu);
  * mode, "none" included, and skew every number.
  */
 int bench_check_no_foreign(const char *const *hooks, const char *when);
+/* ns per call of `calls` raw getppid() calls (libc does not cache it) in a tight loop. */
+double bench_time_getppid(long calls);
 /* Median of the non-NAN values of v[0..n), n <= BENCH_MAX_ROUNDS; NAN when none. */
 double bench_median(const double *v, int n);
 

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/types.h>
 #include <bpf/bpf.h>
@@ -107,24 +106,6 @@ static void detach(struct bench *b, enum mode m)
 		syscalls_bpf__detach(b->probe);
 }
 
-static double elapsed_ns(const struct timespec *t0, const struct timespec *t1)
-{
-	return (t1->tv_sec - t0->tv_sec) * 1e9 + (t1->tv_nsec - t0->tv_nsec);
-}
-
-/* The timed loop: nothing but raw getppid() calls between the two clock reads. */
-static double time_getppid(long calls)
-{
-	struct timespec t0, t1;
-	long i;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < calls; i++)
-		syscall(SYS_getppid);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return elapsed_ns(&t0, &t1) / calls;
-}
-
 static int run_phase(struct bench *b, enum mode m, double *ns_per_call)
 {
 	int err;
@@ -132,7 +113,7 @@ static int run_phase(struct bench *b, enum mode m, double *ns_per_call)
 	err = attach(b, m);
 	if (err)
 		return err;
-	*ns_per_call = time_getppid(b->opts.count);
+	*ns_per_call = bench_time_getppid(b->opts.count);
 	detach(b, m);
 	return 0;
 }
