@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "family.h"
@@ -14,6 +15,29 @@
 
 /* The initial pid namespace's inode, fixed by the kernel (PROC_PID_INIT_INO). */
 #define FAMILY_INIT_PIDNS_INO	0xEFFFFFFCU
+
+int family_tp_args(const char *tracepoint)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	char name[128];
+	int id, n = -1;
+
+	if (!vmlinux)
+		return -1;
+	snprintf(name, sizeof(name), "btf_trace_%s", tracepoint);
+	id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF);
+	if (id > 0) {
+		t = btf__type_by_id(vmlinux, btf__resolve_type(vmlinux, id));
+		if (t && btf_is_ptr(t))
+			t = btf__type_by_id(vmlinux, t->type);
+		/* The first parameter is the tracepoint's own context pointer. */
+		if (t && btf_is_func_proto(t))
+			n = btf_vlen(t) - 1;
+	}
+	btf__free(vmlinux);
+	return n;
+}
 
 const char *family_state_name(enum family_state state)
 {

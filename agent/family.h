@@ -22,6 +22,13 @@ struct family_status {
 const char *family_state_name(enum family_state state);
 
 /*
+ * The number of arguments a tp_btf program on tracepoint gets on this kernel
+ * (its btf_trace_ typedef), -1 when the kernel's BTF does not say: for
+ * tracepoints whose arguments changed between kernels.
+ */
+int family_tp_args(const char *tracepoint);
+
+/*
  * Makes sure tracefs is mounted (tracepoint programs attach through it),
  * mounting it at /sys/kernel/tracing if needed. Returns 0 or -errno with err set.
  */

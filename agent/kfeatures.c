@@ -7,8 +7,7 @@
 #include <bpf/libbpf.h>
 #include "kfeatures.h"
 
-/* Whether HOSTMON_FEATURES_OFF lists name (a test's way to take a fallback). */
-static bool forced_off(const char *name)
+bool features_off(const char *name)
 {
 	const char *list = getenv("HOSTMON_FEATURES_OFF");
 	size_t n = strlen(name);
@@ -22,7 +21,7 @@ static bool forced_off(const char *name)
 /* libbpf's probes answer 1 (supported), 0 (not) or -errno (could not tell: taken as not). */
 static bool probed(int ret, const char *name)
 {
-	return ret == 1 && !forced_off(name);
+	return ret == 1 && !features_off(name);
 }
 
 void features_probe(struct kernel_features *f)

@@ -21,6 +21,14 @@ struct kernel_features {
 void features_probe(struct kernel_features *f);
 
 /*
+ * Whether HOSTMON_FEATURES_OFF names feature: also group_dead (the proc
+ * family's exit path before 6.16) and retransmit_err (the net family's
+ * tcp_retransmit_skb before its err argument), which the families probe
+ * themselves.
+ */
+bool features_off(const char *feature);
+
+/*
  * Why hostmond cannot run on this kernel at all ("" when it can): names
  * the missing feature and the kernel version that brings it.
  */

@@ -15,6 +15,7 @@
 #include "encode.h"
 #include "exemap.h"
 #include "hist.h"
+#include "kfeatures.h"
 #include "log.h"
 #include "names.h"
 #include "pidcache.h"
@@ -164,6 +165,7 @@ static int load_and_attach(struct net *nt, const struct config *cfg, const struc
 			   char *err, size_t errlen)
 {
 	struct bpf_program *prog;
+	bool retransmit_err;
 	int ret;
 
 	nt->skel->rodata->net_events_per_sec = cfg->net_events_per_sec;
@@ -176,6 +178,10 @@ static int load_and_attach(struct net *nt, const struct config *cfg, const struc
 		snprintf(err, errlen, "map sizes: %s", strerror(-ret));
 		return ret;
 	}
+	/* Newer kernels pass tcp_retransmit_skb the retransmit's error; before, it fires on success only. */
+	retransmit_err = family_tp_args("tcp_retransmit_skb") == 3 && !features_off("retransmit_err");
+	bpf_program__set_autoload(nt->skel->progs.net_retransmit, retransmit_err);
+	bpf_program__set_autoload(nt->skel->progs.net_retransmit_legacy, !retransmit_err);
 	/* Loaded with the rest: the syscall family may yet fail to load. */
 	for (int i = 0; (prog = fallback_prog(nt, i)); i++)
 		bpf_program__set_autoattach(prog, false);

@@ -12,6 +12,7 @@
 #include "encode.h"
 #include "exemap.h"
 #include "kpath.h"
+#include "kfeatures.h"
 #include "log.h"
 #include "names.h"
 #include "pidcache.h"
@@ -38,27 +39,6 @@ static const char *const drop_names[PROC_DROP_MAX] = {
 	[PROC_DROP_EXIT_MAP] = "exit_map",
 	[PROC_DROP_EXE_MAP] = "exe_map",
 };
-
-/* Since 6.16 sched_process_exit passes group_dead; older kernels need the fallback. */
-static bool exit_has_group_dead(void)
-{
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	const struct btf_type *t;
-	bool has = false;
-	int id;
-
-	if (!vmlinux)
-		return false;
-	id = btf__find_by_name_kind(vmlinux, "btf_trace_sched_process_exit", BTF_KIND_TYPEDEF);
-	if (id > 0) {
-		t = btf__type_by_id(vmlinux, btf__resolve_type(vmlinux, id));
-		if (t && btf_is_ptr(t))
-			t = btf__type_by_id(vmlinux, t->type);
-		has = t && btf_is_func_proto(t) && btf_vlen(t) == 3;
-	}
-	btf__free(vmlinux);
-	return has;
-}
 
 /* A kernel path (bpf/proc.h) as text in rec's arena. */
 static char *path_text(struct record *rec, const struct proc_path *p)
@@ -156,7 +136,8 @@ static int load_and_attach(struct proc *pr, const struct config *cfg, const stru
 {
 	char *err = status->error;
 	size_t errlen = sizeof(status->error);
-	bool group_dead = exit_has_group_dead();
+	/* Since 6.16 sched_process_exit passes group_dead; older kernels need the fallback. */
+	bool group_dead = family_tp_args("sched_process_exit") == 2 && !features_off("group_dead");
 	int ret;
 
 	snprintf(status->path, sizeof(status->path), "%s",

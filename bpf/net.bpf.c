@@ -155,8 +155,8 @@ int BPF_PROG(net_send_reset, const struct sock *sk, const struct sk_buff *skb)
 }
 
 /* Counts retransmitted segments, as the kernel's TcpRetransSegs does: an skb may carry several. */
-SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(net_retransmit, const struct sock *sk, const struct sk_buff *skb, int err)
+/* A retransmit: counted per endpoint in segments, as TcpRetransSegs counts them. */
+static __always_inline void on_retransmit(const struct sock *sk, const struct sk_buff *skb)
 {
 	const struct tcp_skb_cb *cb = (const void *)skb + bpf_core_field_offset(struct sk_buff, cb);
 	__u16 segs = BPF_CORE_READ(cb, tcp_gso_segs);
@@ -164,15 +164,29 @@ int BPF_PROG(net_retransmit, const struct sock *sk, const struct sk_buff *skb, i
 	__u64 key = (__u64)sk;
 	struct net_sock *o;
 
-	if (err)
-		return 0;
 	o = bpf_map_lookup_elem(&socks, &key);
 	if (owned_by_self(o))
-		return 0;
+		return;
 	if (o && !o->sport)
 		o->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	read_tuple(&e, sk);
 	count_n(&e, o && (o->flags & NET_SOCK_IN), NET_STAT_RETRANSMITS, segs ? segs : 1);
+}
+
+/* Newer kernels (after 6.1) also fire it for a retransmit that failed (err). */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(net_retransmit, const struct sock *sk, const struct sk_buff *skb, int err)
+{
+	if (!err)
+		on_retransmit(sk, skb);
+	return 0;
+}
+
+/* Older kernels: two arguments, and only retransmits that went out. */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(net_retransmit_legacy, const struct sock *sk, const struct sk_buff *skb)
+{
+	on_retransmit(sk, skb);
 	return 0;
 }
 

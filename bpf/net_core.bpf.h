@@ -199,7 +199,12 @@ static __always_inline void count(const struct net_event *e, bool in, __u32 stat
 	count_n(e, in, stat, 1);
 }
 
-/* True while this second's detail budget lasts. Two CPUs may both reset it at a second's turn. */
+/*
+ * True while this second's detail budget lasts. Two CPUs may both reset it at
+ * a second's turn. The add fetches nothing (atomic fetch needs 5.12): each
+ * CPU reads the count after its own add, so racing CPUs may both find the
+ * budget spent when one of them was still within it, never the reverse.
+ */
 static __always_inline bool within_rate(__u64 now)
 {
 	__u32 zero = 0;
@@ -216,7 +221,8 @@ static __always_inline bool within_rate(__u64 now)
 		r->sec = sec;
 		r->sent = 0;
 	}
-	return __sync_fetch_and_add(&r->sent, 1) < net_events_per_sec;
+	__sync_fetch_and_add(&r->sent, 1);
+	return *(volatile __u64 *)&r->sent <= net_events_per_sec;
 }
 
 static __always_inline bool shedding(void)

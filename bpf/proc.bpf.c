@@ -27,6 +27,15 @@ struct kernfs_node___old {
 	struct kernfs_node *parent;
 } __attribute__((preserve_access_index));
 
+/* Before 6.2 the mm's counters are atomics in one struct, not an array of percpu_counters. */
+struct mm_rss_stat___pre62 {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___pre62 {
+	struct mm_rss_stat___pre62 rss_stat;
+} __attribute__((preserve_access_index));
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, PROC_PENDING_ENTRIES);
@@ -41,11 +50,19 @@ struct {
 	__type(value, __u32);
 } oom_victims SEC(".maps");
 
-/* Kernels without group_dead: the thread group already reported (signal_struct address). */
+/*
+ * Kernels without group_dead: the processes already reported, by their
+ * signal_struct and start (a later process may get the same address).
+ */
+struct proc_reported {
+	__u64 signal;
+	__u64 start_ns;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, PROC_PENDING_ENTRIES);
-	__type(key, __u64);
+	__type(key, struct proc_reported);
 	__type(value, __u8);
 } reported SEC(".maps");
 
@@ -62,6 +79,16 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counts SEC(".maps");
+
+/* One of the mm's page counters (MM_FILEPAGES, ...), in either layout. */
+static __always_inline long mm_pages(struct mm_struct *mm, int member)
+{
+	struct mm_struct___pre62 *old = (void *)mm;
+
+	if (bpf_core_field_exists(mm->rss_stat[0].count))
+		return BPF_CORE_READ(mm, rss_stat[member & 3].count);
+	return BPF_CORE_READ(old, rss_stat.count[member & 3].counter);
+}
 
 static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 {
@@ -156,6 +183,29 @@ static void count_exit(struct task_struct *task)
 	__sync_fetch_and_add(n, 1);
 }
 
+/*
+ * The crashed process's exe: walked from its mm, or where the mm is gone
+ * already (the exit tracepoint fires after exit_mm before 6.16) the one the
+ * exe map noted for this process at its exec or an earlier event.
+ */
+static __always_inline void crash_exe(struct proc_path *p, struct task_struct *task,
+				      struct task_struct *leader, __u32 tgid)
+{
+	struct file *f = BPF_CORE_READ(task, mm, exe_file);
+	struct exe_entry *x;
+
+	if (f) {
+		read_file_path(p, f);
+		return;
+	}
+	p->depth = 0;
+	p->truncated = 0;
+	p->len = 0;
+	x = bpf_map_lookup_elem(&exe_paths, &tgid);
+	if (x && x->start_ns == BPF_CORE_READ(leader, start_boottime))
+		bpf_probe_read_kernel(p, sizeof(*p), &x->path);
+}
+
 static void emit_crash(struct task_struct *task, __u32 tgid, __u32 code)
 {
 	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
@@ -183,7 +233,7 @@ static void emit_crash(struct task_struct *task, __u32 tgid, __u32 code)
 		e->sender_comm[0] = 0;
 	}
 	e->oom_killed = bpf_map_lookup_elem(&oom_victims, &tgid) != NULL;
-	read_file_path(&e->exe, BPF_CORE_READ(task, mm, exe_file));
+	crash_exe(&e->exe, task, leader, tgid);
 	read_kernfs_path(&e->cgroup, BPF_CORE_READ(task, cgroups, dfl_cgrp, kn));
 	read_kernfs_path(&e->memcg, memcg_kn(task));
 	bpf_ringbuf_submit(e, 0);
@@ -216,17 +266,21 @@ int BPF_PROG(proc_exit, struct task_struct *task, bool group_dead)
 	return 0;
 }
 
-/* For kernels whose tracepoint has no group_dead: the first thread to see live == 0 reports. */
+/*
+ * For kernels whose tracepoint has no group_dead: the first thread to see
+ * live == 0 reports, once per process (signal_struct and start).
+ */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(proc_exit_legacy, struct task_struct *task)
 {
-	__u64 key;
+	struct proc_reported key;
 	__u8 one = 1;
 
 	if (BPF_CORE_READ(task, signal, live.counter) != 0 ||
 	    (BPF_CORE_READ(task, flags) & PF_KTHREAD))
 		return 0;
-	key = (__u64)BPF_CORE_READ(task, signal);
+	key.signal = (__u64)BPF_CORE_READ(task, signal);
+	key.start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
 	if (bpf_map_update_elem(&reported, &key, &one, BPF_NOEXIST))
 		return 0;
 	process_died(task);
@@ -265,9 +319,9 @@ int BPF_PROG(proc_oom, struct task_struct *task, uid_t uid)
 	e->ts_ns = bpf_ktime_get_ns();
 	e->oom_score_adj = BPF_CORE_READ(task, signal, oom_score_adj);
 	e->total_vm = BPF_CORE_READ(mm, total_vm);
-	e->file_rss = BPF_CORE_READ(mm, rss_stat[MM_FILEPAGES].count);
-	e->anon_rss = BPF_CORE_READ(mm, rss_stat[MM_ANONPAGES].count);
-	e->shmem_rss = BPF_CORE_READ(mm, rss_stat[MM_SHMEMPAGES].count);
+	e->file_rss = mm_pages(mm, MM_FILEPAGES);
+	e->anon_rss = mm_pages(mm, MM_ANONPAGES);
+	e->shmem_rss = mm_pages(mm, MM_SHMEMPAGES);
 	e->pgtables_bytes = BPF_CORE_READ(mm, pgtables_bytes.counter);
 	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
 	read_kernfs_path(&e->memcg, memcg_kn(task));
