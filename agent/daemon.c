@@ -42,6 +42,7 @@ struct daemon {
 	char **argv;
 	struct hostinfo hi;
 	struct kernel_features kf;
+	bool kept_cap_bpf;		/* this kernel's bpf() wants it for map reads */
 	struct jsonl_sink *jsonl;
 	struct kafka_sink *kafka;	/* NULL without [kafka] brokers */
 	struct spool *spool;		/* the Kafka sink's; NULL without it */
@@ -216,6 +217,8 @@ static void publish(struct daemon *d)
 	add_probes(d, probes);
 	json_object_object_add(details, "probes", probes);
 	json_object_object_add(details, "kernel", kernel_json(&d->kf));
+	json_object_object_add(details, "capabilities",
+			       json_object_new_string(d->kept_cap_bpf ? "CAP_BPF" : "none"));
 	add_bpf_memory(d, details);
 	json_object_object_add(details, "config", config_json(&d->cfg));
 	if (d->kafka)
@@ -747,24 +750,44 @@ static int open_outputs(struct daemon *d)
 	return 0;
 }
 
+/* A map of a family that runs, to ask the kernel what reading maps takes; -1: none. */
+static int some_map_fd(const struct daemon *d)
+{
+	if (d->syscalls)
+		return syscalls__events_fd(d->syscalls);
+	if (d->proc)
+		return proc__events_fd(d->proc);
+	return d->net ? net__events_fd(d->net) : -1;
+}
+
 /*
  * What the agent needs after attach is open already: ring buffers and maps
  * (their descriptors), the output, the spool directory (root's own, by owner
- * permissions). Every capability goes, none is kept (README, "Privileges").
+ * permissions). Every capability goes (README, "Privileges"), but CAP_BPF on
+ * a kernel that checks it for every bpf() command: without it no window
+ * could read the maps there.
  */
-static int drop_privileges(void)
+static int drop_privileges(struct daemon *d)
 {
+	int fd = some_map_fd(d), need = fd < 0 ? 0 : privs_bpf_needs_cap(fd);
 	char err[256];
 	bool bounds;
 	int ret;
 
-	ret = privs_drop(&bounds, err, sizeof(err));
+	if (need < 0)
+		log_warn("hostmond", HM_E_PRIVS_DROP, LOG_FIELDS(LF_ERRNO(-need)),
+			 "cannot tell whether reading BPF maps needs CAP_BPF here, keeping it: %s",
+			 strerror(-need));
+	d->kept_cap_bpf = need != 0;
+	ret = privs_drop(d->kept_cap_bpf, &bounds, err, sizeof(err));
 	if (ret) {
 		log_error("hostmond", HM_E_PRIVS_DROP, NULL, "cannot drop privileges, not running with more than needed: %s",
 			  err);
 		return ret;
 	}
-	log_info("hostmond", "privileges dropped: no capabilities left, no_new_privs set%s",
+	log_info("hostmond", "privileges dropped: %s, no_new_privs set%s",
+		 d->kept_cap_bpf ? "all but CAP_BPF (this kernel's bpf() checks it to read maps)" :
+				   "no capabilities left",
 		 bounds ? "" : " (bounding set left as the service manager set it: no CAP_SETPCAP)");
 	return 0;
 }
@@ -860,7 +883,7 @@ struct daemon *daemon__new(const struct config *cfg, int argc, char **argv)
 		goto fail;
 	measure_bpf(d);
 	/* No thread exists yet: librdkafka's and the HTTP server's inherit nothing. */
-	ret = drop_privileges();
+	ret = drop_privileges(d);
 	if (!ret)
 		ret = open_kafka(d);
 	if (!ret)

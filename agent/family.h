@@ -16,7 +16,7 @@ enum family_state {
 struct family_status {
 	enum family_state state;
 	char error[256];	/* why it failed, with the kernel's errno */
-	char path[96];		/* which of its paths this kernel got, and why; "" if it has one */
+	char path[160];		/* which of its paths this kernel got, and why; "" if it has one */
 };
 
 const char *family_state_name(enum family_state state);

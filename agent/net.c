@@ -38,6 +38,7 @@ struct ep_row {
 struct net {
 	struct net_bpf *skel;
 	struct bpf_link *fallback[4];	/* the syscalls: tracepoints, when attached */
+	bool udp_errors;		/* the kernel has the inet_sk_error_report tracepoint */
 	uint32_t *shed;			/* net_shed's value, mapped */
 	size_t shed_len;
 	struct family_ring *ring;
@@ -182,6 +183,9 @@ static int load_and_attach(struct net *nt, const struct config *cfg, const struc
 	retransmit_err = family_tp_args("tcp_retransmit_skb") == 3 && !features_off("retransmit_err");
 	bpf_program__set_autoload(nt->skel->progs.net_retransmit, retransmit_err);
 	bpf_program__set_autoload(nt->skel->progs.net_retransmit_legacy, !retransmit_err);
+	/* UDP errors need inet_sk_error_report (newer than 5.10); TCP ones come from state changes. */
+	nt->udp_errors = family_tp_args("inet_sk_error_report") >= 0;
+	bpf_program__set_autoload(nt->skel->progs.net_error_report, nt->udp_errors);
 	/* Loaded with the rest: the syscall family may yet fail to load. */
 	for (int i = 0; (prog = fallback_prog(nt, i)); i++)
 		bpf_program__set_autoattach(prog, false);
@@ -337,11 +341,13 @@ static int attach_fallback(struct net *nt, char *err, size_t errlen)
 
 int net__exits(struct net *nt, const char *why, struct family_status *status)
 {
+	const char *udp = nt->udp_errors ? "" : "; no UDP errors (this kernel has no inet_sk_error_report tracepoint)";
 	char err[sizeof(status->error) - 64];
 	int ret;
 
 	if (!why) {
-		snprintf(status->path, sizeof(status->path), "socket hooks + syscall family exits");
+		snprintf(status->path, sizeof(status->path), "socket hooks + syscall family exits%s",
+			 udp);
 		return 0;
 	}
 	ret = attach_fallback(nt, err, sizeof(err));
@@ -351,8 +357,8 @@ int net__exits(struct net *nt, const char *why, struct family_status *status)
 			 err);
 		return ret;
 	}
-	snprintf(status->path, sizeof(status->path), "socket hooks + syscalls tracepoints (%s)",
-		 why);
+	snprintf(status->path, sizeof(status->path), "socket hooks + syscalls tracepoints (%s)%s",
+		 why, udp);
 	log_info("net", "connect and accept owners from the syscalls: tracepoints (%s): every "
 		 "syscall of every process pays for their dispatch", why);
 	return 0;
