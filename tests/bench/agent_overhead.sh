@@ -28,7 +28,7 @@ build=$(cd "${1:-build}" && pwd)
 rounds=${2:-11}
 calls=${3:-3000000}
 me=agent_overhead
-modes=(none floor syscalls agent syscount bpftrace)
+modes=(none floor syscalls agent thread syscount bpftrace)
 goal_floor=2.0		# whole agent's ratio at most this
 goal_syscount=0.5	# and at most this fraction of syscount's
 quiet_wait=300		# seconds a round waits for others' programs to go
@@ -136,7 +136,7 @@ ready() {
 	case $1 in
 	floor) grep -q '^floor: attached' "$tmp/$1.log" ;;
 	syscalls) health_ok '^syscalls$' ;;
-	agent) health_ok . ;;
+	agent | thread) health_ok . ;;
 	bpftrace) grep -q '^Attaching' "$tmp/$1.log" ;;
 	*) true ;;
 	esac && attached "$tracer"
@@ -152,6 +152,8 @@ start() {
 	floor) cmd=("$build/bench/floor_hold") ;;
 	syscalls) cmd=("${agent[@]}" --set proc.enabled=false --set net.enabled=false) ;;
 	agent) cmd=("${agent[@]}") ;;
+	# The default agent on the path it takes without task storage (5.10).
+	thread) cmd=(env HOSTMON_FEATURES_OFF=task_storage,task_btf "${agent[@]}") ;;
 	syscount) cmd=(/usr/sbin/syscount -L) ;;
 	bpftrace) cmd=(/usr/bin/bpftrace -e "$bt_prog") ;;
 	esac
@@ -219,7 +221,7 @@ phase() {
 			fail "$mode: tracer gone or detached during the timing: $(tail -n 5 "$tmp/$mode.log")"
 		stop "$mode"
 	fi
-	if [[ $mode == syscalls || $mode == agent ]]; then
+	if [[ $mode == syscalls || $mode == agent || $mode == thread ]]; then
 		n=$(counted)
 		((n >= calls)) || fail "$mode: hostmond counted $n getppid calls of the $calls timed"
 	fi
@@ -291,6 +293,7 @@ report() {
 		label["floor"] = "floor: empty programs on sys_enter/sys_exit"
 		label["syscalls"] = "hostmond, syscall family only"
 		label["agent"] = "hostmond, default config (all families)"
+		label["thread"] = "hostmond, default, thread map instead of task storage (5.10's path)"
 		label["syscount"] = "libbpf-tools `syscount -L`"
 		label["bpftrace"] = "bpftrace `hist()` of sys_enter→sys_exit"
 		for (r in seen) {
