@@ -273,7 +273,7 @@ round() {
 		echo "${order[*]}"
 	)" '{ ns[$2] = $3 } END {
 		printf "%5d  %-44s", r, order
-		n = split("none floor syscalls agent syscount bpftrace", m, " ")
+		n = split("none floor syscalls agent thread syscount bpftrace", m, " ")
 		for (i = 1; i <= n; i++) printf " %9.2f", ns[m[i]]
 		printf "\n" }' "$tmp/round"
 }
@@ -288,12 +288,12 @@ report() {
 	}
 	{ ns[$1, $2] = $3; seen[$1] = 1 }
 	END {
-		nm = split("none floor syscalls agent syscount bpftrace", m, " ")
+		nm = split("none floor syscalls agent thread syscount bpftrace", m, " ")
 		label["none"] = "no tracing"
 		label["floor"] = "floor: empty programs on sys_enter/sys_exit"
 		label["syscalls"] = "hostmond, syscall family only"
 		label["agent"] = "hostmond, default config (all families)"
-		label["thread"] = "hostmond, default, thread map instead of task storage (5.10's path)"
+		label["thread"] = "hostmond, default, thread map instead of task storage (the 5.10 path)"
 		label["syscount"] = "libbpf-tools `syscount -L`"
 		label["bpftrace"] = "bpftrace `hist()` of sys_enter→sys_exit"
 		for (r in seen) {

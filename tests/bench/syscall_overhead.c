@@ -76,6 +76,11 @@ static int probe_open(struct bench *b)
 		b->probe->rodata->traced[i] = ~0ULL;
 	/* Every call is compared with the agent's tgid: the parent stands in for it. */
 	b->probe->rodata->self_tgid = getppid();
+	/* The task-storage path, as hostmond takes it on this kernel; not the 5.10 one too. */
+	bpf_program__set_autoload(b->probe->progs.sc_enter_thread, false);
+	bpf_program__set_autoload(b->probe->progs.sc_exit_thread, false);
+	bpf_program__set_autoload(b->probe->progs.sc_thread_exit, false);
+	bpf_map__set_autocreate(b->probe->maps.thread_starts, false);
 	err = syscalls_bpf__load(b->probe);
 	if (err) {
 		fprintf(stderr, "bench: load syscalls probe failed: %s\n", bench_bpf_err(err));
