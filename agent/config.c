@@ -12,9 +12,16 @@
 #include <arpa/inet.h>
 #include <sys/stat.h>
 #include <ini.h>
+#include <linux/types.h>
+#include "bpf/histogram.h"
+#include "bpf/syscalls.h"
 #include "config.h"
 #include "encode.h"
 #include "names.h"
+
+/* A number macro as a string literal: a default shared with the BPF side. */
+#define CONFIG_STR_(x)	#x
+#define CONFIG_STR(x)	CONFIG_STR_(x)
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 /* Longer than any valid line (a full syscall list), so an overlong value gets
@@ -101,6 +108,8 @@ static const struct config_key config_keys[] = {
 	  .min = 0, .max = 60000000, .def = "10000" },
 	{ "syscalls", "slow_events", NULL, NULL, CONFIG_BOOL, FIELD(slow_events),
 	  .def = "true" },
+	{ "syscalls", "sample_above", NULL, NULL, CONFIG_UINT, FIELD(sample_above),
+	  .min = 0, .max = 1000000000, .def = CONFIG_STR(SC_SAMPLE_ABOVE_DEFAULT) },
 	{ "proc", "enabled", NULL, NULL, CONFIG_BOOL, FIELD(proc_enabled), .def = "true" },
 	{ "net", "enabled", NULL, NULL, CONFIG_BOOL, FIELD(net_enabled), .def = "true" },
 	{ "net", "events_per_sec", NULL, NULL, CONFIG_UINT, FIELD(net_events_per_sec),

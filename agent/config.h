@@ -44,6 +44,8 @@ struct config {
 	char syscalls_exclude[CONFIG_LIST_MAX];	/* exclude: comma list of names */
 	char syscalls_blocking[CONFIG_LIST_MAX];	/* blocking: never reported as slow */
 	uint64_t slow_threshold_us;		/* slow_threshold_us, default 10000; 0 = every call */
+	/* sample_above: calls of a syscall on a CPU in a window past which one in 8 is timed; 0: all */
+	uint64_t sample_above;
 	bool slow_events;			/* slow_events, default true */
 	/* [proc] */
 	bool proc_enabled;			/* enabled, default true */

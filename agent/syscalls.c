@@ -173,6 +173,7 @@ static int load_and_attach(struct syscalls *sc, const struct config *cfg,
 
 	sc->skel->rodata->slow_threshold_ns = cfg->slow_threshold_us * 1000;
 	sc->skel->rodata->slow_events = cfg->slow_events;
+	sc->skel->rodata->sample_above = cfg->sample_above;
 	sc->skel->rodata->self_tgid = family_self_tgid(cfg->trace_self);
 	sc->skel->rodata->wakeup_bytes = family_wakeup_bytes(cfg->ringbuf_bytes, cfg->ring_flush_ms);
 	sc->skel->rodata->net_exits = net != NULL;

@@ -20,15 +20,25 @@ const volatile __u64 traced[SC_BITMAP_WORDS] = {};	/* histogram these */
 const volatile __u64 blocking[SC_BITMAP_WORDS] = {};	/* never "slow" */
 const volatile __u64 slow_threshold_ns = 10000000;
 const volatile bool slow_events = true;
+/*
+ * Sampling of very hot syscalls ([syscalls] sample_above): past this many
+ * calls of one syscall on one CPU in a window, one call in SC_SAMPLE_STRIDE
+ * is timed (its histogram weight SC_SAMPLE_STRIDE), the rest only counted.
+ * 0: every call timed.
+ */
+const volatile __u64 sample_above = 0;
 
 /* Window epoch, advanced by hostmond at each window end (selects the max slot). */
 __u64 epoch = 0;
 /* Set by hostmond under overload: slow_syscall events are shed (counted), counts kept. */
 __u32 shed = 0;
 
+/* A traced call in flight: counted at its exit, timed when ts is set. */
 struct sc_start {
-	__u64 ts;
+	__u64 ts;	/* entry time; 0: not timed (a sampled syscall's untimed call) */
 	__u32 nr;
+	__u16 weight;	/* calls this timed one stands for in the histogram */
+	__u16 live;	/* a call is in flight */
 };
 
 /* Where a call's start waits for its exit: task storage from 5.11 ... */
@@ -91,10 +101,44 @@ static __always_inline bool timed(long id)
 	return (unsigned long)id < SC_MAX_NR && in_set(traced, id) && !current_is_self();
 }
 
+/*
+ * How many calls this one stands for if timed, 0 if it is only counted: 1
+ * until the syscall passes sample_above calls on this CPU in this window,
+ * then SC_SAMPLE_STRIDE for one call in SC_SAMPLE_STRIDE, drawn by a per-CPU
+ * xorshift (a stride would alias with a workload's own period).
+ */
+static __always_inline __u16 sample_weight(__u32 nr)
+{
+	struct sc_stats *st;
+	__u64 ep = epoch, x;
+
+	if (!sample_above)
+		return 1;
+	st = bpf_map_lookup_elem(&stats, &nr);
+	if (!st)
+		return 1;
+	if (st->win_epoch != ep) {
+		st->win_epoch = ep;
+		st->win_calls = 0;
+	}
+	if (st->win_calls++ < sample_above)
+		return 1;
+	x = st->rng ? st->rng : 0x9E3779B97F4A7C15ULL ^ nr;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	st->rng = x;
+	return (x >> 32) % SC_SAMPLE_STRIDE ? 0 : SC_SAMPLE_STRIDE;
+}
+
 static __always_inline void start(struct sc_start *s, long id)
 {
+	__u16 w = sample_weight(id);
+
 	s->nr = id;
-	s->ts = bpf_ktime_get_ns();
+	s->live = 1;
+	s->weight = w;
+	s->ts = w ? bpf_ktime_get_ns() : 0;
 }
 
 SEC("tp_btf/sys_enter")
@@ -200,7 +244,7 @@ static __always_inline void record_max(struct sc_stats *st, __u64 lat)
 	}
 }
 
-static __always_inline void add_hist(__u32 nr, __u64 lat)
+static __always_inline void add_hist(__u32 nr, __u64 lat, __u16 weight)
 {
 	__u32 key = (bpf_get_smp_processor_id() % hist_shards) * SC_MAX_NR + nr;
 	struct sc_hist *h = bpf_map_lookup_elem(&hists, &key);
@@ -209,34 +253,35 @@ static __always_inline void add_hist(__u32 nr, __u64 lat)
 	if (!h)
 		return;
 	if (hist_atomic)
-		__sync_fetch_and_add(&h->hist[b], 1);
+		__sync_fetch_and_add(&h->hist[b], weight);
 	else
-		h->hist[b]++;
+		h->hist[b] += weight;
 }
 
-/* The call s started is over: counted, timed and, if slow, reported. */
+/* The call s started is over: counted and, if it was timed, timed and, if slow, reported. */
 static __always_inline void finish(struct sc_start *s, long ret)
 {
 	struct sc_stats *st;
+	__u32 nr = s->nr;
 	__u64 now, lat;
-	__u32 nr;
 
-	now = bpf_ktime_get_ns();
-	lat = now - s->ts;
-	nr = s->nr;
-	s->ts = 0;
-
+	s->live = 0;
 	st = bpf_map_lookup_elem(&stats, &nr);
 	if (!st)
 		return;
 	st->calls++;
-	st->total_ns += lat;
-	add_hist(nr, lat);
-	record_max(st, lat);
 	if (ret < 0 && ret >= -4095) {
 		st->errors++;
 		count_errno(nr, ret);
 	}
+	if (!s->ts)
+		return;
+	now = bpf_ktime_get_ns();
+	lat = now - s->ts;
+	s->ts = 0;
+	st->timed++;
+	add_hist(nr, lat, s->weight);
+	record_max(st, lat);
 	if (!slow_events || lat < slow_threshold_ns || in_set(blocking, nr))
 		return;
 	if (shed)
@@ -252,7 +297,7 @@ int BPF_PROG(sc_exit, struct pt_regs *regs, long ret)
 	struct sc_start *s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0, 0);
 
 	net_sys_exit(regs, ret);
-	if (s && s->ts)
+	if (s && s->live)
 		finish(s, ret);
 	return 0;
 }
@@ -264,7 +309,7 @@ int BPF_PROG(sc_exit_thread, struct pt_regs *regs, long ret)
 	struct sc_start *s = bpf_map_lookup_elem(&thread_starts, &tid);
 
 	net_sys_exit(regs, ret);
-	if (s && s->ts)
+	if (s && s->live)
 		finish(s, ret);
 	return 0;
 }

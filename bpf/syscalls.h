@@ -19,14 +19,23 @@
 /* Threads whose call start the 5.10 path (no task storage) can hold at once. */
 #define SC_THREAD_ENTRIES	32768
 
+/* One call in this many of a very hot syscall is timed (BPF sample_above). */
+#define SC_SAMPLE_STRIDE	8
+/* [syscalls] sample_above's default: calls of one syscall on one CPU in a window. */
+#define SC_SAMPLE_ABOVE_DEFAULT	65536
+
 /* Per-CPU, per syscall number; cumulative since load, hostmond diffs windows. */
 struct sc_stats {
 	__u64 calls;
 	__u64 errors;
-	__u64 total_ns;
+	__u64 timed;		/* calls timed: all of them unless sampled */
 	/* Window maximum, double-buffered by the low bit of the window epoch. */
 	__u64 max_epoch[2];
 	__u64 max_ns[2];
+	/* Sampling (BPF sample_weight): calls entered in window win_epoch, its xorshift. */
+	__u64 win_epoch;
+	__u64 win_calls;
+	__u64 rng;
 };
 
 /* Per shard and syscall number (shard * SC_MAX_NR + nr); cumulative like sc_stats. */

@@ -76,6 +76,8 @@ static int probe_open(struct bench *b)
 		b->probe->rodata->traced[i] = ~0ULL;
 	/* Every call is compared with the agent's tgid: the parent stands in for it. */
 	b->probe->rodata->self_tgid = getppid();
+	/* hostmond's default sampling of very hot syscalls ([syscalls] sample_above). */
+	b->probe->rodata->sample_above = SC_SAMPLE_ABOVE_DEFAULT;
 	/* The task-storage path, as hostmond takes it on this kernel; not the 5.10 one too. */
 	bpf_program__set_autoload(b->probe->progs.sc_enter_thread, false);
 	bpf_program__set_autoload(b->probe->progs.sc_exit_thread, false);

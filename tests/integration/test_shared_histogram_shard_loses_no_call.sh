@@ -15,6 +15,8 @@ interval = 60
 host_id = hostmon-test
 [syscalls]
 include = getppid
+# Every call timed, weight 1: the buckets must add up to the calls exactly.
+sample_above = 0
 EOF_CONF
 agent_start syscalls
 taskset -c 0 "$HELPERS/getppid_loop" "$N" &
