@@ -62,6 +62,7 @@ burst_config() {
 		[syscalls]
 		include = getpgid
 		slow_threshold_us = 0
+		sample_above = 0
 		[proc]
 		enabled = false
 		[net]

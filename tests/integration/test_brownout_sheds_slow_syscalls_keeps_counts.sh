@@ -15,7 +15,7 @@
 require_file "$HELPERS/getppid_loop"
 require_file "$HELPERS/crasher"
 
-printf '[agent]\ninterval = 1\nhost_id = hostmon-test\nringbuf_size = 65536\nmax_cpu_percent = 100\n[syscalls]\ninclude = getppid\nslow_threshold_us = 0\n' |
+printf '[agent]\ninterval = 1\nhost_id = hostmon-test\nringbuf_size = 65536\nmax_cpu_percent = 100\n[syscalls]\ninclude = getppid\nslow_threshold_us = 0\nsample_above = 0\n' |
 	write_config
 agent_start syscalls proc
 "$HELPERS/getppid_loop" 100000000000 >"$T/storm.count" &

@@ -16,7 +16,7 @@ topic=$TOPIC
 
 # The stream must not depend on the agent's CPU: a brownout (over 2% of a
 # core on a loaded machine, or under the sanitizers) would shed it.
-printf '[agent]\ninterval = 1\nhost_id = hostmon-test\nmax_cpu_percent = 100\n[syscalls]\ninclude = getppid\nslow_threshold_us = 0\n' |
+printf '[agent]\ninterval = 1\nhost_id = hostmon-test\nmax_cpu_percent = 100\n[syscalls]\ninclude = getppid\nslow_threshold_us = 0\nsample_above = 0\n' |
 	write_config
 (while :; do "$HELPERS/getppid_loop" 20; sleep 0.1; done) &
 track $!

@@ -13,7 +13,7 @@ require_file "$CONSUME"
 
 # A slow_syscall record for every getppid call on the host; max_cpu_percent
 # 100 so the brownout does not shed them while the agent works through them.
-printf '[agent]\ninterval = 1\nhost_id = hostmon-test\nmax_cpu_percent = 100\n[syscalls]\ninclude = getppid\nslow_threshold_us = 0\n' |
+printf '[agent]\ninterval = 1\nhost_id = hostmon-test\nmax_cpu_percent = 100\n[syscalls]\ninclude = getppid\nslow_threshold_us = 0\nsample_above = 0\n' |
 	write_config
 topic=hostmon-test-backpressure-$$-$RANDOM
 AGENT_ARGS=(--kafka-brokers 127.0.0.1:19292 --kafka-topic "$topic")

@@ -54,6 +54,7 @@ sasl_config() {
 		[syscalls]
 		include = getppid
 		slow_threshold_us = 0
+		sample_above = 0
 		[kafka]
 		brokers = $brokers
 		topic = $topic

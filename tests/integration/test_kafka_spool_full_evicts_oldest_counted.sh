@@ -10,7 +10,7 @@ require_file "$HELPERS/getppid_loop"
 
 # The stream must not depend on the agent's CPU: a brownout (over 2% of a
 # core on a loaded machine, or under the sanitizers) would shed it.
-printf '[agent]\ninterval = 1\nhost_id = hostmon-test\nmax_cpu_percent = 100\nspool_max_bytes = 65536\n[syscalls]\ninclude = getppid\nslow_threshold_us = 0\n' |
+printf '[agent]\ninterval = 1\nhost_id = hostmon-test\nmax_cpu_percent = 100\nspool_max_bytes = 65536\n[syscalls]\ninclude = getppid\nslow_threshold_us = 0\nsample_above = 0\n' |
 	write_config
 AGENT_ARGS=(--kafka-brokers 127.0.0.1:1 --kafka-topic hostmon-test-spool-full)
 agent_start syscalls

@@ -30,6 +30,7 @@ write_config <<-EOF
 	[syscalls]
 	include = getppid,kill
 	slow_threshold_us = 0
+	sample_above = 0
 EOF
 AGENT_ARGS=(--kafka-brokers "$BROKERS" --kafka-topic "$TOPIC")
 agent_start syscalls proc net

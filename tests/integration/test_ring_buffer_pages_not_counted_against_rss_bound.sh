@@ -25,6 +25,7 @@ max_cpu_percent = 100
 [syscalls]
 include = getpgid
 slow_threshold_us = 0
+sample_above = 0
 EOF_CONF
 agent_start syscalls proc net
 

@@ -14,6 +14,7 @@ ringbuf_size = 4096
 [syscalls]
 include = getppid
 slow_threshold_us = 0
+sample_above = 0
 blocking =
 EOF_CONF
 agent_start syscalls

@@ -31,6 +31,7 @@ write_config <<-EOF
 	[syscalls]
 	include = sched_getscheduler
 	slow_threshold_us = 0
+	sample_above = 0
 	[net]
 	events_per_sec = 0
 	top_endpoints = 10000
