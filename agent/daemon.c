@@ -659,12 +659,13 @@ static void measure_bpf(struct daemon *d)
 	bpfmem_reset(&d->bpf);
 	if (d->exe)
 		(void)bpfmem_add_fd(&d->bpf, "exe", exemap__fd(d->exe));
+	/* net first: the syscall family's object holds net's maps too, counted once, as net's. */
+	if (d->net)
+		(void)bpfmem_add_object(&d->bpf, "net", net__object(d->net));
 	if (d->syscalls)
 		(void)bpfmem_add_object(&d->bpf, "syscalls", syscalls__object(d->syscalls));
 	if (d->proc)
 		(void)bpfmem_add_object(&d->bpf, "proc", proc__object(d->proc));
-	if (d->net)
-		(void)bpfmem_add_object(&d->bpf, "net", net__object(d->net));
 	f = fopen("/proc/self/smaps", "re");
 	d->bpf_mapped = f ? bpfmem_mapped_bytes(f) : 0;
 	if (f)
