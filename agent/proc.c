@@ -4,7 +4,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "bpf/proc.h"
 #include "proc.skel.h"

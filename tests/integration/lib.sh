@@ -298,6 +298,20 @@ expect_sleeper_p95() {
 		"$1" "$(field "$window" .p95_ns)" 3
 }
 
+# segv_crashes N: N crasher processes, one after the other, each dying of
+# SIGSEGV (exit status 139 checked); their pids in CRASHED, in order.
+segv_crashes() {
+	local i
+	CRASHED=()
+	for ((i = 0; i < $1; i++)); do
+		"$HELPERS/crasher" segv &
+		CRASHED+=($!)
+		track "${CRASHED[-1]}"
+		wait_child "${CRASHED[-1]}" 10
+		expect_eq "crasher segv exit status" 139 "$CHILD_RC"
+	done
+}
+
 # sum_metric PATH...: a metrics field (jq path as arguments) summed over every window.
 sum_metric() {
 	q --argjson p "$(printf '%s\n' "$@" | jq -Rn '[inputs]')" \

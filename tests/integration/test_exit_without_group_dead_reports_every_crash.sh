@@ -13,14 +13,8 @@ agent_start proc
 path=$(field "$(api /health)" .probes.proc.path)
 [[ $path == "exit without group_dead"* ]] ||
 	fail "/health probes.proc.path: expected the path without group_dead, got '$path'"
-pids=()
-for ((i = 0; i < N; i++)); do
-	"$HELPERS/crasher" segv &
-	pids+=($!)
-	track "${pids[-1]}"
-	wait_child "${pids[-1]}" 10
-	expect_eq "crasher segv exit status" 139 "$CHILD_RC"
-done
+segv_crashes "$N"
+pids=("${CRASHED[@]}")
 agent_stop
 
 for p in "${pids[@]}"; do

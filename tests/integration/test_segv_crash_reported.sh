@@ -6,14 +6,8 @@
 require_file "$HELPERS/crasher"
 
 agent_start proc
-pids=()
-for i in 1 2 3; do
-	"$HELPERS/crasher" segv &
-	pids+=($!)
-	track "${pids[-1]}"
-	wait_child "${pids[-1]}" 10
-	expect_eq "crasher segv exit status" 139 "$CHILD_RC"
-done
+segv_crashes 3
+pids=("${CRASHED[@]}")
 pid=${pids[0]}
 agent_stop
 
