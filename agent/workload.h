@@ -78,7 +78,7 @@ const char *workload_qos_name(enum workload_qos qos);
 /* An id not found is not looked for again for this long (each search may be a walk). */
 #define WORKLOAD_CACHE_NEG_TTL_S 5
 /* A walk visits at most this many directories, this deep. */
-#define WORKLOAD_WALK_MAX_DIRS	65536
+#define WORKLOAD_WALK_MAX_DIRS	16384
 #define WORKLOAD_WALK_MAX_DEPTH	32
 
 struct workload_cache_stats {
