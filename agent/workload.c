@@ -108,19 +108,22 @@ static const struct {
 	{ "libpod-", WORKLOAD_PODMAN },
 };
 
+static enum workload_runtime bare_owner(const char *path, size_t at);
+
 /*
- * PREFIX-ID or PREFIX-ID.scope, or a bare ID (bare_rt, when its place says
- * whose it is; WORKLOAD_HOST: it does not): the runtime, with *id set;
- * WORKLOAD_HOST when c names no container.
+ * PREFIX-ID or PREFIX-ID.scope, or a bare ID when its place in path says
+ * whose it is: the runtime, with *id set; WORKLOAD_HOST when the component
+ * c names no container.
  */
-static enum workload_runtime comp_container(struct comp c, enum workload_runtime bare_rt,
-					    const char **id)
+static enum workload_runtime comp_container(const char *path, struct comp c, const char **id)
 {
+	enum workload_runtime bare_rt;
 	size_t plen;
 
 	if (has_suffix(c, ".scope") && c.len > 6)
 		c.len -= 6;
-	if (bare_rt != WORKLOAD_HOST && is_hex_id(c.s, c.len)) {
+	if (is_hex_id(c.s, c.len)) {
+		bare_rt = bare_owner(path, (size_t)(c.s - path));
 		*id = c.s;
 		return bare_rt;
 	}
@@ -163,7 +166,7 @@ static enum workload_runtime find_container(const char *path, size_t len, const 
 		while (start > 0 && path[start - 1] != '/')
 			start--;
 		c = (struct comp){ path + start, end - start };
-		rt = c.len ? comp_container(c, bare_owner(path, start), id) : WORKLOAD_HOST;
+		rt = c.len ? comp_container(path, c, id) : WORKLOAD_HOST;
 		if (rt != WORKLOAD_HOST) {
 			*at = start;
 			return rt;
@@ -463,7 +466,7 @@ static int find_cgroup2(const char *mountinfo, char *out, size_t len)
 			err = 0;
 		}
 	}
-	fclose(f);
+	(void)fclose(f);	/* read only: nothing to lose */
 	return err;
 }
 

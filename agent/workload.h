@@ -78,7 +78,7 @@ const char *workload_qos_name(enum workload_qos qos);
 /* An id not found is not looked for again for this long (each search may be a walk). */
 #define WORKLOAD_CACHE_NEG_TTL_S 5
 /* A walk visits at most this many directories, this deep. */
-#define WORKLOAD_WALK_MAX_DIRS	65536
+#define WORKLOAD_WALK_MAX_DIRS	16384
 #define WORKLOAD_WALK_MAX_DEPTH	32
 
 struct workload_cache_stats {
@@ -97,6 +97,7 @@ struct workload_cache_stats {
 	bool handles;			/* open_by_handle_at still in use (it needs CAP_DAC_READ_SEARCH) */
 };
 
+/* Not thread-safe: the event loop's own, as the pid cache is. */
 struct workload_cache;
 
 /*
@@ -116,7 +117,8 @@ void workload_cache__free(struct workload_cache *c);
  * cache. A miss resolves the id once: by open_by_handle_at on the mount and a
  * readlink of the descriptor when the agent may (CAP_DAC_READ_SEARCH), else
  * by one walk of the tree (at most WORKLOAD_WALK_MAX_DIRS directories,
- * readdir only). When the cgroup2 path names no container and a process in
+ * readdir only); the first refused handle (EPERM once privileges are
+ * dropped) turns handles off for good and that lookup walks. When the cgroup2 path names no container and a process in
  * the cgroup has a v1 memory cgroup that does (hybrid hosts, cgroupfs
  * drivers), that names it: two more small reads. 0; -ENOENT: no such cgroup
  * (remembered WORKLOAD_CACHE_NEG_TTL_S); -errno otherwise. A cached cgroup
