@@ -17,11 +17,13 @@
 #include "pidcache.h"
 #include "pipeline.h"
 #include "proc.h"
+#include "workloads.h"
 
 struct proc {
 	struct proc_bpf *skel;
 	struct family_ring *ring;
 	struct pipeline *out;
+	struct workloads *wl;		/* not owned; NULL: no per-workload counts */
 	int ncpu;
 	uint64_t *percpu;		/* one u64 per possible CPU */
 	uint64_t counts_prev[PROC_COUNTS];
@@ -123,11 +125,19 @@ static int handle_event(void *ctx, void *data, size_t len)
 	if (len < sizeof(kind))
 		return 0;
 	memcpy(&kind, data, sizeof(kind));
-	if (kind == PROC_EV_CRASH && len >= sizeof(struct proc_crash_event))
+	if (kind == PROC_EV_CRASH && len >= sizeof(struct proc_crash_event)) {
+		workloads__crash(pr->wl, ((const struct proc_crash_event *)data)->cgid, false);
 		emit_crash(pr, data);
-	else if (kind == PROC_EV_OOM && len >= sizeof(struct proc_oom_event))
+	} else if (kind == PROC_EV_OOM && len >= sizeof(struct proc_oom_event)) {
+		workloads__crash(pr->wl, ((const struct proc_oom_event *)data)->cgid, true);
 		emit_oom(pr, data);
+	}
 	return 0;
+}
+
+void proc__set_workloads(struct proc *pr, struct workloads *wl)
+{
+	pr->wl = wl;
 }
 
 static int load_and_attach(struct proc *pr, const struct config *cfg, const struct exemap *exe,

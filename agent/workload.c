@@ -399,6 +399,7 @@ struct slot {
 	uint8_t state;			/* enum slot_state */
 	uint8_t ref;			/* used since the hand last passed */
 	uint8_t stale;			/* workload_cache__invalidate: resolve again */
+	char *path;			/* w.path's bytes: the cgroup2 path it was resolved from */
 	struct workload w;
 };
 
@@ -526,6 +527,8 @@ void workload_cache__free(struct workload_cache *c)
 		return;
 	if (c->root_fd >= 0)
 		close(c->root_fd);
+	for (uint32_t i = 0; c->slots && i < c->used; i++)
+		free(c->slots[i].path);
 	free(c->slots);
 	free(c->buckets);
 	free(c);
@@ -864,6 +867,9 @@ int workload_cache__lookup(struct workload_cache *c, uint64_t cgid, const struct
 	s->stale = 0;
 	s->ref = 1;
 	s->w = w;
+	free(s->path);
+	s->path = err ? NULL : strdup(c->path);
+	s->w.path = s->path;
 	*out = err ? NULL : &s->w;
 	return err;
 }

@@ -46,6 +46,7 @@ struct workload {
 	enum workload_runtime runtime;
 	enum workload_qos qos;
 	bool gone;				/* set by workload_cache only: the cgroup was removed since it was named */
+	const char *path;			/* set by workload_cache only: the cgroup2 path it resolved; NULL otherwise */
 	char id[WORKLOAD_ID_LEN + 1];		/* container id, 64 lower-case hex digits */
 	char short_id[WORKLOAD_SHORT_ID_LEN + 1];
 	char pod_uid[WORKLOAD_POD_UID_LEN + 1];	/* with dashes, whatever the driver wrote */
