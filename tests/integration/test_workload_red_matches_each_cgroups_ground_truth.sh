@@ -53,9 +53,32 @@ for ((i = 0; i < CRASHES; i++)); do
 done
 read -r _ refused < <("$HELPERS/in_cgroup" "$CG_C" "$HELPERS/netpeer" refuse-loop 127.0.0.1 "$PORT" "$CONNECTS" 0)
 expect_eq "connects the helper saw refused" "$CONNECTS" "$refused"
-# Two more windows: every event read and counted before the agent stops.
+# Two more windows: every event read and counted before the agent stops;
+# C busy meanwhile, so that the last window has it.
+"$HELPERS/in_cgroup" "$CG_C" "$HELPERS/sleeper" 6000 400 600 5 >/dev/null &
+busy=$!
+track "$busy"
 wait_window
 wait_window
+# The stats socket: one workload by its short container id, the first N as ranked.
+api "/stats?container=${ID_C:0:12}" >"$T/one"
+expect_status "/stats?container=SHORT_ID" 200
+expect_eq "/stats?container=SHORT_ID: the workloads" "[\"$ID_C\"]" \
+	"$(jq -c '[.workloads.top[].container_id]' "$T/one")"
+wait_child "$busy" 30
+expect_eq "C's busy sleeper exit status" 0 "$CHILD_RC"
+api "/stats?container=crio:${ID_C:0:12}" >/dev/null
+expect_status "/stats?container=NAME" 200
+api "/stats?top_containers=2" >"$T/two"
+expect_status "/stats?top_containers=2" 200
+expect_eq "/stats?top_containers=2: workloads listed" 2 "$(jq '.workloads.top | length' "$T/two")"
+api "/stats?container=0000000000ff" >"$T/none"
+expect_status "/stats?container=UNKNOWN" 404
+expect_eq "/stats?container=UNKNOWN: error" unknown_container "$(jq -r .error.code "$T/none")"
+api "/stats?container=a%20b" >"$T/bad"
+expect_status "/stats?container=WITH_BLANK" 400
+api "/stats?top_containers=0" >/dev/null
+expect_status "/stats?top_containers=0" 400
 agent_stop
 
 # workload ID: its entries of every window, as one JSON array.
