@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <json-c/json.h>
+#include "version.h"
 #include "pbjson.h"
 #include "record.h"
 #include "syscalls.h"
@@ -113,8 +114,9 @@ static size_t varint(const uint8_t *buf, size_t len, size_t *off)
 }
 
 /*
- * tests/golden: records.jsonl are the JSON lines the 0.1.0 agent wrote, the
- * .bin the envelopes its converter packed from them. Both directions must
+ * tests/golden: records.jsonl are the JSON lines of the current release (the
+ * 0.1.0 agent's, with the fields added since), its .bin the envelopes
+ * make golden packed from them. Both directions must
  * hold: each envelope written by the rules is its JSON line, field by field;
  * each JSON line read by the rules packs to the same bytes.
  */
@@ -122,7 +124,7 @@ static void golden_envelopes_are_the_recorded_json_lines(void **state)
 {
 	FILE *records = fopen(GOLDEN_DIR "/records.jsonl", "r");
 	size_t len, off = 0, n, cap = 0, i = 0;
-	uint8_t *bin = slurp(GOLDEN_DIR "/envelopes-0.1.0.bin", &len);
+	uint8_t *bin = slurp(GOLDEN_DIR "/envelopes-" HOSTMON_VERSION ".bin", &len);
 	char *line = NULL, path[32];
 	int bad = 0;
 
