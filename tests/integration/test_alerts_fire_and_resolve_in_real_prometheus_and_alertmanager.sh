@@ -177,6 +177,11 @@ echo "HostmonConnectionErrors resolved $((SECONDS - t0)) s after the start"
 wait_for "HostmonCrashLoop resolved after the loop" 40 crash_gone
 echo "HostmonCrashLoop resolved $((SECONDS - t0)) s after the start"
 
+# Resolved by Prometheus, still scraping, not by Alertmanager timing them out.
+target_up || fail "Prometheus no longer scrapes hostmond: $(tail -n 3 "$T/prometheus.log")"
+expect_eq "ALERTS of the crash loop and the storm still in Prometheus" "[]" \
+	"$(prom_query "ALERTS{alertname=~\"HostmonCrashLoop|HostmonConnectionErrors\",exe=~\"|$CRASHER\",endpoint=~\"|127.0.0.1:$closed\"}")"
+
 # The canary: never a crash alert for hostmonctl, neither in what
 # Alertmanager held at any poll nor pending or firing in Prometheus.
 CTL=$(readlink -f "$BUILD/hostmonctl")
