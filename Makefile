@@ -173,6 +173,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) | $(PROTO_HDRS) $(BUILD)/tests $(B
 # A helper may need a library: HELPER_LIBS, set per helper below.
 $(BUILD)/helpers/kafka_admin: HELPER_LIBS := -lrdkafka
 
+# workload_resolve names real cgroups with the agent's own module.
+$(BUILD)/helpers/workload_resolve: tests/helpers/workload_resolve.c $(BUILD)/agent/workload.o | $(BUILD)/helpers
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) $^ -o $@
+
 $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< $(HELPER_LIBS) -lpthread -o $@
