@@ -257,8 +257,9 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory -C . bench-build
 	$(Q)tests/bench/run $(BUILD)
 
-# The binaries, the systemd unit (its paths rewritten for PREFIX) and, if
-# none is there yet, a config file. DESTDIR for packaging.
+# The binaries, the systemd unit (its paths rewritten for PREFIX), the
+# Prometheus alert rules and, if none is there yet, a config file. DESTDIR
+# for packaging.
 PREFIX ?= /usr/local
 install: all
 	install -D -m 0755 $(BUILD)/hostmond $(DESTDIR)$(PREFIX)/sbin/hostmond
@@ -266,6 +267,8 @@ install: all
 	install -D -m 0755 $(BUILD)/hostmon-consume $(DESTDIR)$(PREFIX)/bin/hostmon-consume
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/hostmon/README.md
 	install -D -m 0644 proto/hostmon.proto $(DESTDIR)$(PREFIX)/share/hostmon/hostmon.proto
+	install -D -m 0644 packaging/prometheus/hostmon.rules.yml \
+		$(DESTDIR)$(PREFIX)/share/hostmon/prometheus/hostmon.rules.yml
 	install -d -m 0755 $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/hostmon
 	sed 's|/usr/local/|$(PREFIX)/|g' packaging/hostmond.service \
 		>$(DESTDIR)/etc/systemd/system/hostmond.service

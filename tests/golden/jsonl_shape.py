@@ -28,6 +28,7 @@ from collections import defaultdict
 MAPS = {
     "metrics.syscalls[].errnos": "int",  # errno name -> count
     "metrics.crashes.by_signal": "int",  # signal name -> count
+    "metrics.crashes.by_exe": "int",  # exe path (or "[comm]") -> count
     "metrics.exits_nonzero": "int",  # comm -> count
     "metrics.self.log.by_code": "int",  # HMnnn -> count
 }

@@ -146,6 +146,8 @@ static void crash_row(FILE *f, struct json_object *ev)
 		snprintf(when, sizeof(when), "?");
 	if (!strcmp(str(ev, "type"), "oom_kill"))
 		snprintf(what, sizeof(what), "OOM kill");
+	else if (json_object_get_boolean(json_object_object_get(ev, "canary")))
+		snprintf(what, sizeof(what), "selftest canary");	/* on purpose, not a crash */
 	else
 		snprintf(what, sizeof(what), "%s%s", str(ev, "signal_name"),
 			 json_object_get_boolean(json_object_object_get(ev, "core_dumped")) ?
