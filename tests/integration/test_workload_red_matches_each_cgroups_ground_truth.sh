@@ -79,6 +79,17 @@ api "/stats?container=a%20b" >"$T/bad"
 expect_status "/stats?container=WITH_BLANK" 400
 api "/stats?top_containers=0" >/dev/null
 expect_status "/stats?top_containers=0" 400
+# Prometheus: the same figures, labelled by container (and pod).
+api /metrics >"$T/metrics"
+series() {	# NAME LABELS: the value of one series
+	grep -F "$1{$2} " "$T/metrics" | awk '{ print $NF }'
+}
+expect_eq "hostmon_workload_syscall_calls_total of B's getppid" "$GETPPIDS" \
+	"$(series hostmon_workload_syscall_calls_total "workload=\"k8s:pod $POD burstable containerd:${ID_B:0:12}\",container=\"$ID_B\",pod=\"$POD\",syscall=\"getppid\"")"
+expect_eq "hostmon_workload_crashes_total of C" "$CRASHES" \
+	"$(series hostmon_workload_crashes_total "workload=\"crio:${ID_C:0:12}\",container=\"$ID_C\",pod=\"\"")"
+expect_eq "hostmon_workload_connection_errors_total of C" "$CONNECTS" \
+	"$(series hostmon_workload_connection_errors_total "workload=\"crio:${ID_C:0:12}\",container=\"$ID_C\",pod=\"\"")"
 agent_stop
 
 # workload ID: its entries of every window, as one JSON array.
