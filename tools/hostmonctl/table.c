@@ -106,6 +106,37 @@ void ctl_table_syscalls(FILE *f, struct json_object *window, int max_rows)
 		syscall_row(f, json_object_array_get_idx(rows, i), window_s);
 }
 
+static void workload_row(FILE *f, struct json_object *w, double window_s)
+{
+	struct json_object *rows, *busiest = NULL;
+	uint64_t calls = u64(w, "calls");
+	char p95[16] = "-";
+
+	/* The agent lists a workload's syscalls by calls, most first. */
+	if (json_object_object_get_ex(w, "syscalls", &rows) && json_object_array_length(rows))
+		busiest = json_object_array_get_idx(rows, 0);
+	if (busiest)
+		ctl_table_ns(p95, sizeof(p95), u64(busiest, "p95_ns"));
+	fprintf(f, "%-25.25s %9.1f %5.1f %5" PRIu64 " %3" PRIu64 " %7" PRIu64 " %-10.10s %8s\n",
+		str(w, "name"), calls / window_s, calls ? 100.0 * u64(w, "errors") / calls : 0.0,
+		u64(w, "crashes"), u64(w, "oom_kills"), u64(w, "conn_errors"),
+		busiest ? str(busiest, "syscall") : "-", p95);
+}
+
+void ctl_table_workloads(FILE *f, struct json_object *window, int max_rows)
+{
+	struct json_object *wl, *rows;
+	double window_s = u64(window, "window_ns") / 1e9;
+
+	fprintf(f, "%-25s %9s %5s %5s %3s %7s %-10s %8s\n", "WORKLOAD", "CALLS/S", "ERR%",
+		"CRASH", "OOM", "CONNERR", "BUSIEST", "P95");
+	if (!json_object_object_get_ex(window, "workloads", &wl) ||
+	    !json_object_object_get_ex(wl, "top", &rows) || window_s <= 0)
+		return;
+	for (size_t i = 0; i < json_object_array_length(rows) && (int)i < max_rows; i++)
+		workload_row(f, json_object_array_get_idx(rows, i), window_s);
+}
+
 static int by_errors(const void *a, const void *b)
 {
 	uint64_t x = u64(*(struct json_object *const *)a, "errors");
