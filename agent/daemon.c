@@ -203,6 +203,37 @@ static struct json_object *config_json(const struct config *cfg)
 	return o;
 }
 
+/*
+ * RED per workload: on or off, and how the names are found (the cgroup
+ * path cache: file handles or walks of the cgroup2 tree, which run in the
+ * event loop).
+ */
+static struct json_object *workloads_json(const struct daemon *d)
+{
+	struct json_object *o = json_object_new_object(), *names;
+	struct workload_cache_stats st;
+
+	json_object_object_add(o, "enabled", json_object_new_boolean(d->workloads != NULL));
+	if (!d->workloads)
+		return o;
+	health_u64(o, "top", d->cfg.workloads_top);
+	health_u64(o, "entries", d->cfg.workloads_entries);
+	if (!d->wl_names)
+		return o;
+	workload_cache__stats(d->wl_names, &st);
+	names = json_object_new_object();
+	health_str(names, "by", st.handles ? "file handle" : "walk");
+	health_u64(names, "entries", st.entries);
+	health_u64(names, "capacity", st.capacity);
+	health_u64(names, "hits", st.hits);
+	health_u64(names, "misses", st.misses);
+	health_u64(names, "walks", st.walks);
+	health_u64(names, "walk_dirs", st.walk_dirs);
+	health_u64(names, "walk_truncated", st.walk_truncated);
+	json_object_object_add(o, "names", names);
+	return o;
+}
+
 /* Hands the stats socket a new snapshot: state and why, probe families, running config, windows. */
 static void publish(struct daemon *d)
 {
@@ -224,6 +255,7 @@ static void publish(struct daemon *d)
 	json_object_object_add(details, "capabilities",
 			       json_object_new_string(d->kept_cap_bpf ? "CAP_BPF" : "none"));
 	add_bpf_memory(d, details);
+	json_object_object_add(details, "workloads", workloads_json(d));
 	json_object_object_add(details, "config", config_json(&d->cfg));
 	if (d->kafka)
 		json_object_object_add(details, "kafka", kafka_sink__report(d->kafka));

@@ -79,6 +79,10 @@ api "/stats?container=a%20b" >"$T/bad"
 expect_status "/stats?container=WITH_BLANK" 400
 api "/stats?top_containers=0" >/dev/null
 expect_status "/stats?top_containers=0" 400
+# /health: on, and how its names were found (each of the three at least once).
+health=$(api /health)
+expect_field "$health" .workloads.enabled true
+expect_cmp "/health workloads.names.misses (names resolved)" "$(field "$health" .workloads.names.misses)" -ge 3
 # Prometheus: the same figures, labelled by container (and pod).
 api /metrics >"$T/metrics"
 series() {	# NAME LABELS: the value of one series
