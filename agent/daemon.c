@@ -230,6 +230,7 @@ static struct json_object *workloads_json(const struct daemon *d)
 	health_u64(names, "walks", st.walks);
 	health_u64(names, "walk_dirs", st.walk_dirs);
 	health_u64(names, "walk_truncated", st.walk_truncated);
+	health_u64(names, "by_pid", st.pid_paths);
 	json_object_object_add(o, "names", names);
 	return o;
 }

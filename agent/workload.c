@@ -417,6 +417,7 @@ struct workload_cache {
 	char root[PATH_MAX];		/* the cgroup2 mount point, no trailing '/' */
 	char proc[PATH_MAX];
 	char path[WORKLOAD_PATH_MAX];	/* the cgroup path being resolved */
+	uint32_t hint_pid;		/* a process in the cgroup being resolved; 0: none */
 	char buf[2 * WORKLOAD_PATH_MAX + 1024];	/* a process's /proc/PID/cgroup */
 };
 
@@ -731,7 +732,47 @@ static int path_by_walk(struct workload_cache *c, uint64_t cgid)
 	return found == 1 ? 0 : -ENOENT;
 }
 
-/* c->path of cgid: the root, else by handle while handles work, else by a walk. */
+/* /proc/PID/cgroup into c->buf (NUL-terminated): 0, or -ENOENT (no such process). */
+static int read_proc_cgroup(struct workload_cache *c, long pid)
+{
+	char file[PATH_MAX + 32];
+	ssize_t n;
+	int fd;
+
+	snprintf(file, sizeof(file), "%s/%ld/cgroup", c->proc, pid);
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ENOENT;
+	n = read(fd, c->buf, sizeof(c->buf) - 1);
+	close(fd);
+	c->buf[n > 0 ? n : 0] = 0;
+	return 0;
+}
+
+/*
+ * c->path from the hint process's /proc/PID/cgroup "0::" line, if that
+ * directory is cgid: 0, or -ENOENT (gone, moved, not in our namespace).
+ */
+static int path_by_pid(struct workload_cache *c, uint64_t cgid)
+{
+	char *line, *save = NULL;
+	struct stat st;
+
+	if (read_proc_cgroup(c, c->hint_pid))
+		return -ENOENT;
+	for (line = strtok_r(c->buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "0::/", 4) || strlen(line + 3) >= sizeof(c->path))
+			continue;
+		if (fstatat(c->root_fd, line[4] ? line + 4 : ".", &st, 0) || st.st_ino != cgid)
+			return -ENOENT;
+		snprintf(c->path, sizeof(c->path), "%s", line + 3);
+		c->st.pid_paths++;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* c->path of cgid: the root, else by a member's /proc entry, else by handle while handles work, else by a walk. */
 static int find_path(struct workload_cache *c, uint64_t cgid)
 {
 	int err;
@@ -740,6 +781,8 @@ static int find_path(struct workload_cache *c, uint64_t cgid)
 		snprintf(c->path, sizeof(c->path), "/");
 		return 0;
 	}
+	if (c->hint_pid && !path_by_pid(c, cgid))
+		return 0;
 	if (c->st.handles) {
 		err = path_by_handle(c, cgid);
 		if (!err || err == -ENOENT)
@@ -783,20 +826,11 @@ static long first_member(struct workload_cache *c)
  */
 static int name_by_v1_memory(struct workload_cache *c, struct workload *w)
 {
-	char file[PATH_MAX + 32], *line, *path, *save = NULL;
+	char *line, *path, *save = NULL;
 	long pid = first_member(c);
-	ssize_t n;
-	int fd;
 
-	if (!pid)
+	if (!pid || read_proc_cgroup(c, pid))
 		return -ENOENT;
-	snprintf(file, sizeof(file), "%s/%ld/cgroup", c->proc, pid);
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -ENOENT;
-	n = read(fd, c->buf, sizeof(c->buf) - 1);
-	close(fd);
-	c->buf[n > 0 ? n : 0] = 0;
 	for (line = strtok_r(c->buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		path = strstr(line, ":memory:");
 		if (path && !workload_parse(path + 8, strlen(path + 8), w) && w->id[0])
@@ -826,6 +860,21 @@ static int resolve(struct workload_cache *c, uint64_t cgid, struct workload *w)
 static bool fresh(const struct slot *s, uint64_t now_s, uint32_t ttl_s)
 {
 	return !s->stale && now_s - s->when_s < ttl_s;
+}
+
+int workload_cache__lookup_pid(struct workload_cache *c, uint64_t cgid, uint32_t pid,
+			       const struct workload **out)
+{
+	int err;
+
+	if (!c) {
+		*out = NULL;
+		return -EINVAL;
+	}
+	c->hint_pid = pid;
+	err = workload_cache__lookup(c, cgid, out);
+	c->hint_pid = 0;
+	return err;
 }
 
 int workload_cache__lookup(struct workload_cache *c, uint64_t cgid, const struct workload **out)

@@ -93,6 +93,7 @@ struct workload_cache_stats {
 	uint64_t walk_dirs;		/* directories those walks read */
 	uint64_t walk_truncated;	/* walks stopped at WORKLOAD_WALK_MAX_DIRS */
 	uint64_t v1_fallbacks;		/* names taken from a member's v1 memory cgroup (hybrid hosts) */
+	uint64_t pid_paths;		/* resolutions by a member's /proc/PID/cgroup (workload_cache__lookup_pid) */
 	uint32_t entries;
 	uint32_t capacity;
 	bool handles;			/* open_by_handle_at still in use (it needs CAP_DAC_READ_SEARCH) */
@@ -127,6 +128,15 @@ void workload_cache__free(struct workload_cache *c);
  */
 HM_MUST_CHECK
 int workload_cache__lookup(struct workload_cache *c, uint64_t cgid, const struct workload **out);
+/*
+ * workload_cache__lookup, where pid is a process seen in the cgroup (0:
+ * none): a miss reads the path from /proc/PID/cgroup first (its "0::" line,
+ * kept only if that directory's inode is cgid: the process may have moved or
+ * gone), which costs one small read instead of a walk.
+ */
+HM_MUST_CHECK
+int workload_cache__lookup_pid(struct workload_cache *c, uint64_t cgid, uint32_t pid,
+			       const struct workload **out);
 /* Drops cgid's entry (the kernel map forgot it); the next lookup resolves it afresh. */
 void workload_cache__forget(struct workload_cache *c, uint64_t cgid);
 /* Every entry is resolved again at its next lookup (e.g. after a runtime restart). */

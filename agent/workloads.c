@@ -27,6 +27,7 @@ struct cg_node {
 struct wl_row {
 	struct sc_cg_key key;
 	uint64_t calls, errors, p50, p95, p99;
+	uint32_t tgid;				/* a process of the cgroup (the kernel noted it) */
 	Hostmon__V1__WorkloadSyscall *msg;	/* set when its workload is in the top */
 };
 
@@ -34,6 +35,7 @@ struct wl_row {
 struct wl_sum {
 	uint64_t cgid;
 	uint64_t calls, errors, crashes, ooms, failures;
+	uint32_t tgid;			/* a process of the cgroup, to name it by; 0: none known */
 	size_t row0, nrows;
 };
 
@@ -207,7 +209,8 @@ static int read_entry(struct workloads *w, const struct sc_cg_key *key)
 	if (grow((void **)&w->rows, &w->rows_cap, w->nrows + 1, sizeof(*w->rows)))
 		return -ENOMEM;
 	r = &w->rows[w->nrows++];
-	*r = (struct wl_row){ .key = *key, .calls = calls, .errors = w->value.errors - n->errors };
+	*r = (struct wl_row){ .key = *key, .calls = calls, .errors = w->value.errors - n->errors,
+			      .tgid = w->value.tgid };
 	r->p50 = hist_quantile_coarse(w->counts, SC_CG_SHIFT, total, 5000, 0);
 	r->p95 = hist_quantile_coarse(w->counts, SC_CG_SHIFT, total, 9500, 0);
 	r->p99 = hist_quantile_coarse(w->counts, SC_CG_SHIFT, total, 9900, 0);
@@ -330,6 +333,8 @@ static int sum_rows(struct workloads *w)
 		}
 		s->calls += r->calls;
 		s->errors += r->errors;
+		if (!s->tgid)
+			s->tgid = r->tgid;
 		s->nrows++;
 	}
 	return 0;
@@ -359,11 +364,13 @@ static void add_figures(Hostmon__V1__Workload *m, const struct wl_sum *s)
 	m->conn_errors += s->failures;
 }
 
-static void set_names(struct workloads *w, struct record *rec, Hostmon__V1__Workload *m)
+/* Names from the cgroup's path, found through a process of it when one is known. */
+static void set_names(struct workloads *w, struct record *rec, Hostmon__V1__Workload *m,
+		      uint32_t tgid)
 {
 	const struct workload *wl = NULL;
 
-	if (w->names && workload_cache__lookup(w->names, m->cgroup_id, &wl))
+	if (w->names && workload_cache__lookup_pid(w->names, m->cgroup_id, tgid, &wl))
 		wl = NULL;
 	if (!wl) {
 		char name[32];
@@ -391,7 +398,7 @@ static int top_workload(struct workloads *w, struct record *rec, Hostmon__V1__Wo
 	if (!m)
 		return -ENOMEM;
 	m->cgroup_id = s->cgid;
-	set_names(w, rec, m);
+	set_names(w, rec, m, s->tgid);
 	add_figures(m, s);
 	for (size_t i = s->row0; i < s->row0 + s->nrows; i++) {
 		struct wl_row *r = &w->rows[i];

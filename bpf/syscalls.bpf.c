@@ -243,16 +243,27 @@ static __always_inline void count_errno(__u32 nr, long ret)
 		__sync_fetch_and_add(n, 1);
 }
 
-/* The workload's entry for nr: its cgroup v2 id, as the kernel keys the caller's cgroup. */
+/*
+ * The workload's entry for nr: its cgroup v2 id, as the kernel keys the
+ * caller's cgroup. A new entry notes the caller's tgid, so that hostmond can
+ * name the cgroup from that process's /proc/PID/cgroup.
+ */
 static __always_inline struct sc_cg_stats *cg_entry(__u64 cgid, __u32 nr)
 {
 	struct sc_cg_key key = { .cgid = cgid, .nr = nr };
+	struct sc_cg_stats *v = bpf_map_lookup_elem(&cg_stats, &key);
 	__u32 zero_key = 0;
-	void *zero = bpf_map_lookup_elem(&cg_zero, &zero_key);
+	void *zero;
 
+	if (v)
+		return v;
+	zero = bpf_map_lookup_elem(&cg_zero, &zero_key);
 	if (!zero)
 		return NULL;
-	return lookup_or_init(&cg_stats, &key, zero, SC_DROP_CG_MAP);
+	v = lookup_or_init(&cg_stats, &key, zero, SC_DROP_CG_MAP);
+	if (v && !v->tgid)
+		v->tgid = bpf_get_current_pid_tgid() >> 32;
+	return v;
 }
 
 static __always_inline void cg_count_errno(__u64 cgid, __u32 nr, long ret)

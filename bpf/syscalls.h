@@ -47,6 +47,8 @@ struct sc_cg_key {
 struct sc_cg_stats {
 	__u64 calls;
 	__u64 errors;
+	__u32 tgid;		/* a process of the cgroup: the one whose call made the entry */
+	__u32 pad;
 	__u32 hist[SC_CG_BUCKETS];	/* u32: wraps like sc_hist */
 };
 

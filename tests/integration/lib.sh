@@ -590,7 +590,7 @@ cgroup2_root() {
 	awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo
 }
 
-# cgroup2_make PATH: the cgroup v2 directory PATH and its missing parents,
+# cgroup2_make PATH: the cgroup directory PATH (v2, or a v1 hierarchy's) and its missing parents,
 # removed at exit, children first.
 cgroup2_make() {
 	local path=$1 made=()

@@ -6,8 +6,10 @@
 # (agent/workload.c, through build/helpers/workload_resolve) names each
 # process's cgroup id, by file handle and by walk, with the runtime, id, pod
 # UID and QoS class the test wrote. On a hybrid host a process whose cgroupfs
-# "runtime" wrote only a v1 memory cgroup is named from it. A removed cgroup's
-# id is no longer named.
+# "runtime" wrote only a v1 memory cgroup is named from it. Given a process of
+# the cgroup, the cache names it from that process's /proc/PID/cgroup, without
+# a walk; given one of another cgroup, it walks. A removed cgroup's id is no
+# longer named.
 . "$(dirname "$0")/lib.sh"
 RESOLVE=$HELPERS/workload_resolve
 require_file "$RESOLVE"
@@ -18,25 +20,12 @@ PARENT=hostmon-test-$$
 V1MEM=/sys/fs/cgroup/memory
 
 hex64() { od -An -N32 -tx1 /dev/urandom | tr -d ' \n'; }
-# cgroup_make DIR: mkdir -p, every level removed at exit, leaves first.
-cgroup_make() {
-	local dir=$1 todo=()
-	while [[ ! -d "$dir" ]]; do
-		todo=("$dir" "${todo[@]}")
-		dir=${dir%/*}
-	done
-	for dir in "${todo[@]}"; do
-		mkdir "$dir" || fail "mkdir $dir"
-		CLEANUP_CGROUPS=("$dir" "${CLEANUP_CGROUPS[@]}")
-	done
-}
-
 # run_in REL [V1_REL]: a sleeping process in cgroup2's REL (and v1 memory's
 # V1_REL); PID its pid, CGID the cgroup id its /proc/PID/cgroup names.
 run_in() {
 	local path
-	cgroup_make "$CG2/$1"
-	[[ -z "${2:-}" ]] || cgroup_make "$V1MEM/$2"
+	cgroup2_make "$CG2/$1"
+	[[ -z "${2:-}" ]] || cgroup2_make "$V1MEM/$2"
 	(
 		echo "$BASHPID" >"$CG2/$1/cgroup.procs"
 		[[ -z "${2:-}" ]] || echo "$BASHPID" >"$V1MEM/$2/cgroup.procs"
@@ -72,6 +61,17 @@ UID1_=${UID1//-/_}
 run_in "$PARENT/system.slice/docker-$ID_DOCKER.scope"
 expect_named "Docker, systemd driver" "$CGID" docker "$ID_DOCKER" "" "" \
 	"docker-$ID_DOCKER.scope" "docker:${ID_DOCKER:0:12}"
+
+# Through a process of the cgroup: one read of /proc/PID/cgroup, no walk; through
+# a process of another cgroup (this shell), the walk.
+"$RESOLVE" --walk --pid "$PID" "$CGID" >"$T/by_pid"
+expect_eq "Docker named through its process" "$(head -n 1 "$T/by_pid")" \
+	"$("$RESOLVE" --walk "$CGID" | head -n 1)"
+expect_eq "stats through its process (walks|by pid)" "0|1" "$(awk -F'|' '$1 == "stats" { print $3 "|" $5 }' "$T/by_pid")"
+"$RESOLVE" --walk --pid "$$" "$CGID" >"$T/by_other"
+expect_eq "Docker named through another cgroup's process" "$(head -n 1 "$T/by_pid")" "$(head -n 1 "$T/by_other")"
+expect_eq "stats through another cgroup's process (walks|by pid)" "1|0" \
+	"$(awk -F'|' '$1 == "stats" { print $3 "|" $5 }' "$T/by_other")"
 
 run_in "$PARENT/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod$UID1_.slice/cri-containerd-$ID_CTRD.scope"
 expect_named "containerd under a kubelet, systemd driver" "$CGID" containerd "$ID_CTRD" "$UID1" burstable \
