@@ -248,8 +248,14 @@ pid_t bpftest_fork(int (*fn)(void *arg), void *arg)
 	pid_t pid = fork();
 
 	assert_true(pid >= 0);
-	if (pid == 0)
+	if (pid == 0) {
+		/* cmocka catches these in the test process; a child dies of them as any process does. */
+		static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			signal(sigs[i], SIG_DFL);
 		_exit(fn(arg) ? 1 : 0);
+	}
 	return pid;
 }
 
@@ -297,7 +303,10 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-void bpftest_libbpf_quiet(void)
+void bpftest_init(void)
 {
 	libbpf_set_print(print_libbpf);
+	if (geteuid() != 0)
+		fprintf(stderr, "bpftest: these tests load BPF programs and make cgroups and "
+			"network namespaces: run them as root (make test-bpf)\n");
 }

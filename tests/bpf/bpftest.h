@@ -72,7 +72,10 @@ size_t bpftest_ring__wait(struct bpftest_ring *r, bpftest_match match, const voi
 const void *bpftest_ring__nth(const struct bpftest_ring *r, bpftest_match match, const void *ctx,
 			      size_t i);
 
-/* Runs fn(arg) in a child process that then exits 0 (or 1 when fn returns non-zero). */
+/*
+ * Runs fn(arg) in a child process that then exits 0 (or 1 when fn returns
+ * non-zero), with the default action for the signals cmocka catches.
+ */
 pid_t bpftest_fork(int (*fn)(void *arg), void *arg);
 /* waitpid() with a timeout: the wait status, or -1 (the child killed) after timeout_ms. */
 int bpftest_wait(pid_t pid, int timeout_ms);
@@ -80,7 +83,10 @@ int bpftest_wait(pid_t pid, int timeout_ms);
 /* Loopback up in the caller's (new) network namespace; 0 or -errno. */
 int bpftest_loopback_up(void);
 
-/* libbpf's messages on stderr only when BPFTEST_VERBOSE is set; warnings always. */
-void bpftest_libbpf_quiet(void);
+/*
+ * From main: libbpf's warnings on stderr, its info only with BPFTEST_VERBOSE
+ * set; a word when not root, as every test will then fail to load.
+ */
+void bpftest_init(void);
 
 #endif /* HOSTMON_BPFTEST_H */

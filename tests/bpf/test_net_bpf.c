@@ -129,7 +129,6 @@ static void net_load(struct net_test *t, enum owners owners)
 	struct net_bpf *skel;
 	bool retransmit_err = family_tp_args("tcp_retransmit_skb") == 3;
 
-	bpftest_libbpf_quiet();
 	t->skel = skel = net_bpf__open();
 	assert_non_null(skel);
 	skel->rodata->net_events_per_sec = 0;
@@ -469,5 +468,6 @@ int main(void)
 						teardown),
 	};
 
+	bpftest_init();
 	return cmocka_run_group_tests_name("net.bpf.c", tests, NULL, NULL);
 }

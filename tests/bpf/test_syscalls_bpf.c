@@ -82,7 +82,6 @@ static void sc_load(struct sc_test *t, const struct sc_load *l)
 {
 	struct syscalls_bpf *skel;
 
-	bpftest_libbpf_quiet();
 	t->skel = skel = syscalls_bpf__open();
 	assert_non_null(skel);
 	skel->rodata->traced[l->nr / 64] = 1ULL << (l->nr % 64);
@@ -407,5 +406,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sc_thread_exit_deletes_thread_entry, setup, teardown),
 	};
 
+	bpftest_init();
 	return cmocka_run_group_tests_name("syscalls.bpf.c", tests, NULL, NULL);
 }
