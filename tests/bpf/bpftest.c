@@ -21,6 +21,13 @@
 #include <bpf/libbpf.h>
 #include "bpftest.h"
 
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
 /* Where cgroup v2 is mounted: alone, or beside v1 hierarchies (systemd's hybrid layout). */
 static const char *cgroup2_root(void)
 {
@@ -108,7 +115,7 @@ void bpftest_cgroup__remove(struct bpftest_cgroup *cg)
 	if (!cg->path[0])
 		return;
 	for (int i = 0; i < 100 && rmdir(cg->path) && errno == EBUSY; i++)
-		usleep(10000);
+		sleep_ms(10);
 	cg->path[0] = 0;
 }
 
@@ -124,6 +131,7 @@ void *bpftest_percpu_read(int map_fd, const void *key, size_t value_size, int *n
 	if (bpf_map_lookup_elem(map_fd, key, values)) {
 		fprintf(stderr, "bpftest: per-CPU map lookup failed: %s\n", strerror(errno));
 		free(values);
+		values = NULL;
 		fail();
 	}
 	return values;
@@ -271,7 +279,7 @@ int bpftest_wait(pid_t pid, int timeout_ms)
 			return status;
 		if (got < 0)
 			return -1;
-		usleep(5000);
+		sleep_ms(5);
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
@@ -303,8 +311,10 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-void bpftest_init(void)
+void bpftest_init(int argc, char **argv)
 {
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
 	libbpf_set_print(print_libbpf);
 	if (geteuid() != 0)
 		fprintf(stderr, "bpftest: these tests load BPF programs and make cgroups and "

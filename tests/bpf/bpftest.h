@@ -84,9 +84,10 @@ int bpftest_wait(pid_t pid, int timeout_ms);
 int bpftest_loopback_up(void);
 
 /*
- * From main: libbpf's warnings on stderr, its info only with BPFTEST_VERBOSE
- * set; a word when not root, as every test will then fail to load.
+ * From main: argv[1], if given, runs only the tests it names (cmocka's
+ * filter: * and ? match); libbpf's warnings on stderr, its info only with
+ * BPFTEST_VERBOSE set; a word when not root, as every test would fail to load.
  */
-void bpftest_init(void);
+void bpftest_init(int argc, char **argv);
 
 #endif /* HOSTMON_BPFTEST_H */

@@ -397,24 +397,24 @@ static void expect_reset_both_sides(struct net_test *t, const struct net_run *ru
 	bpftest_expect_eq("net_cg_failures{the scenario's cgroup}", 2, cg_failures(t));
 }
 
-static void net_receive_reset_net_send_reset_name_both_owners(void **state)
+/* A connection reset in the namespace, with the accepting owner named by `owners`. */
+static void reset_named_by(struct net_test *t, enum owners owners)
 {
-	struct net_test *t = *state;
 	struct net_run run;
 
-	net_load(t, OWNERS_FALLBACK);
+	net_load(t, owners);
 	run = run_in_namespace(t, reset_server);
 	expect_reset_both_sides(t, &run);
 }
 
+static void net_receive_reset_net_send_reset_name_both_owners(void **state)
+{
+	reset_named_by(*state, OWNERS_FALLBACK);
+}
+
 static void sc_exit_net_exits_name_accepting_owner(void **state)
 {
-	struct net_test *t = *state;
-	struct net_run run;
-
-	net_load(t, OWNERS_SYS_EXIT);
-	run = run_in_namespace(t, reset_server);
-	expect_reset_both_sides(t, &run);
+	reset_named_by(*state, OWNERS_SYS_EXIT);
 }
 
 /* A UDP datagram to t->port, where nothing listens: the ICMP error comes back on recv(). */
@@ -455,7 +455,7 @@ static void net_error_report_udp_refused_names_connector(void **state)
 	bpftest_expect_eq("net_cg_failures{the scenario's cgroup}", 1, cg_failures(t));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(net_set_state_refused_connect_one_event_and_counts,
@@ -468,6 +468,6 @@ int main(void)
 						teardown),
 	};
 
-	bpftest_init();
+	bpftest_init(argc, argv);
 	return cmocka_run_group_tests_name("net.bpf.c", tests, NULL, NULL);
 }

@@ -263,7 +263,8 @@ static void proc_exit_nonzero_exit_counted_not_crash(void **state)
 	bpftest_expect_eq("child's exit status", 3, WEXITSTATUS(status));
 	bpftest_expect_eq("process_crash records of a child that exited 3", 0,
 			  bpftest_ring__wait(t->ring, record_of, &want, 1, 300));
-	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.exit_counts), comm, &n), 0);
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.exit_counts), comm, &n))
+		fail_msg("exit_counts{bpft-exit3}: no entry (%s)", strerror(errno));
 	bpftest_expect_eq("exit_counts{bpft-exit3}", 1, n);
 }
 
@@ -355,7 +356,7 @@ static void proc_oom_mark_victim_reports_kill(void **state)
 	bpftest_expect_ge("counts[oom]", 1, signal_count(t, PROC_COUNT_OOM));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(proc_exit_sigsegv_one_crash_event_per_process, setup,
@@ -368,6 +369,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(proc_oom_mark_victim_reports_kill, setup, teardown),
 	};
 
-	bpftest_init();
+	bpftest_init(argc, argv);
 	return cmocka_run_group_tests_name("proc.bpf.c", tests, NULL, NULL);
 }

@@ -175,20 +175,20 @@ static uint64_t cg_errno_count(const struct sc_test *t, uint64_t cgid, uint32_t 
 	return n;
 }
 
-static void unused_syscall_calls(int n)
+/* Loads the task-storage path tracing syscall 511, makes ENOSYS_CALLS of it; its stats after. */
+static struct sc_stats unused_syscall_calls(struct sc_test *t)
 {
-	for (int i = 0; i < n; i++)
+	sc_load(t, &(struct sc_load){ .nr = NR_UNUSED, .slow_ns = 1000000000 });
+	for (int i = 0; i < ENOSYS_CALLS; i++)
 		assert_int_equal(syscall(NR_UNUSED), -1);
+	return stats_of(t, NR_UNUSED);
 }
 
 static void sc_exit_counts_calls_errors_and_errno(void **state)
 {
 	struct sc_test *t = *state;
-	struct sc_stats st;
+	struct sc_stats st = unused_syscall_calls(t);
 
-	sc_load(t, &(struct sc_load){ .nr = NR_UNUSED, .slow_ns = 1000000000 });
-	unused_syscall_calls(ENOSYS_CALLS);
-	st = stats_of(t, NR_UNUSED);
 	bpftest_expect_eq("stats[511].calls", ENOSYS_CALLS, st.calls);
 	bpftest_expect_eq("stats[511].errors", ENOSYS_CALLS, st.errors);
 	bpftest_expect_eq("errnos{511, ENOSYS}", ENOSYS_CALLS, errno_count(t, NR_UNUSED, ENOSYS));
@@ -198,11 +198,8 @@ static void sc_exit_counts_calls_errors_and_errno(void **state)
 static void sc_exit_histogram_total_equals_timed_calls(void **state)
 {
 	struct sc_test *t = *state;
-	struct sc_stats st;
+	struct sc_stats st = unused_syscall_calls(t);
 
-	sc_load(t, &(struct sc_load){ .nr = NR_UNUSED, .slow_ns = 1000000000 });
-	unused_syscall_calls(ENOSYS_CALLS);
-	st = stats_of(t, NR_UNUSED);
 	bpftest_expect_eq("stats[511].timed (no sampling)", ENOSYS_CALLS, st.timed);
 	bpftest_expect_eq("hists[511] summed over shards and buckets", st.timed,
 			  hist_total(t, NR_UNUSED));
@@ -215,8 +212,7 @@ static void sc_exit_counts_own_cgroup_like_stats(void **state)
 	struct sc_cg_stats cg;
 
 	assert_true(cgid != 0);
-	sc_load(t, &(struct sc_load){ .nr = NR_UNUSED, .slow_ns = 1000000000 });
-	unused_syscall_calls(ENOSYS_CALLS);
+	unused_syscall_calls(t);
 	cg = cg_stats_of(t, cgid, NR_UNUSED);
 	bpftest_expect_eq("cg_stats{own cgroup, 511}.calls", ENOSYS_CALLS, cg.calls);
 	bpftest_expect_eq("cg_stats{own cgroup, 511}.errors", ENOSYS_CALLS, cg.errors);
@@ -392,7 +388,7 @@ static void sc_thread_exit_deletes_thread_entry(void **state)
 	bpftest_expect_eq("errno of the lookup after exit", ENOENT, errno);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(sc_exit_counts_calls_errors_and_errno, setup, teardown),
@@ -406,6 +402,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sc_thread_exit_deletes_thread_entry, setup, teardown),
 	};
 
-	bpftest_init();
+	bpftest_init(argc, argv);
 	return cmocka_run_group_tests_name("syscalls.bpf.c", tests, NULL, NULL);
 }
