@@ -183,8 +183,8 @@ $(BUILD)/bpf-tests/%: tests/bpf/%.c tests/bpf/bpftest.c $(SKELS) $(AGENT_LIB) | 
 
 bpf-tests: $(BPFT_BINS)
 
-# The BPF tests alone, as root; BPFTEST=test_proc_bpf for one file (cmocka's
-# CMOCKA_TEST_ABORT and the test's name filter are in README.md's Tests part).
+# The BPF tests alone, as root; BPFTEST=test_proc_bpf for one file (one test:
+# the binary with the test's name, README.md's Tests part).
 test-bpf: bpf-tests
 	$(Q)rc=0; for t in $(if $(BPFTEST),$(BUILD)/bpf-tests/$(BPFTEST),$(BPFT_BINS)); do \
 		$$t || rc=1; done; exit $$rc
@@ -251,9 +251,9 @@ run: deps all
 unit: $(UNIT_BINS)
 integration: all $(HELPER_BINS)
 
-# Every test on the plain build (and a short run of each fuzz target), then
-# the unit and integration tests again on the sanitizer build, then the kernel
-# matrix on the plain build.
+# Every test on the plain build (the per-program BPF tests once, and a short
+# run of each fuzz target), then the unit and integration tests again on the
+# sanitizer build, then the kernel matrix on the plain build.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit integration fuzz-build bpf-tests
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 BUILD=$(BUILD)-asan all unit integration
