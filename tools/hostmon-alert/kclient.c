@@ -89,19 +89,19 @@ rd_kafka_t *kclient_consumer(const struct service_cfg *cfg, kclient_rebalance_fn
 	return rk;
 }
 
+/* Partitions of topic, -1 when the broker has none: asked of all topics, since a
+ * request naming the topic would have the broker create it with its defaults. */
 static int topic_partitions(rd_kafka_t *rk, const char *topic)
 {
 	const struct rd_kafka_metadata *md = NULL;
-	rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
 	int n = -1;
 
-	if (!t)
+	if (rd_kafka_metadata(rk, 1, NULL, &md, 10000))
 		return -1;
-	if (!rd_kafka_metadata(rk, 0, t, &md, 10000) && md->topic_cnt == 1 && !md->topics[0].err)
-		n = md->topics[0].partition_cnt;
-	if (md)
-		rd_kafka_metadata_destroy(md);
-	rd_kafka_topic_destroy(t);
+	for (int i = 0; i < md->topic_cnt; i++)
+		if (!strcmp(md->topics[i].topic, topic) && !md->topics[i].err)
+			n = md->topics[i].partition_cnt;
+	rd_kafka_metadata_destroy(md);
 	return n;
 }
 

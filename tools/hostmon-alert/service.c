@@ -404,7 +404,13 @@ int service__run(struct service *s, volatile sig_atomic_t *stop)
 
 	while (!*stop) {
 		/* short polls while alerts wait, so that Alertmanager is tried on time */
-		consume_one(s, am__pump(s->am, mono_ns()) ? 10 : 100);
+		int waiting = am__pump(s->am, mono_ns()) > 0;
+
+		/* what just became durable is committed at once: the window in which
+		 * a kill -9 makes the partition's next owner send it again */
+		if (s->settled)
+			commit(s, 0);
+		consume_one(s, waiting ? 10 : 100);
 		rd_kafka_poll(s->producer, 0);
 		now = mono_ns();
 		if (now - s->last_tick_ns >= TICK_NS) {
