@@ -68,8 +68,9 @@ alert_topic() {
 	GROUP=hostmon-alert-test-$$-$RANDOM
 }
 
-# alert_config: the instances' config on stdin is appended to the test's [kafka]
-# and [alertmanager] sections; written to $T/alert.ini.
+# alert_config: the test's [kafka] and [alertmanager] sections and short rule
+# windows (crash loop of 3 and wave of 3 hosts in 120 s, 1 s intervals), then
+# the config on stdin, whose keys win; written to $T/alert.ini.
 alert_config() {
 	{
 		cat <<-EOF2
@@ -86,18 +87,27 @@ alert_config() {
 			retry_max_ms = 1000
 			[service]
 			log_level = info
+			[alerts]
+			default_interval = 1
+			[crash_loop]
+			count = 3
+			window = 120
+			[crash_wave]
+			hosts = 3
+			window = 120
 		EOF2
 		cat
 	} >"$T/alert.ini"
 }
 
-# alert_start NAME: an instance; ALERT_PIDS[NAME], its log $T/alert-NAME.log,
-# its metrics on ALERT_METRICS[NAME] (host:port).
+# alert_start NAME [ARGS...]: an instance on $T/alert.ini (or ALERT_INI; flags
+# ARGS over it); ALERT_PIDS[NAME], its log $T/alert-NAME.log, its metrics on
+# ALERT_METRICS[NAME] (host:port).
 declare -A ALERT_PIDS ALERT_METRICS
 alert_start() {
 	local port
 	port=$(free_port)
-	"$ALERT" --config "$T/alert.ini" --metrics-listen "127.0.0.1:$port" >>"$T/alert-$1.log" 2>&1 &
+	"$ALERT" --config "${ALERT_INI:-$T/alert.ini}" --metrics-listen "127.0.0.1:$port" "${@:2}" >>"$T/alert-$1.log" 2>&1 &
 	ALERT_PIDS[$1]=$!
 	ALERT_METRICS[$1]=127.0.0.1:$port
 	track $!
@@ -106,6 +116,17 @@ alert_start() {
 # alert_metric NAME METRIC: the value of one of instance NAME's metrics.
 alert_metric() {
 	curl -sf "http://${ALERT_METRICS[$1]}/metrics" | awk -v m="$2" '$1 == m { print $2 }'
+}
+
+# wait_metric NAME METRIC OP VALUE SECONDS: until instance NAME's METRIC OP VALUE (-ge, -eq...).
+wait_metric() {
+	local i got=
+	for ((i = 0; i < $5 * 10; i++)); do
+		got=$(alert_metric "$1" "$2" 2>/dev/null || true)
+		[[ -n "$got" ]] && [ "$got" "$3" "$4" ] && return 0
+		nap 0.1
+	done
+	fail "instance $1: expected $2 $3 $4 within $5 s, got '$got'"
 }
 
 # wait_assigned NAME PARTITIONS SECONDS: until instance NAME holds that many partitions.

@@ -12,14 +12,8 @@
 alert_topic 4
 am_start
 alert_config <<-EOF
-	[alerts]
-	default_interval = 1
-	[crash_loop]
-	count = 3
-	window = 120
 	[crash_wave]
 	hosts = 4
-	window = 120
 EOF
 alert_start a
 alert_start b

@@ -13,13 +13,9 @@
 alert_topic 3
 am_start
 alert_config <<-EOF
-	[alerts]
-	default_interval = 1
 	[crash_loop]
-	count = 3
 	window = 4
 	[crash_wave]
-	hosts = 3
 	window = 4
 	[oom]
 	window = 4

@@ -414,6 +414,21 @@ static void commit_offset_waits_for_pending_effects(void **state)
 	part__free(p);
 }
 
+static void silence_judged_by_the_backlog_time_until_caught_up(void **state)
+{
+	struct rules_cfg c = cfg();
+	struct sent s = { 0 };
+	struct part *p = part__new(0, 0, &c, collect, &s);
+
+	(void)state;
+	p->stream_ns = T0;
+	assert_int_equal(part__now(p, T0 + 3600 * S), T0); /* reading a backlog an hour old */
+	p->at_eof = 1;
+	assert_int_equal(part__now(p, T0 + 3600 * S), T0 + 3600 * S);
+	assert_int_equal(part__now(p, T0 - S), T0); /* a clock behind the records */
+	part__free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +444,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(degraded_agent_fires_and_resolves, fx_setup, fx_teardown),
 		cmocka_unit_test(wave_needs_k_distinct_hosts_within_the_window),
 		cmocka_unit_test(commit_offset_waits_for_pending_effects),
+		cmocka_unit_test(silence_judged_by_the_backlog_time_until_caught_up),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

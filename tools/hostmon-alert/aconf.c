@@ -285,7 +285,6 @@ static int one_flag(struct aconf *c, int opt, char *err, size_t errlen)
 		*eq = '=';
 		return 0;
 	default:
-		snprintf(err, errlen, "unknown option or missing argument (%s)", optind > 1 ? "see --help" : "");
 		return -EINVAL;
 	}
 }
@@ -305,6 +304,11 @@ int aconf_args(struct aconf *c, int argc, char **argv, char *err, size_t errlen)
 			else
 				printf("hostmon-alert " HOSTMON_VERSION "\n");
 			return 1;
+		}
+		if (opt == '?' || opt == ':') {
+			snprintf(err, errlen, "unknown option or missing argument: %s (see --help)",
+				 argv[optind - 1]);
+			return -EINVAL;
 		}
 		if (one_flag(c, opt, err, errlen))
 			return -EINVAL;

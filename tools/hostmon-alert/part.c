@@ -139,6 +139,11 @@ void part__parse_metadata(const char *md, size_t len, int64_t *replay_from, char
 		*fence = strdup(s + 8);
 }
 
+uint64_t part__now(const struct part *p, uint64_t wall_ns)
+{
+	return p->at_eof && wall_ns > p->stream_ns ? wall_ns : p->stream_ns;
+}
+
 void part__apply_fence(struct part *p)
 {
 	char *host, *save = NULL;

@@ -53,6 +53,12 @@ int part__live(const struct part *p, int64_t offset);
 char *part__metadata(struct part *p, int64_t offset);
 /* Reads metadata (may be NULL); *replay_from -1 when absent; *fence malloc'd or NULL. */
 void part__parse_metadata(const char *md, size_t len, int64_t *replay_from, char **fence);
+/*
+ * The time the partition's time-driven rules (silence) judge by: while a
+ * backlog is read, its newest record's time (hosts are not silent because
+ * their records wait in Kafka); once at the end, the clock wall_ns.
+ */
+uint64_t part__now(const struct part *p, uint64_t wall_ns);
 /* Once live: the fence's hosts are marked sent in the rules. */
 void part__apply_fence(struct part *p);
 

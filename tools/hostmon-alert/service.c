@@ -340,8 +340,7 @@ static void tick(struct service *s)
 			continue; /* still replaying */
 		if (p->fence)
 			part__apply_fence(p);
-		/* reading a backlog, the records' own time; caught up, the clock */
-		ref = p->at_eof && wall > p->stream_ns ? wall : p->stream_ns;
+		ref = part__now(p, wall);
 		if (!ref)
 			continue;
 		if (p->rules)
