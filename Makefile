@@ -299,6 +299,8 @@ install: all
 		>$(DESTDIR)/etc/systemd/system/hostmond.service
 	test -e $(DESTDIR)/etc/hostmon/hostmond.ini || \
 		install -m 0644 packaging/hostmond.ini $(DESTDIR)/etc/hostmon/hostmond.ini
+	test -e $(DESTDIR)/etc/hostmon/hostmon-alert.ini || \
+		install -m 0644 packaging/hostmon-alert.ini $(DESTDIR)/etc/hostmon/hostmon-alert.ini
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h

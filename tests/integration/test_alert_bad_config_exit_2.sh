@@ -3,7 +3,8 @@
 # a message naming the file, the line and the key (unknown key, value out of
 # range, a librdkafka property librdkafka rejects, a line that is not
 # key = value), the flag (bad value, unknown flag, -X without =) or the
-# unreadable file; --check-config accepts a good file with exit 0.
+# unreadable file; --check-config accepts a good file and the shipped
+# packaging/hostmon-alert.ini with exit 0.
 . "$(dirname "$0")/lib.sh"
 ALERT=$BUILD/hostmon-alert
 require_file "$ALERT"
@@ -31,6 +32,8 @@ cat >"$good" <<-EOF
 EOF
 "$ALERT" --check-config --config "$good" >"$T/out" 2>"$T/err" || fail "good config refused: $(cat "$T/err")"
 expect_eq "--check-config on a good file" "hostmon-alert: configuration ok" "$(cat "$T/out")"
+"$ALERT" --check-config --config "$ROOT/packaging/hostmon-alert.ini" >"$T/out" 2>"$T/err" ||
+	fail "packaging/hostmon-alert.ini refused: $(cat "$T/err")"
 
 bad() {
 	{ cat "$good"; printf '%s\n' "$@"; } >"$T/bad.ini"

@@ -43,7 +43,7 @@ expect_eq "crash loop core_dumped" true "$(jq -r .annotations.core_dumped <<<"$l
 expect_eq "crash loop count at firing" 3 "$(jq -r .annotations.count <<<"$loop")"
 [[ $(jq -r .annotations.example_pids <<<"$loop") =~ ^[0-9]+,[0-9]+,[0-9]+$ ]] ||
 	fail "crash loop example_pids: expected three pids, got $(jq -r .annotations.example_pids <<<"$loop")"
-[[ $(jq -r .annotations.runbook_url <<<"$loop") == */docs/runbooks/stream-alerts.md#crash-loop ]] ||
+[[ $(jq -r .annotations.runbook_url <<<"$loop") == docs/runbooks/stream-alerts.md#crash-loop ]] ||
 	fail "crash loop runbook_url: got $(jq -r .annotations.runbook_url <<<"$loop")"
 
 wait_notes "$firing and .labels.alertname == \"HostmonStreamCrashWave\"" 1 10

@@ -353,6 +353,27 @@ static void degraded_agent_fires_and_resolves(void **state)
 	assert_int_equal(s->a[1].ends_ns, T0 + 3 * S);
 }
 
+static void shedding_agent_fires_and_resolves(void **state)
+{
+	struct fx *f = *state;
+	struct rules *r = f->r;
+	struct sent *s = &f->s;
+	Hostmon__V1__AgentSelf self = HOSTMON__V1__AGENT_SELF__INIT;
+	struct rec rec;
+
+	self.shed_level = "slow_syscall";
+	metrics(&rec, "h1", "i1", 1, T0, 0)->metrics->self = &self;
+	rules__record(r, &rec.env, 0, 1);
+	assert_int_equal(s->n, 1);
+	expect_label(&s->a[0], "alertname", "HostmonStreamAgentShedding");
+	assert_non_null(strstr(alert_get(&s->a[0], "summary"), "shedding slow_syscall"));
+	self.shed_level = "none";
+	metrics(&rec, "h1", "i1", 2, T0 + S, 0)->metrics->self = &self;
+	rules__record(r, &rec.env, 1, 1);
+	assert_int_equal(s->n, 2);
+	assert_int_equal(s->a[1].ends_ns, T0 + S);
+}
+
 static void wave_needs_k_distinct_hosts_within_the_window(void **state)
 {
 	struct rules_cfg c = cfg();
@@ -442,6 +463,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(silent_host_sent_by_the_previous_owner_not_sent_again, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(oom_kills_per_container, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(degraded_agent_fires_and_resolves, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(shedding_agent_fires_and_resolves, fx_setup, fx_teardown),
 		cmocka_unit_test(wave_needs_k_distinct_hosts_within_the_window),
 		cmocka_unit_test(commit_offset_waits_for_pending_effects),
 		cmocka_unit_test(silence_judged_by_the_backlog_time_until_caught_up),

@@ -50,7 +50,7 @@ static const struct key keys[] = {
 	STR("service", "log_level", log_level),
 	STR("alerts", "runbook_url", svc.rules.runbook),
 	SECS("alerts", "default_interval", svc.rules.default_interval_ns, 1, 86400),
-	SECS("alerts", "forget_after", svc.rules.forget_ns, 60, 30 * 86400),
+	SECS("alerts", "forget_after", svc.rules.forget_ns, 60, 2592000),
 	SECS("alerts", "refresh", svc.rules.refresh_ns, 1, 86400),
 	UINT("crash_loop", "count", svc.rules.crash_loop_count, 1, 64),
 	SECS("crash_loop", "window", svc.rules.crash_loop_window_ns, 1, 86400),
@@ -141,7 +141,6 @@ static int add_prop(struct aconf *c, const char *name, const char *value, char *
 
 struct load {
 	struct aconf *c;
-	const char *path;
 	char *err;
 	size_t errlen;
 };
@@ -169,7 +168,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 
 int aconf_load(struct aconf *c, const char *path, char *err, size_t errlen)
 {
-	struct load l = { .c = c, .path = path, .err = err, .errlen = errlen };
+	struct load l = { .c = c, .err = err, .errlen = errlen };
 	char inner[512];
 	FILE *f = fopen(path, "r");
 	int line;
@@ -182,7 +181,7 @@ int aconf_load(struct aconf *c, const char *path, char *err, size_t errlen)
 	}
 	err[0] = '\0';
 	line = ini_parse_file(f, on_entry, &l);
-	fclose(f);
+	(void)fclose(f); /* read only: nothing to lose */
 	if (!line)
 		return 0;
 	snprintf(inner, sizeof(inner), "%s", err[0] ? err : "not a key = value line or a [section]");

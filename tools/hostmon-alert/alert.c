@@ -50,7 +50,8 @@ void alert_time(char *out, size_t len, uint64_t ns)
 	char day[32];
 
 	gmtime_r(&s, &tm);
-	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm))
+		day[0] = '\0';
 	snprintf(out, len, "%s.%03uZ", day, (unsigned)(ns / 1000000ULL % 1000));
 }
 

@@ -34,7 +34,8 @@ void alog_write(enum alog_level level, const char *component, const char *fmt, .
 	va_end(ap);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm))
+		stamp[0] = '\0';
 	n = snprintf(line, sizeof(line), "ts=%s.%03ldZ level=%s component=%s msg=\"", stamp,
 		     ts.tv_nsec / 1000000, names[level], component);
 	for (; msg[j] && n < sizeof(line) - 4; j++) {

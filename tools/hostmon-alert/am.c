@@ -10,6 +10,7 @@
 
 struct am_item {
 	char *json;
+	size_t len;
 	char name[ALERT_VALUE_LEN]; /* alertname and its key label, for the log */
 	void *owner;
 	void *token;
@@ -112,6 +113,7 @@ int am__enqueue(struct am *am, const struct alert *a, void *owner, void *token)
 	}
 	it = item_at(am, am->n++);
 	it->json = json;
+	it->len = strlen(json);
 	it->owner = owner;
 	it->token = token;
 	if (!key)
@@ -134,18 +136,20 @@ static char *batch_body(struct am *am, size_t count)
 	char *body;
 
 	for (size_t i = 0; i < count; i++)
-		len += strlen(item_at(am, i)->json) + 1;
+		len += item_at(am, i)->len + 1;
 	body = malloc(len);
 	if (!body)
 		return NULL;
 	body[off++] = '[';
 	for (size_t i = 0; i < count; i++) {
-		size_t n = strlen(item_at(am, i)->json);
+		const struct am_item *it = item_at(am, i);
 
+		if (!it->json) /* never queued without one; an emptied slot is skipped */
+			continue;
 		if (i)
 			body[off++] = ',';
-		memcpy(body + off, item_at(am, i)->json, n);
-		off += n;
+		memcpy(body + off, it->json, it->len);
+		off += it->len;
 	}
 	body[off++] = ']';
 	body[off] = '\0';
@@ -206,7 +210,7 @@ size_t am__pump(struct am *am, uint64_t now)
 	return am->n;
 }
 
-void am__release_owner(struct am *am, void *owner)
+void am__release_owner(struct am *am, const void *owner)
 {
 	size_t keep = 0, n = am->n;
 

@@ -45,7 +45,7 @@ int am__enqueue(struct am *am, const struct alert *a, void *owner, void *token);
 /* Posts one batch when one is due (now or after the backoff); returns the alerts still queued. */
 size_t am__pump(struct am *am, uint64_t now_ns);
 /* Queued alerts of owner, done with AM_RELEASED, removed. */
-void am__release_owner(struct am *am, void *owner);
+void am__release_owner(struct am *am, const void *owner);
 size_t am__queued_of(const struct am *am, const void *owner);
 void am__stats(const struct am *am, struct am_stats *out);
 

@@ -63,8 +63,8 @@ void rules_cfg_defaults(struct rules_cfg *c)
 	c->lost_hold_ns = 600 * NS;
 	c->forget_ns = 3600 * NS;
 	c->refresh_ns = 120 * NS;
-	snprintf(c->runbook, sizeof(c->runbook), "%s",
-		 "https://github.com/hostmon/hostmon/blob/main/docs/runbooks/stream-alerts.md");
+	/* the page in the repository; [alerts] runbook_url points at where a team hosts it */
+	snprintf(c->runbook, sizeof(c->runbook), "%s", "docs/runbooks/stream-alerts.md");
 }
 
 struct rules *rules__new(const struct rules_cfg *cfg, rules_emit_fn emit, void *ctx)

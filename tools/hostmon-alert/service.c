@@ -397,7 +397,7 @@ static void consume_one(struct service *s, int timeout_ms)
 	rd_kafka_message_destroy(m);
 }
 
-int service__run(struct service *s, volatile sig_atomic_t *stop)
+int service__run(struct service *s, const volatile sig_atomic_t *stop)
 {
 	uint64_t now;
 

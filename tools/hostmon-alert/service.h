@@ -50,7 +50,7 @@ struct service;
 struct service *service__new(const struct service_cfg *cfg);
 void service__free(struct service *s);
 /* Runs until *stop; 0, or -errno on a fatal Kafka error. */
-int service__run(struct service *s, volatile sig_atomic_t *stop);
+int service__run(struct service *s, const volatile sig_atomic_t *stop);
 /* A snapshot, safe from another thread (the metrics server). */
 void service__stats(struct service *s, struct service_stats *out);
 

@@ -37,7 +37,7 @@ struct strmap *strmap__new(size_t value_size)
 		return NULL;
 	m->nbuckets = 64;
 	m->value_size = value_size;
-	m->buckets = calloc(m->nbuckets, sizeof(*m->buckets));
+	m->buckets = calloc(m->nbuckets, sizeof(struct entry *));
 	if (!m->buckets) {
 		free(m);
 		errno = ENOMEM;
@@ -86,7 +86,7 @@ void *strmap__get(const struct strmap *m, const char *key)
 static void grow(struct strmap *m)
 {
 	size_t n = m->nbuckets * 2;
-	struct entry **b = calloc(n, sizeof(*b)), *e, *next;
+	struct entry **b = calloc(n, sizeof(struct entry *)), *e, *next;
 
 	if (!b)
 		return; /* still correct, only slower */

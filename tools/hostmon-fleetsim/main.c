@@ -50,7 +50,8 @@ struct sim {
 	struct host *hosts;
 	rd_kafka_t *rk;
 	uint64_t produced, failed;
-	uint64_t base_ns;
+	uint8_t *buf;		/* one envelope, packed */
+	size_t cap;
 };
 
 static volatile sig_atomic_t stop;
@@ -243,21 +244,34 @@ static int hosts_new(struct sim *s)
 	return 0;
 }
 
-/* Serializes env into the topic, keyed by the host; librdkafka owns the copy. */
+/* Serializes env into the topic, keyed by the host (librdkafka copies it). */
 static void produce(struct sim *s, struct host *h, Hostmon__V1__Envelope *env)
 {
 	size_t len = hostmon__v1__envelope__get_packed_size(env);
-	uint8_t *buf = malloc(len ? len : 1);
+	rd_kafka_resp_err_t err;
+	uint8_t *buf;
 
-	if (!buf) {
+	if (len > s->cap) {
+		buf = realloc(s->buf, len);
+		if (!buf) {
+			s->failed++;
+			return;
+		}
+		s->buf = buf;
+		s->cap = len;
+	}
+	buf = s->buf;
+	hostmon__v1__envelope__pack(env, buf);
+	while ((err = rd_kafka_producev(s->rk, RD_KAFKA_V_TOPIC(s->topic),
+					RD_KAFKA_V_KEY(h->id, strlen(h->id)), RD_KAFKA_V_VALUE(buf, len),
+					RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END)) ==
+	       RD_KAFKA_RESP_ERR__QUEUE_FULL)
+		rd_kafka_poll(s->rk, 10);
+	if (err) {
+		fprintf(stderr, "hostmon-fleetsim: produce to %s failed: %s\n", s->topic, rd_kafka_err2str(err));
 		s->failed++;
 		return;
 	}
-	hostmon__v1__envelope__pack(env, buf);
-	while (rd_kafka_producev(s->rk, RD_KAFKA_V_TOPIC(s->topic), RD_KAFKA_V_KEY(h->id, strlen(h->id)),
-				 RD_KAFKA_V_VALUE(buf, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
-				 RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-		rd_kafka_poll(s->rk, 10);
 	s->produced++;
 }
 
@@ -426,7 +440,8 @@ static void print_schedule(const struct sim *s)
 		       e->kind == EV_WAVE ? "sim-host-00000.." : s->hosts[e->host].id, e->count,
 		       e->what[0] ? e->what : "-");
 	}
-	fflush(stdout);
+	if (fflush(stdout))
+		perror("hostmon-fleetsim: stdout");
 }
 
 /* Events that change a host before its window's records: they shape those records. */
@@ -508,9 +523,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	if (hosts_new(&s) || !(s.rk = producer_new(&s)))
+	if (signal(SIGINT, on_signal) == SIG_ERR || signal(SIGTERM, on_signal) == SIG_ERR ||
+	    hosts_new(&s) || !(s.rk = producer_new(&s)))
 		goto out;
 	print_schedule(&s);
 	start = wall_ns();
@@ -523,11 +537,12 @@ int main(int argc, char **argv)
 	if (rd_kafka_flush(s.rk, 60000))
 		fprintf(stderr, "hostmon-fleetsim: records still undelivered after 60 s\n");
 	printf("fleetsim produced=%llu failed=%llu seconds=%.3f\n", (unsigned long long)s.produced,
-	       (unsigned long long)(s.failed + rd_kafka_outq_len(s.rk)), (wall_ns() - start) / 1e9);
+	       (unsigned long long)s.failed + (unsigned long long)rd_kafka_outq_len(s.rk), (wall_ns() - start) / 1e9);
 	rc = s.failed || rd_kafka_outq_len(s.rk) ? 1 : 0;
 out:
 	if (s.rk)
 		rd_kafka_destroy(s.rk);
 	free(s.hosts);
+	free(s.buf);
 	return rc;
 }
