@@ -74,6 +74,8 @@ rd_kafka_t *kclient_consumer(const struct service_cfg *cfg, kclient_rebalance_fn
 		"client.id", "hostmon-alert", "group.id", cfg->group_id,
 		"enable.auto.commit", "false", "enable.auto.offset.store", "false",
 		"enable.partition.eof", "true", "partition.assignment.strategy", "range",
+		/* a replay point the broker no longer holds: from the oldest it has */
+		"auto.offset.reset", "earliest",
 		"session.timeout.ms", "10000", "heartbeat.interval.ms", "1000", NULL,
 	};
 	rd_kafka_conf_t *conf = conf_new(cfg, defaults);
