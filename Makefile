@@ -204,6 +204,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) | $(PROTO_HDRS) $(BUILD)/tests $(B
 # A helper may need a library: HELPER_LIBS, set per helper below.
 $(BUILD)/helpers/kafka_admin: HELPER_LIBS := -lrdkafka
 
+# workload_resolve names real cgroups with the agent's own module.
+$(BUILD)/helpers/workload_resolve: tests/helpers/workload_resolve.c $(BUILD)/agent/workload.o | $(BUILD)/helpers
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) $^ -o $@
+
 $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< $(HELPER_LIBS) -lpthread -o $@
@@ -283,8 +288,9 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory -C . bench-build
 	$(Q)tests/bench/run $(BUILD)
 
-# The binaries, the systemd unit (its paths rewritten for PREFIX) and, if
-# none is there yet, a config file. DESTDIR for packaging.
+# The binaries, the systemd unit (its paths rewritten for PREFIX), the
+# Prometheus alert rules and, if none is there yet, a config file. DESTDIR
+# for packaging.
 PREFIX ?= /usr/local
 install: all
 	install -D -m 0755 $(BUILD)/hostmond $(DESTDIR)$(PREFIX)/sbin/hostmond
@@ -294,6 +300,8 @@ install: all
 	install -D -m 0755 $(BUILD)/hostmon-fleetsim $(DESTDIR)$(PREFIX)/bin/hostmon-fleetsim
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/hostmon/README.md
 	install -D -m 0644 proto/hostmon.proto $(DESTDIR)$(PREFIX)/share/hostmon/hostmon.proto
+	install -D -m 0644 packaging/prometheus/hostmon.rules.yml \
+		$(DESTDIR)$(PREFIX)/share/hostmon/prometheus/hostmon.rules.yml
 	install -d -m 0755 $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/hostmon
 	sed 's|/usr/local/|$(PREFIX)/|g' packaging/hostmond.service \
 		>$(DESTDIR)/etc/systemd/system/hostmond.service

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "encode.h"
 #include "names.h"
+#include "workloads.h"
 
 /* A number macro as a string literal: a default shared with the BPF side. */
 #define CONFIG_STR_(x)	#x
@@ -120,6 +121,14 @@ static const struct config_key config_keys[] = {
 	  .min = 64, .max = 4194304, .def = "16384" },
 	{ "net", "sock_entries", NULL, NULL, CONFIG_UINT, FIELD(net_sock_entries),
 	  .min = 64, .max = 4194304, .def = "65536" },
+	{ "workloads", "enabled", NULL, NULL, CONFIG_BOOL, FIELD(workloads_enabled),
+	  .def = "true" },
+	{ "workloads", "top", NULL, NULL, CONFIG_UINT, FIELD(workloads_top),
+	  .min = 0, .max = 1000, .def = CONFIG_STR(WORKLOADS_TOP_DEFAULT) },
+	{ "workloads", "entries", NULL, NULL, CONFIG_UINT, FIELD(workloads_entries),
+	  .min = 64, .max = 1048576, .def = CONFIG_STR(SC_CG_ENTRIES) },
+	{ "workloads", "idle_windows", NULL, NULL, CONFIG_UINT, FIELD(workloads_idle_windows),
+	  .min = 1, .max = 1000, .def = CONFIG_STR(WORKLOADS_IDLE_DEFAULT) },
 };
 
 #define CONFIG_NKEYS	ARRAY_SIZE(config_keys)

@@ -55,6 +55,11 @@ struct config {
 	uint32_t net_top_endpoints;		/* top_endpoints: listed per window, rest "other" */
 	uint32_t net_endpoint_entries;		/* endpoint_entries: kernel map bound */
 	uint32_t net_sock_entries;		/* sock_entries: sockets whose owner is kept */
+	/* [workloads] */
+	bool workloads_enabled;			/* enabled, default true: RED per cgroup */
+	uint32_t workloads_top;			/* top: listed in full per window, rest "other" */
+	uint32_t workloads_entries;		/* entries: kernel (cgroup, syscall) map bound */
+	uint32_t workloads_idle_windows;	/* idle_windows: an idle entry's windows before it is deleted */
 };
 
 /* Fills every field with its default. */

@@ -33,6 +33,8 @@
 #include "statsock.h"
 #include "syscalls.h"
 #include "version.h"
+#include "workload.h"
+#include "workloads.h"
 
 enum { SRC_SYSCALLS = 1, SRC_PROC, SRC_NET, SRC_TIMER, SRC_ADMIN, SRC_TICK };
 
@@ -57,6 +59,8 @@ struct daemon {
 	struct governor *gov;		/* self-measurement and brownout */
 	struct pidcache *procs;		/* process metadata for conn_error and slow_syscall */
 	struct exemap *exe;		/* the kernel's exe paths, the families' and procs' */
+	struct workload_cache *wl_names;	/* cgroup id -> workload name; NULL: ids only */
+	struct workloads *workloads;	/* RED per workload; NULL: [workloads] off or no syscalls */
 	bool rss_stuck;			/* over max_rss_mb with everything shed, reported */
 	struct bpfmem bpf;		/* the kernel's figures for the maps, at the last window */
 	uint64_t bpf_mapped;		/* resident bytes of the maps mapped into the agent */
@@ -199,6 +203,38 @@ static struct json_object *config_json(const struct config *cfg)
 	return o;
 }
 
+/*
+ * RED per workload: on or off, and how the names are found (the cgroup
+ * path cache: file handles or walks of the cgroup2 tree, which run in the
+ * event loop).
+ */
+static struct json_object *workloads_json(const struct daemon *d)
+{
+	struct json_object *o = json_object_new_object(), *names;
+	struct workload_cache_stats st;
+
+	json_object_object_add(o, "enabled", json_object_new_boolean(d->workloads != NULL));
+	if (!d->workloads)
+		return o;
+	health_u64(o, "top", d->cfg.workloads_top);
+	health_u64(o, "entries", d->cfg.workloads_entries);
+	if (!d->wl_names)
+		return o;
+	workload_cache__stats(d->wl_names, &st);
+	names = json_object_new_object();
+	health_str(names, "by", st.handles ? "file handle" : "walk");
+	health_u64(names, "entries", st.entries);
+	health_u64(names, "capacity", st.capacity);
+	health_u64(names, "hits", st.hits);
+	health_u64(names, "misses", st.misses);
+	health_u64(names, "walks", st.walks);
+	health_u64(names, "walk_dirs", st.walk_dirs);
+	health_u64(names, "walk_truncated", st.walk_truncated);
+	health_u64(names, "by_pid", st.pid_paths);
+	json_object_object_add(o, "names", names);
+	return o;
+}
+
 /* Hands the stats socket a new snapshot: state and why, probe families, running config, windows. */
 static void publish(struct daemon *d)
 {
@@ -220,6 +256,7 @@ static void publish(struct daemon *d)
 	json_object_object_add(details, "capabilities",
 			       json_object_new_string(d->kept_cap_bpf ? "CAP_BPF" : "none"));
 	add_bpf_memory(d, details);
+	json_object_object_add(details, "workloads", workloads_json(d));
 	json_object_object_add(details, "config", config_json(&d->cfg));
 	if (d->kafka)
 		json_object_object_add(details, "kafka", kafka_sink__report(d->kafka));
@@ -360,6 +397,8 @@ static void emit_window(struct daemon *d)
 		m->bucket_le_ns = (uint64_t *)syscalls_le_ns;
 		syscalls__window(d->syscalls, rec);
 	}
+	if (d->workloads)
+		(void)workloads__window(d->workloads, rec);
 	if (d->proc)
 		proc__window(d->proc, rec);
 	if (d->net)
@@ -591,6 +630,36 @@ static void settle_net_exits(struct daemon *d)
 	d->net = NULL;
 }
 
+/*
+ * RED per workload, from the syscall family's per-cgroup maps (and net's and
+ * proc's counts): without a cgroup2 mount to name them, workloads go by id.
+ */
+static void open_workloads(struct daemon *d)
+{
+	int stats_fd, errnos_fd;
+
+	if (!d->cfg.workloads_enabled || !d->syscalls)
+		return;
+	d->wl_names = workload_cache__new(NULL, "/proc", 0);
+	if (!d->wl_names)
+		log_warn("workloads", HM_W_WORKLOAD_NAMES, LOG_FIELDS(LF_ERRNO(errno)),
+			 "cannot name workloads (no cgroup2 mount?): %s; they go by cgroup id",
+			 strerror(errno));
+	d->workloads = workloads__new(d->cfg.workloads_top, d->cfg.workloads_idle_windows,
+				      d->wl_names);
+	if (!d->workloads) {
+		log_error("workloads", HM_E_WORKLOADS, LOG_FIELDS(LF_ERRNO(errno)),
+			  "cannot count per workload: %s", strerror(errno));
+		return;
+	}
+	syscalls__workload_fds(d->syscalls, &stats_fd, &errnos_fd);
+	workloads__set_syscalls(d->workloads, stats_fd, errnos_fd);
+	if (d->net)
+		workloads__set_net(d->workloads, net__cg_failures_fd(d->net));
+	if (d->proc)
+		proc__set_workloads(d->proc, d->workloads);
+}
+
 /* net before syscalls: the syscall family's object takes over the net maps it writes. */
 static void open_families(struct daemon *d)
 {
@@ -617,6 +686,7 @@ static void open_families(struct daemon *d)
 		syscalls__set_pidcache(d->syscalls, d->procs);
 	if (d->net)
 		net__set_pidcache(d->net, d->procs);
+	open_workloads(d);
 }
 
 /* Brownout at max_cpu_percent, max_rss_mb or a ring buffer half full; calm means under half of
@@ -918,6 +988,8 @@ void daemon__free(struct daemon *d)
 	syscalls__free(d->syscalls);
 	proc__free(d->proc);
 	net__free(d->net);
+	workloads__free(d->workloads);
+	workload_cache__free(d->wl_names);
 	if (d->timerfd >= 0)
 		close(d->timerfd);
 	if (d->tickfd >= 0)

@@ -5,8 +5,18 @@
 #include "exposition.h"
 #include "prom.h"
 #include "syscalls.h"
+#include "version.h"
 
 #define NS_PER_S	1000000000ULL
+/*
+ * Series labelled by data (crashing exes, remote endpoints) kept since start:
+ * at most this many each, the least recently active dropped first.
+ */
+#define RECENT_EXES		256
+#define RECENT_ENDPOINTS	1024
+/* Workloads (the windows' top ones) kept the same way; each one's busiest syscalls. */
+#define RECENT_WORKLOADS	64
+#define RECENT_WORKLOAD_SYSCALLS	16
 
 /* Window fields that are not additive: never summed into the totals. */
 static const char *const not_additive[] = {
@@ -97,11 +107,153 @@ static void add_parts(struct json_object *totals, struct json_object *part,
 	}
 }
 
+/*
+ * map[key] += delta (an integer, or an object summed by add_tree but for skip), key moved
+ * to the end (json-c keeps insertion order), then the oldest keys dropped
+ * while map holds more than max. Returns map[key].
+ */
+static struct json_object *add_recent(struct json_object *map, const char *key,
+				      struct json_object *delta, const char *const *skip, size_t max)
+{
+	struct json_object *cur = NULL, *next;
+
+	if (json_object_object_get_ex(map, key, &cur))
+		cur = json_object_get(cur);
+	json_object_object_del(map, key);
+	if (json_object_is_type(delta, json_type_int)) {
+		next = json_object_new_uint64((cur ? json_object_get_uint64(cur) : 0) +
+					      json_object_get_uint64(delta));
+		json_object_put(cur);
+	} else {
+		next = cur ? cur : json_object_new_object();
+		add_tree(next, delta, skip);
+	}
+	json_object_object_add(map, key, next);
+	while ((size_t)json_object_object_length(map) > max) {
+		json_object_object_foreach(map, oldest, v) {
+			(void)v;
+			json_object_object_del(map, oldest);
+			break;
+		}
+	}
+	return next;
+}
+
+static uint64_t get_u64(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(obj, key, &v) ? json_object_get_uint64(v) : 0;
+}
+
+/* obj[key] as text; "" when missing or null. */
+static const char *get_str(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+	const char *s = json_object_object_get_ex(obj, key, &v) ? json_object_get_string(v) : NULL;
+
+	return s ? s : "";
+}
+
+/* The window's crash records by exe (canaries apart), into totals.exe_crashes. */
+static void accumulate_exes(struct json_object *totals, struct json_object *window)
+{
+	struct json_object *crashes, *by_exe;
+
+	if (!json_object_object_get_ex(window, "crashes", &crashes) ||
+	    !json_object_object_get_ex(crashes, "by_exe", &by_exe))
+		return;
+	json_object_object_foreach(by_exe, exe, n)
+		add_recent(child(totals, "exe_crashes"), exe, n, NULL, RECENT_EXES);
+}
+
+/* The window's listed endpoints, into totals.endpoints keyed by protocol, direction and endpoint. */
+static void accumulate_endpoints(struct json_object *totals, struct json_object *window)
+{
+	static const char *const labels[] = { "endpoint", "protocol", "direction" };
+	static const char *const not_counts[] = {
+		"port", "connect_p50_ns", "connect_p95_ns", "connect_p99_ns", NULL,
+	};
+	struct json_object *conns, *rows, *row, *sum;
+	char key[160];
+
+	if (!json_object_object_get_ex(window, "connections", &conns) ||
+	    !json_object_object_get_ex(conns, "endpoints", &rows))
+		return;
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		row = json_object_array_get_idx(rows, i);
+		snprintf(key, sizeof(key), "%s %s %s", get_str(row, "protocol"),
+			 get_str(row, "direction"), get_str(row, "endpoint"));
+		sum = add_recent(child(totals, "endpoints"), key, row, not_counts,
+				 RECENT_ENDPOINTS);
+		for (size_t l = 0; l < sizeof(labels) / sizeof(labels[0]); l++)
+			json_object_object_add(sum, labels[l],
+					       json_object_new_string(get_str(row, labels[l])));
+	}
+}
+
+/* Drops the syscalls with the fewest calls from by_syscall until it holds at most max. */
+static void keep_busiest(struct json_object *by_syscall, size_t max)
+{
+	while ((size_t)json_object_object_length(by_syscall) > max) {
+		const char *least = NULL;
+		uint64_t min = UINT64_MAX;
+
+		json_object_object_foreach(by_syscall, sc, row) {
+			if (get_u64(row, "calls") < min) {
+				min = get_u64(row, "calls");
+				least = sc;
+			}
+		}
+		json_object_object_del(by_syscall, least);
+	}
+}
+
+/* A workload's labels, copied from its latest window onto its totals. */
+static void workload_labels(struct json_object *sum, struct json_object *w)
+{
+	static const char *const labels[] = { "name", "container_id", "pod_uid" };
+
+	for (size_t l = 0; l < sizeof(labels) / sizeof(labels[0]); l++)
+		json_object_object_add(sum, labels[l], json_object_new_string(get_str(w, labels[l])));
+}
+
+/*
+ * The window's top workloads, into totals.workloads keyed by cgroup id: their
+ * counts, and their syscalls' calls and errors (at most
+ * RECENT_WORKLOAD_SYSCALLS each, the least recently active dropped first).
+ */
+static void accumulate_workloads(struct json_object *totals, struct json_object *window)
+{
+	static const char *const not_counts[] = { "cgroup_id", "syscalls", NULL };
+	static const char *const sc_not_counts[] = { "nr", "p50_ns", "p95_ns", "p99_ns", NULL };
+	struct json_object *wl, *top, *w, *sum, *rows, *row;
+	char key[32];
+
+	if (!json_object_object_get_ex(window, "workloads", &wl) ||
+	    !json_object_object_get_ex(wl, "top", &top))
+		return;
+	for (size_t i = 0; i < json_object_array_length(top); i++) {
+		w = json_object_array_get_idx(top, i);
+		snprintf(key, sizeof(key), "%llu", (unsigned long long)get_u64(w, "cgroup_id"));
+		sum = add_recent(child(totals, "workloads"), key, w, not_counts, RECENT_WORKLOADS);
+		workload_labels(sum, w);
+		if (!json_object_object_get_ex(w, "syscalls", &rows))
+			continue;
+		for (size_t r = 0; r < json_object_array_length(rows); r++) {
+			row = json_object_array_get_idx(rows, r);
+			add_recent(child(sum, "by_syscall"), get_str(row, "syscall"), row,
+				   sc_not_counts, SIZE_MAX);
+		}
+		keep_busiest(child(sum, "by_syscall"), RECENT_WORKLOAD_SYSCALLS);
+	}
+}
+
 void exposition_accumulate(struct json_object *totals, struct json_object *window)
 {
 	struct json_object *rows, *row, *name, *by_name = child(totals, "syscalls");
 	struct json_object *conns, *conn_total, *self;
-	static const char *const none[] = { NULL };
+	static const char *const none[] = { NULL }, *const by_exe[] = { "by_exe", NULL };
 
 	/* Connections: the window's host-wide totals (endpoints come and go). */
 	if (json_object_object_get_ex(window, "connections", &conns) &&
@@ -116,16 +268,12 @@ void exposition_accumulate(struct json_object *totals, struct json_object *windo
 					 not_additive);
 		}
 	}
-	add_parts(totals, window, totalled, none);
+	add_parts(totals, window, totalled, by_exe);
+	accumulate_exes(totals, window);
+	accumulate_endpoints(totals, window);
+	accumulate_workloads(totals, window);
 	if (json_object_object_get_ex(window, "self", &self))
 		add_parts(totals, self, self_totalled, self_gauges);
-}
-
-static uint64_t get_u64(struct json_object *obj, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(obj, key, &v) ? json_object_get_uint64(v) : 0;
 }
 
 /* The row of the window's syscalls array named name, or NULL. */
@@ -242,6 +390,145 @@ static void render_connections(struct prom *p, struct json_object *totals)
 	prom_family(p, "hostmon_tcp_retransmits_total", "counter",
 		    "Retransmitted TCP segments, since the agent started.");
 	prom_u64(p, "hostmon_tcp_retransmits_total", get_u64(conns, "retransmits"), NULL);
+}
+
+/* Name, key in an endpoint's totals, help. */
+static const char *const endpoint_metrics[][3] = {
+	{ "hostmon_endpoint_connect_attempts_total", "attempts",
+	  "Connect attempts (out) or accepted connections (in) by endpoint, since the agent started." },
+	{ "hostmon_endpoint_retransmits_total", "retransmits",
+	  "Retransmitted TCP segments by endpoint, since the agent started." },
+	{ "hostmon_endpoint_resets_total", "resets",
+	  "TCP resets received or sent by endpoint, since the agent started." },
+};
+
+/*
+ * Per endpoint, summed over the windows that listed it ([net] top_endpoints
+ * each; the rest is only in the host-wide counters), at most RECENT_ENDPOINTS.
+ */
+static void render_endpoints(struct prom *p, struct json_object *totals)
+{
+	const char *m = "hostmon_endpoint_connection_errors_total";
+	struct json_object *eps = child(totals, "endpoints"), *failures;
+
+	for (size_t i = 0; i < sizeof(endpoint_metrics) / sizeof(endpoint_metrics[0]); i++) {
+		prom_family(p, endpoint_metrics[i][0], "counter", endpoint_metrics[i][2]);
+		json_object_object_foreach(eps, key, e) {
+			(void)key;
+			prom_u64(p, endpoint_metrics[i][0], get_u64(e, endpoint_metrics[i][1]),
+				 "endpoint", get_str(e, "endpoint"), "protocol", get_str(e, "protocol"),
+				 "direction", get_str(e, "direction"), NULL);
+		}
+	}
+	prom_family(p, m, "counter", "Connection errors by endpoint and kind, since the agent started.");
+	json_object_object_foreach(eps, key2, e2) {
+		(void)key2;
+		if (!json_object_object_get_ex(e2, "failures", &failures))
+			continue;
+		json_object_object_foreach(failures, kind, n)
+			prom_u64(p, m, json_object_get_uint64(n), "endpoint", get_str(e2, "endpoint"),
+				 "protocol", get_str(e2, "protocol"), "direction",
+				 get_str(e2, "direction"), "kind", kind, NULL);
+	}
+}
+
+/* Name, key in a workload's totals, help. */
+static const char *const workload_metrics[][3] = {
+	{ "hostmon_workload_calls_total", "calls",
+	  "Traced syscalls by workload (cgroup), summed over the windows that ranked it in the top." },
+	{ "hostmon_workload_errors_total", "errors",
+	  "Traced syscalls that failed, by workload, summed the same way." },
+	{ "hostmon_workload_crashes_total", "crashes",
+	  "Processes of the workload killed by a signal, summed the same way." },
+	{ "hostmon_workload_oom_kills_total", "oom_kills",
+	  "OOM kills in the workload, summed the same way." },
+	{ "hostmon_workload_connection_errors_total", "conn_errors",
+	  "Connection failures of the workload's sockets, summed the same way." },
+};
+
+/* The workload's labels: its name, container id and pod UID ("" when none). */
+#define WORKLOAD_LABELS(w) "workload", get_str(w, "name"), "container", \
+	get_str(w, "container_id"), "pod", get_str(w, "pod_uid")
+
+static void render_workload_syscalls(struct prom *p, struct json_object *wls, const char *m,
+				     const char *key)
+{
+	struct json_object *by_sc;
+
+	json_object_object_foreach(wls, id, w) {
+		(void)id;
+		if (!json_object_object_get_ex(w, "by_syscall", &by_sc))
+			continue;
+		json_object_object_foreach(by_sc, sc, row)
+			prom_u64(p, m, get_u64(row, key), WORKLOAD_LABELS(w), "syscall", sc, NULL);
+	}
+}
+
+/* The latest window's p50/p95/p99 of each top workload's syscalls. */
+static void render_workload_latency(struct prom *p, struct json_object *window)
+{
+	static const char *const qs[][2] = {
+		{ "p50", "p50_ns" }, { "p95", "p95_ns" }, { "p99", "p99_ns" },
+	};
+	const char *m = "hostmon_workload_syscall_latency_seconds";
+	struct json_object *wl, *top, *w, *rows, *row;
+
+	/* A gauge: "quantile" is a summary's label, and a workload has no latency sum. */
+	prom_family(p, m, "gauge", "Syscall latency percentiles (p50, p95, p99) by workload, over "
+		    "the latest window (within 6.25%).");
+	if (!window || !json_object_object_get_ex(window, "workloads", &wl) ||
+	    !json_object_object_get_ex(wl, "top", &top))
+		return;
+	for (size_t i = 0; i < json_object_array_length(top); i++) {
+		w = json_object_array_get_idx(top, i);
+		if (!json_object_object_get_ex(w, "syscalls", &rows))
+			continue;
+		for (size_t r = 0; r < json_object_array_length(rows) &&
+				   r < RECENT_WORKLOAD_SYSCALLS; r++) {
+			row = json_object_array_get_idx(rows, r);
+			for (size_t q = 0; q < sizeof(qs) / sizeof(qs[0]); q++)
+				prom_sec(p, m, get_u64(row, qs[q][1]), WORKLOAD_LABELS(w),
+						    "syscall", get_str(row, "syscall"), "percentile",
+						    qs[q][0], NULL);
+		}
+	}
+}
+
+/*
+ * Per workload ([workloads] top each window; RECENT_WORKLOADS kept, each with
+ * RECENT_WORKLOAD_SYSCALLS syscalls): README, "RED per workload".
+ */
+static void render_workloads(struct prom *p, struct json_object *totals, struct json_object *window)
+{
+	struct json_object *wls = child(totals, "workloads");
+
+	for (size_t i = 0; i < sizeof(workload_metrics) / sizeof(workload_metrics[0]); i++) {
+		prom_family(p, workload_metrics[i][0], "counter", workload_metrics[i][2]);
+		json_object_object_foreach(wls, id, w) {
+			(void)id;
+			prom_u64(p, workload_metrics[i][0], get_u64(w, workload_metrics[i][1]),
+				 WORKLOAD_LABELS(w), NULL);
+		}
+	}
+	prom_family(p, "hostmon_workload_syscall_calls_total", "counter",
+		    "Syscalls by workload and syscall, summed over the windows that ranked it.");
+	render_workload_syscalls(p, wls, "hostmon_workload_syscall_calls_total", "calls");
+	prom_family(p, "hostmon_workload_syscall_errors_total", "counter",
+		    "Failed syscalls by workload and syscall, summed the same way.");
+	render_workload_syscalls(p, wls, "hostmon_workload_syscall_errors_total", "errors");
+	render_workload_latency(p, window);
+}
+
+/* Crash records by exe without the canary, and the canary's apart (hostmonctl selftest). */
+static void render_exe_crashes(struct prom *p, struct json_object *totals)
+{
+	render_keyed(p, totals, "exe_crashes", NULL, "hostmon_exe_crashes_total", "exe",
+		     "Process crash records by executable (\"[comm]\" when unknown), hostmonctl "
+		     "selftest's canary left out, since the agent started.");
+	prom_family(p, "hostmon_selftest_crashes_total", "counter",
+		    "Crashes of hostmonctl selftest's canary (on purpose), since the agent started.");
+	prom_u64(p, "hostmon_selftest_crashes_total", get_u64(child(totals, "crashes"), "canary"),
+		 NULL);
 }
 
 /* One counter family labelled by the two levels of keys of totals[part]. */
@@ -395,6 +682,10 @@ static void render_agent(struct prom *p, struct json_object *totals,
 	prom_u64(p, "hostmon_agent_state", 1, "state", state, NULL);
 	if (!window)
 		return;
+	prom_family(p, "hostmon_agent_info", "gauge",
+		    "1, labelled with the agent's host id (as in its records) and version.");
+	prom_u64(p, "hostmon_agent_info", 1, "host", get_str(window, "host_id"), "version",
+		 HOSTMON_VERSION, NULL);
 	prom_family(p, "hostmon_window_end_timestamp_seconds", "gauge",
 		    "Wall-clock end of the latest metrics window.");
 	prom_sec(p, "hostmon_window_end_timestamp_seconds",
@@ -504,10 +795,14 @@ char *exposition_render(struct json_object *totals, struct json_object *window,
 	render_summary(&p, syscalls, window);
 	render_histogram(&p, syscalls);
 	render_keyed(&p, totals, "crashes", "by_signal", "hostmon_process_crashes_total",
-		     "signal", "Processes that died of a signal, since the agent started.");
+		     "signal", "Processes that died of a signal (the kernel's count, hostmonctl "
+		     "selftest's canary included), since the agent started.");
+	render_exe_crashes(&p, totals);
 	render_keyed(&p, totals, "connections", "failures", "hostmon_connection_errors_total",
 		     "kind", "Connection errors by kind, since the agent started.");
 	render_connections(&p, totals);
+	render_endpoints(&p, totals);
+	render_workloads(&p, totals, window);
 	render_drops(&p, totals);
 	render_agent(&p, totals, window, state);
 	render_bpf_memory(&p, health);

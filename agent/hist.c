@@ -1,11 +1,11 @@
 /* Percentile extraction from log-linear histograms. */
 #include "hist.h"
 
-uint64_t hist_quantile(const uint64_t *counts, uint64_t total, unsigned int q_bp,
-		       uint64_t max_ns)
+uint64_t hist_quantile_coarse(const uint64_t *counts, unsigned int shift, uint64_t total,
+			      unsigned int q_bp, uint64_t max_ns)
 {
+	uint32_t n = HIST_BUCKETS >> shift, b, first, last;
 	uint64_t rank, seen = 0, mid;
-	uint32_t b;
 
 	if (total == 0)
 		return 0;
@@ -15,14 +15,22 @@ uint64_t hist_quantile(const uint64_t *counts, uint64_t total, unsigned int q_bp
 	rank = (total * q_bp + 9999) / 10000;
 	if (rank < 1)
 		rank = 1;
-	for (b = 0; b < HIST_BUCKETS; b++) {
+	for (b = 0; b < n; b++) {
 		seen += counts[b];
 		if (seen >= rank)
 			break;
 	}
-	if (b == HIST_BUCKETS)
-		b = HIST_BUCKETS - 1;
-	/* Widths are powers of two: the midpoint of [low, low + width). */
-	mid = hist_bucket_low(b) + hist_bucket_width(b) / 2;
+	if (b == n)
+		b = n - 1;
+	/* The fine buckets' widths are powers of two: the middle of [low, end). */
+	first = b << shift;
+	last = first + (1U << shift) - 1;
+	mid = (hist_bucket_low(first) + hist_bucket_low(last) + hist_bucket_width(last)) / 2;
 	return max_ns && mid > max_ns ? max_ns : mid;
+}
+
+uint64_t hist_quantile(const uint64_t *counts, uint64_t total, unsigned int q_bp,
+		       uint64_t max_ns)
+{
+	return hist_quantile_coarse(counts, 0, total, q_bp, max_ns);
 }

@@ -14,5 +14,13 @@
  */
 uint64_t hist_quantile(const uint64_t *counts, uint64_t total, unsigned int q_bp,
 		       uint64_t max_ns);
+/*
+ * The same over a coarser histogram whose bucket c merges the fine buckets
+ * [c << shift, (c + 1) << shift): counts[HIST_BUCKETS >> shift]. The answer
+ * is the middle of the coarse bucket (for shift 2, within 6.25% of any value
+ * in it). shift 0 is hist_quantile.
+ */
+uint64_t hist_quantile_coarse(const uint64_t *counts, unsigned int shift, uint64_t total,
+			      unsigned int q_bp, uint64_t max_ns);
 
 #endif /* HOSTMON_HIST_AGENT_H */

@@ -68,6 +68,7 @@ static const char *const drop_names[NET_DROP_MAX] = {
 	[NET_DROP_EP_MAP] = "endpoint_map",
 	[NET_DROP_SHED] = "shed",
 	[NET_DROP_EXE_MAP] = "exe_map",
+	[NET_DROP_CG_MAP] = "cgroup_map",
 };
 
 /* The .proto's kinds, by the kernel side's NET_KIND_*. */
@@ -254,6 +255,11 @@ int net__epoll_fd(const struct net *nt)
 	return family_ring__epoll_fd(nt->ring);
 }
 
+int net__cg_failures_fd(const struct net *nt)
+{
+	return bpf_map__fd(nt->skel->maps.net_cg_failures);
+}
+
 int net__events_fd(const struct net *nt)
 {
 	return bpf_map__fd(nt->skel->maps.events);
@@ -277,6 +283,7 @@ void net__shed(struct net *nt, bool on)
 /* The net maps bpf/net_sys.bpf.h declares in the syscall family's object, by their names there. */
 static const char *const sys_names[] = {
 	"socks", "endpoints", "totals", "rate", "net_shed", "net_events", "net_drops",
+	"net_cg_failures",
 };
 
 /* The net object's map behind sys_names[i]. */
@@ -285,7 +292,7 @@ static const struct bpf_map *sys_map(const struct net *nt, size_t i)
 	const struct bpf_map *const maps[] = {
 		nt->skel->maps.socks, nt->skel->maps.endpoints, nt->skel->maps.totals,
 		nt->skel->maps.rate, nt->skel->maps.net_shed, nt->skel->maps.events,
-		nt->skel->maps.drops,
+		nt->skel->maps.drops, nt->skel->maps.net_cg_failures,
 	};
 
 	return maps[i];

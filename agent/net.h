@@ -49,6 +49,8 @@ int net__events_fd(const struct net *nt);
 const struct bpf_object *net__object(const struct net *nt);
 /* conn_error events get exe, cgroup and container_id from procs (not owned). */
 void net__set_pidcache(struct net *nt, struct pidcache *procs);
+/* The map of connection failures by owner's cgroup (agent/workloads.h). */
+int net__cg_failures_fd(const struct net *nt);
 /* Brownout: on, conn_error events are counted as shed instead of sent. */
 void net__shed(struct net *nt, bool on);
 HM_MUST_CHECK

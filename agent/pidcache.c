@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "encode.h"
 #include "pidcache.h"
+#include "workload.h"
 
 /* Hand-written: a hash and a list are ~100 lines; glib or a uthash copy would be a dependency for that. */
 struct entry {
@@ -395,71 +396,15 @@ void pidcache__stats(const struct pidcache *c, struct pidcache_stats *st)
 		memset(st, 0, sizeof(*st));
 }
 
-/* --- Container id from a cgroup path (pure) --------------------------------- */
-
-static bool is_id(const char *s, size_t len)
-{
-	if (len != PIDCACHE_ID_LEN)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
-/* One path component: PREFIX-ID, PREFIX-ID.scope, or a bare ID whose parent says whose it is. */
-static const char *component_id(const char *s, size_t len, bool bare_ok)
-{
-	static const char *const prefixes[] = { "docker-", "cri-containerd-", "crio-", "libpod-" };
-	size_t plen;
-
-	if (len > 6 && !memcmp(s + len - 6, ".scope", 6))
-		len -= 6;
-	if (bare_ok && is_id(s, len))
-		return s;
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-		plen = strlen(prefixes[i]);
-		if (len > plen && !memcmp(s, prefixes[i], plen) && is_id(s + plen, len - plen))
-			return s + plen;
-	}
-	return NULL;
-}
-
-/* A bare ID is a container's below "docker" (cgroupfs driver) or any kubepods ancestor. */
-static bool bare_owner(const char *path, const char *comp)
-{
-	const char *parent = comp - 1;
-
-	if (comp == path)
-		return false;
-	while (parent > path && parent[-1] != '/')
-		parent--;
-	if (comp - parent == 7 && !memcmp(parent, "docker/", 7))
-		return true;
-	for (const char *p = path; p < comp; p = strchr(p, '/') + 1)
-		if (!strncmp(p, "kubepods", 8))
-			return true;
-	return false;
-}
+/* The one parser of cgroup paths is agent/workload.c; this keeps the event fields' rule in one place. */
+_Static_assert(PIDCACHE_ID_LEN == WORKLOAD_ID_LEN, "one container id length");
 
 int pidcache_container_id(const char *cgroup, char *out)
 {
-	const char *end, *start, *id;
+	struct workload w;
 
-	if (!cgroup)
+	if (!cgroup || workload_parse(cgroup, strlen(cgroup), &w) || !w.id[0])
 		return -ENOENT;
-	end = cgroup + strlen(cgroup);
-	while (end > cgroup) {
-		start = end;
-		while (start > cgroup && start[-1] != '/')
-			start--;
-		id = component_id(start, (size_t)(end - start), bare_owner(cgroup, start));
-		if (id) {
-			memcpy(out, id, PIDCACHE_ID_LEN);
-			out[PIDCACHE_ID_LEN] = 0;
-			return 0;
-		}
-		end = start > cgroup ? start - 1 : cgroup;
-	}
-	return -ENOENT;
+	memcpy(out, w.id, PIDCACHE_ID_LEN + 1);
+	return 0;
 }

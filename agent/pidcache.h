@@ -79,7 +79,8 @@ void pidcache__stats(const struct pidcache *c, struct pidcache_stats *st);
  * The container id named by a cgroup path (docker-ID.scope, /docker/ID,
  * cri-containerd-ID.scope, crio-ID.scope, libpod-ID(.scope), ID under a
  * kubepods ancestor), the component nearest the leaf winning, into out
- * (PIDCACHE_ID_LEN + 1 bytes). 0, or -ENOENT when the path names none.
+ * (PIDCACHE_ID_LEN + 1 bytes): workload_parse's id. 0, or -ENOENT when the
+ * path names none or is refused (agent/workload.h).
  */
 int pidcache_container_id(const char *cgroup, char *out);
 

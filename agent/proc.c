@@ -8,6 +8,7 @@
 #include "bpf/proc.h"
 #include "proc.skel.h"
 #include "counters.h"
+#include "crashtally.h"
 #include "encode.h"
 #include "exemap.h"
 #include "kpath.h"
@@ -17,16 +18,20 @@
 #include "pidcache.h"
 #include "pipeline.h"
 #include "proc.h"
+#include "workloads.h"
 
 struct proc {
 	struct proc_bpf *skel;
 	struct family_ring *ring;
 	struct pipeline *out;
+	struct workloads *wl;		/* not owned; NULL: no per-workload counts */
 	int ncpu;
 	uint64_t *percpu;		/* one u64 per possible CPU */
 	uint64_t counts_prev[PROC_COUNTS];
 	uint64_t drops_prev[PROC_DROP_MAX];
 	struct counters *exits_prev;	/* keyed by comm */
+	struct crashtally *crashes;	/* this window's crash records by exe */
+	uint64_t canaries;		/* and the canary's, this window */
 	uint64_t page_kb;
 	uint64_t read_errors;
 };
@@ -66,6 +71,19 @@ static char *container_text(struct record *rec, const struct proc_path *cgroup,
 	return err ? (char *)"" : record__strdup(rec, id);
 }
 
+/*
+ * Marks hostmonctl selftest's crash as the canary and counts the record for
+ * the window: the canary apart, every other one under its exe.
+ */
+static void count_crash(struct proc *pr, Hostmon__V1__ProcessCrash *m)
+{
+	m->canary = crashtally_is_canary(m->comm, m->exe, (int)m->signal, m->sender_pid);
+	if (m->canary)
+		pr->canaries++;
+	else if (crashtally__add(pr->crashes, m->exe, m->comm))
+		pr->read_errors++;
+}
+
 static void emit_crash(struct proc *pr, const struct proc_crash_event *e)
 {
 	struct record *rec = pipeline__event(pr->out, FLOW_PROCESS_CRASH, e->ts_ns);
@@ -92,6 +110,7 @@ static void emit_crash(struct proc *pr, const struct proc_crash_event *e)
 		m->sender_pid = e->sender_pid;
 		m->sender_comm = record__text(rec, e->sender_comm, sizeof(e->sender_comm));
 	}
+	count_crash(pr, m);
 	pipeline__send(pr->out, rec);
 }
 
@@ -123,11 +142,19 @@ static int handle_event(void *ctx, void *data, size_t len)
 	if (len < sizeof(kind))
 		return 0;
 	memcpy(&kind, data, sizeof(kind));
-	if (kind == PROC_EV_CRASH && len >= sizeof(struct proc_crash_event))
+	if (kind == PROC_EV_CRASH && len >= sizeof(struct proc_crash_event)) {
+		workloads__crash(pr->wl, ((const struct proc_crash_event *)data)->cgid, false);
 		emit_crash(pr, data);
-	else if (kind == PROC_EV_OOM && len >= sizeof(struct proc_oom_event))
+	} else if (kind == PROC_EV_OOM && len >= sizeof(struct proc_oom_event)) {
+		workloads__crash(pr->wl, ((const struct proc_oom_event *)data)->cgid, true);
 		emit_oom(pr, data);
+	}
 	return 0;
+}
+
+void proc__set_workloads(struct proc *pr, struct workloads *wl)
+{
+	pr->wl = wl;
 }
 
 static int load_and_attach(struct proc *pr, const struct config *cfg, const struct exemap *exe,
@@ -165,7 +192,8 @@ struct proc *proc__open(const struct config *cfg, struct pipeline *out,
 	pr->ncpu = libbpf_num_possible_cpus();
 	pr->percpu = calloc(pr->ncpu > 0 ? pr->ncpu : 1, sizeof(uint64_t));
 	pr->exits_prev = counters__new(TASK_COMM_LEN);
-	if (pr->ncpu <= 0 || !pr->percpu || !pr->exits_prev)
+	pr->crashes = crashtally__new();
+	if (pr->ncpu <= 0 || !pr->percpu || !pr->exits_prev || !pr->crashes)
 		goto fail;
 	pr->skel = proc_bpf__open();
 	if (!pr->skel) {
@@ -192,6 +220,7 @@ void proc__free(struct proc *pr)
 	family_ring__free(pr->ring);
 	proc_bpf__destroy(pr->skel);
 	counters__free(pr->exits_prev);
+	crashtally__free(pr->crashes);
 	free(pr->percpu);
 	free(pr);
 }
@@ -271,12 +300,40 @@ static void window_counts(struct proc *pr, struct record *rec)
 	m->crashes = c;
 }
 
+struct by_exe_ctx {
+	struct record *rec;
+	Hostmon__V1__Crashes *c;
+};
+
+static void put_by_exe(void *ctx, const char *exe, uint64_t count)
+{
+	struct by_exe_ctx *x = ctx;
+
+	record__count(x->rec, &x->c->by_exe, &x->c->n_by_exe,
+		      &hostmon__v1__crashes__by_exe_entry__descriptor,
+		      record__strdup(x->rec, exe), count);
+}
+
+/* The window's crash records by exe and the canary's (agent side: events, not kernel counts). */
+static void window_crash_records(struct proc *pr, struct record *rec)
+{
+	struct by_exe_ctx x = { .rec = rec, .c = rec->ev.metrics.crashes };
+
+	if (x.c) {
+		crashtally__each(pr->crashes, put_by_exe, &x);
+		x.c->canary = pr->canaries;
+	}
+	crashtally__reset(pr->crashes);
+	pr->canaries = 0;
+}
+
 int proc__window(struct proc *pr, struct record *rec)
 {
 	Hostmon__V1__DropCounters *dc;
 	uint64_t now;
 
 	window_counts(pr, rec);
+	window_crash_records(pr, rec);
 	window_exits(pr, rec);
 	dc = record__drops(rec, "proc");
 	for (uint32_t i = 0; i < PROC_DROP_MAX; i++) {

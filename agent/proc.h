@@ -24,6 +24,9 @@ int proc__events_fd(const struct proc *pr);
 const struct bpf_object *proc__object(const struct proc *pr);
 HM_MUST_CHECK
 int proc__poll(struct proc *pr);
+struct workloads;
+/* Where crashes and OOM kills are counted per workload too (not owned; NULL: nowhere). */
+void proc__set_workloads(struct proc *pr, struct workloads *wl);
 /* Fills the window's crashes, oom_kills and exits_nonzero into the metrics record, and its "proc" drops. */
 int proc__window(struct proc *pr, struct record *rec);
 

@@ -18,6 +18,8 @@ static const struct query_spec query_specs[] = {
 	{ "syscall", QUERY_SYSCALL, 0, 0 },
 	{ "top", QUERY_TOP, 1, QUERY_TOP_MAX },
 	{ "level", QUERY_LEVEL, 0, 0 },
+	{ "container", QUERY_CONTAINER, 0, 0 },
+	{ "top_containers", QUERY_TOP_CONTAINERS, 1, QUERY_TOP_MAX },
 };
 
 void query_init(struct query *q)
@@ -65,6 +67,24 @@ static int query_syscall(struct query *q, const char *value, char *err, size_t e
 	return 0;
 }
 
+/* Printable ASCII without blanks: a container id, a workload name or a cgroup path. */
+static int query_container(struct query *q, const char *value, char *err, size_t errlen)
+{
+	size_t n = strlen(value);
+
+	for (size_t i = 0; i < n; i++) {
+		if (value[i] <= ' ' || value[i] > '~')
+			n = sizeof(q->container);
+	}
+	if (n >= sizeof(q->container)) {
+		snprintf(err, errlen, "container: '%.24s' is not a container id (printable, no "
+			 "blanks, at most %zu bytes)", value, sizeof(q->container) - 1);
+		return -EINVAL;
+	}
+	memcpy(q->container, value, n + 1);
+	return 0;
+}
+
 static int query_value(struct query *q, const struct query_spec *s, const char *value,
 		       char *err, size_t errlen)
 {
@@ -76,6 +96,8 @@ static int query_value(struct query *q, const struct query_spec *s, const char *
 		return query_syscall(q, value, err, errlen);
 	case QUERY_LEVEL:
 		return query_level(value, &q->level, err, errlen);
+	case QUERY_CONTAINER:
+		return query_container(q, value, err, errlen);
 	default:
 		break;
 	}
@@ -86,6 +108,8 @@ static int query_value(struct query *q, const struct query_spec *s, const char *
 		q->since = v;
 	else if (s->bit == QUERY_LIMIT)
 		q->limit = (unsigned int)v;
+	else if (s->bit == QUERY_TOP_CONTAINERS)
+		q->top_containers = (unsigned int)v;
 	else
 		q->top = (unsigned int)v;
 	return 0;

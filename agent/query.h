@@ -18,6 +18,8 @@ enum query_param {
 	QUERY_SYSCALL = 1 << 2,	/* /stats: a syscall name */
 	QUERY_TOP = 1 << 3,	/* /stats: 1..QUERY_TOP_MAX syscalls by calls */
 	QUERY_LEVEL = 1 << 4,	/* /admin/log-level: error|warn|info|debug */
+	QUERY_CONTAINER = 1 << 5,	/* /stats: a workload's container id (or its prefix), name or cgroup */
+	QUERY_TOP_CONTAINERS = 1 << 6,	/* /stats: 1..QUERY_TOP_MAX workloads, as ranked */
 };
 
 struct query {
@@ -25,7 +27,9 @@ struct query {
 	uint64_t since;
 	unsigned int limit;
 	unsigned int top;
+	unsigned int top_containers;
 	char syscall[64];
+	char container[256];
 	enum log_level level;
 };
 

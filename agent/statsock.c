@@ -159,6 +159,49 @@ static void filter_syscalls(struct json_object *rows, const struct query *q)
 	}
 }
 
+/* s (a string member of o) is text or, for a container id, starts with it. */
+static bool member_is(struct json_object *o, const char *key, const char *text, bool prefix)
+{
+	struct json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return false;
+	s = json_object_get_string(v);
+	return prefix ? !strncmp(s, text, strlen(text)) : !strcmp(s, text);
+}
+
+/*
+ * The window's workloads, only those a container= names (by container id or
+ * its prefix, name or cgroup path), or the first N as ranked. false: the
+ * container named is not among them.
+ */
+static bool filter_workloads(struct json_object *window, const struct query *q)
+{
+	struct json_object *wl, *top, *w;
+	size_t n;
+
+	if (!json_object_object_get_ex(window, "workloads", &wl) ||
+	    !json_object_object_get_ex(wl, "top", &top))
+		return !(q->given & QUERY_CONTAINER);
+	n = json_object_array_length(top);
+	if (q->given & QUERY_CONTAINER) {
+		for (size_t i = n; i-- > 0;) {
+			w = json_object_array_get_idx(top, i);
+			if (!member_is(w, "container_id", q->container, true) &&
+			    !member_is(w, "name", q->container, false) &&
+			    !member_is(w, "cgroup", q->container, false))
+				json_object_array_del_idx(top, i, 1);
+		}
+		n = json_object_array_length(top);
+		if (!n)
+			return false;
+	}
+	if ((q->given & QUERY_TOP_CONTAINERS) && n > q->top_containers)
+		json_object_array_del_idx(top, q->top_containers, n - q->top_containers);
+	return true;
+}
+
 static enum MHD_Result serve_stats(struct statsock_req *r)
 {
 	struct json_object *window, *rows;
@@ -174,6 +217,12 @@ static enum MHD_Result serve_stats(struct statsock_req *r)
 		return MHD_NO;
 	if (json_object_object_get_ex(window, "syscalls", &rows))
 		filter_syscalls(rows, &r->q);
+	if (!filter_workloads(window, &r->q)) {
+		json_object_put(window);
+		return respond_error(r->conn, MHD_HTTP_NOT_FOUND, "unknown_container",
+				     "no workload of the last window has that container id, name or "
+				     "cgroup (only the top [workloads] top are kept: see workloads.other)");
+	}
 	return respond_json(r->conn, MHD_HTTP_OK, window);
 }
 
@@ -263,7 +312,8 @@ static enum MHD_Result serve_reload(struct statsock_req *r)
 
 static const struct statsock_route routes[] = {
 	{ "GET", "/health", 0, false, serve_health },
-	{ "GET", "/stats", QUERY_SYSCALL | QUERY_TOP, false, serve_stats },
+	{ "GET", "/stats", QUERY_SYSCALL | QUERY_TOP | QUERY_CONTAINER | QUERY_TOP_CONTAINERS, false,
+	  serve_stats },
 	{ "GET", "/metrics", 0, false, serve_metrics },
 	{ "GET", "/events", QUERY_SINCE | QUERY_LIMIT, false, serve_events },
 	{ "POST", "/admin/log-level", QUERY_LEVEL, true, serve_log_level },

@@ -51,6 +51,8 @@ static const char *const drop_names[SC_DROP_MAX] = {
 	[SC_DROP_SHED] = "shed",
 	[SC_DROP_EXE_MAP] = "exe_map",
 	[SC_DROP_THREAD_MAP] = "thread_map",
+	[SC_DROP_CG_MAP] = "cgroup_map",
+	[SC_DROP_CG_ERRNO_MAP] = "cgroup_errno_map",
 };
 
 const uint64_t syscalls_le_ns[SYSCALLS_LE_COUNT] = {
@@ -174,6 +176,7 @@ static int load_and_attach(struct syscalls *sc, const struct config *cfg,
 	sc->skel->rodata->slow_threshold_ns = cfg->slow_threshold_us * 1000;
 	sc->skel->rodata->slow_events = cfg->slow_events;
 	sc->skel->rodata->sample_above = cfg->sample_above;
+	sc->skel->rodata->workloads = cfg->workloads_enabled;
 	sc->skel->rodata->self_tgid = family_self_tgid(cfg->trace_self);
 	sc->skel->rodata->wakeup_bytes = family_wakeup_bytes(cfg->ringbuf_bytes, cfg->ring_flush_ms);
 	sc->skel->rodata->net_exits = net != NULL;
@@ -185,6 +188,9 @@ static int load_and_attach(struct syscalls *sc, const struct config *cfg,
 		ret = net__share(net, sc->skel->obj, err, errlen);
 	if (!ret && (ret = size_hists(sc)))
 		snprintf(err, errlen, "sizing the histograms: %s", strerror(-ret));
+	if (!ret && (ret = bpf_map__set_max_entries(sc->skel->maps.cg_stats,
+						    cfg->workloads_entries)))
+		snprintf(err, errlen, "sizing the workload map: %s", strerror(-ret));
 	if (ret)
 		return ret;
 	ret = family_start(sc->skel->skeleton, sc->skel->maps.events, cfg->ringbuf_bytes,
@@ -245,6 +251,14 @@ void syscalls__free(struct syscalls *sc)
 int syscalls__epoll_fd(const struct syscalls *sc)
 {
 	return family_ring__epoll_fd(sc->ring);
+}
+
+void syscalls__workload_fds(const struct syscalls *sc, int *stats_fd, int *errnos_fd)
+{
+	bool on = sc->skel->rodata->workloads;
+
+	*stats_fd = on ? bpf_map__fd(sc->skel->maps.cg_stats) : -1;
+	*errnos_fd = on ? bpf_map__fd(sc->skel->maps.cg_errnos) : -1;
 }
 
 int syscalls__events_fd(const struct syscalls *sc)
@@ -335,7 +349,7 @@ static uint64_t window_read_one(struct syscalls *sc, uint32_t nr, uint64_t epoch
 
 		calls += s->calls;
 		errs += s->errors;
-		if (s->max_epoch[epoch & 1] == epoch && s->max_ns[epoch & 1] > max)
+		if (s->max_epoch[epoch & 1] == (uint32_t)epoch && s->max_ns[epoch & 1] > max)
 			max = s->max_ns[epoch & 1];
 	}
 	*errors = errs - prev->errors;

@@ -41,6 +41,8 @@ void syscalls__free(struct syscalls *sc);
 int syscalls__epoll_fd(const struct syscalls *sc);
 /* The events ring buffer map, for ring_watch. */
 int syscalls__events_fd(const struct syscalls *sc);
+/* The per-workload maps (cg_stats, cg_errnos), for agent/workloads.h; -1 each when [workloads] is off. */
+void syscalls__workload_fds(const struct syscalls *sc, int *stats_fd, int *errnos_fd);
 /* The loaded BPF object, for its maps' figures (agent/bpfmem.h). */
 const struct bpf_object *syscalls__object(const struct syscalls *sc);
 /* slow_syscall events get exe, cgroup and container_id from procs (not owned). */

@@ -3,7 +3,7 @@
 #define HOSTMON_VERSION_H
 
 #ifndef HOSTMON_VERSION
-#define HOSTMON_VERSION "0.1.0"
+#define HOSTMON_VERSION "0.2.0"
 #endif
 
 #endif /* HOSTMON_VERSION_H */

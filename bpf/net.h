@@ -8,6 +8,7 @@
 /* Default sizes of the bounded maps; hostmond sets them from [net] before load. */
 #define NET_SOCK_ENTRIES	65536	/* socket -> owner */
 #define NET_EP_ENTRIES		16384	/* (endpoint, counter) -> count */
+#define NET_CG_ENTRIES		4096	/* workload (cgroup) -> failures */
 /* connect() calls in progress at once, on the syscalls: tracepoint fallback only */
 #define NET_CONNECT_ENTRIES	4096
 
@@ -47,6 +48,7 @@ enum net_drop {
 	NET_DROP_EP_MAP,	/* an endpoint count lost (the total is kept) */
 	NET_DROP_SHED,		/* brownout: conn_error not sent, counts kept */
 	NET_DROP_EXE_MAP,	/* owner's exe path not noted: exe map update failed */
+	NET_DROP_CG_MAP,	/* workload map full: a failure not counted for its workload */
 	NET_DROP_MAX,
 };
 
@@ -73,6 +75,7 @@ struct net_sock {
 	__u64 syn_ns;		/* first SYN sent; 0 if not connecting */
 	__u64 start_ns;		/* owner's start and exec generation (bpf/task.bpf.h) */
 	__u64 exec_id;
+	__u64 cgid;		/* owner's cgroup v2 id (its workload) */
 	__u32 pid;		/* tgid; 0 until accept() names the owner */
 	__u16 flags;
 	__u16 sport;		/* local port seen while connecting (gone by TCP_CLOSE) */

@@ -62,6 +62,18 @@ struct {
 	__type(value, __u64);
 } totals SEC(".maps");
 
+/*
+ * Failures per workload (the owner's cgroup v2 id; 0: no owner known),
+ * cumulative; hostmond deletes idle workloads' entries.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NET_CG_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, __u64);
+} net_cg_failures SEC(".maps");
+
 /* The detail-event budget of the current second, shared by all CPUs. */
 struct net_rate {
 	__u64 sec;
@@ -242,6 +254,24 @@ static __always_inline bool owned_by_self(const struct net_sock *o)
 	return o && (o->flags & NET_SOCK_SELF);
 }
 
+static __always_inline void cg_failure(__u64 cgid)
+{
+	__u64 one = 1, *v = bpf_map_lookup_elem(&net_cg_failures, &cgid);
+
+	if (v) {
+		__sync_fetch_and_add(v, 1);
+		return;
+	}
+	if (bpf_map_update_elem(&net_cg_failures, &cgid, &one, BPF_NOEXIST) == 0)
+		return;
+	/* -EEXIST: another CPU created it first. */
+	v = bpf_map_lookup_elem(&net_cg_failures, &cgid);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	else
+		net_drop(NET_DROP_CG_MAP);
+}
+
 /* Counts the failure, then sends e as a conn_error event if the rate allows. */
 static __always_inline void report(struct net_event *e, const struct net_sock *owner, bool in)
 {
@@ -257,6 +287,7 @@ static __always_inline void report(struct net_event *e, const struct net_sock *o
 			e->sport = owner->sport;
 	}
 	count(e, in, NET_STAT_FAILURES + e->kind);
+	cg_failure(owner ? owner->cgid : 0);
 	e->ts_ns = bpf_ktime_get_ns();
 	if (shedding()) {
 		net_drop(NET_DROP_SHED);
@@ -274,6 +305,7 @@ static __always_inline void report(struct net_event *e, const struct net_sock *o
 static __always_inline void set_owner_current(struct net_sock *o)
 {
 	o->pid = bpf_get_current_pid_tgid() >> 32;
+	o->cgid = bpf_get_current_cgroup_id();
 	current_proc_id(&o->start_ns, &o->exec_id);
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
 	exe_note_current(o->pid, o->start_ns, o->exec_id, NET_EXE_DROP);

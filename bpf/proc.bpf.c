@@ -234,6 +234,7 @@ static void emit_crash(struct task_struct *task, __u32 tgid, __u32 code)
 	}
 	e->oom_killed = bpf_map_lookup_elem(&oom_victims, &tgid) != NULL;
 	crash_exe(&e->exe, task, leader, tgid);
+	e->cgid = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
 	read_kernfs_path(&e->cgroup, BPF_CORE_READ(task, cgroups, dfl_cgrp, kn));
 	read_kernfs_path(&e->memcg, memcg_kn(task));
 	bpf_ringbuf_submit(e, 0);
@@ -324,6 +325,7 @@ int BPF_PROG(proc_oom, struct task_struct *task, uid_t uid)
 	e->shmem_rss = mm_pages(mm, MM_SHMEMPAGES);
 	e->pgtables_bytes = BPF_CORE_READ(mm, pgtables_bytes.counter);
 	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
+	e->cgid = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
 	read_kernfs_path(&e->memcg, memcg_kn(task));
 	bpf_ringbuf_submit(e, 0);
 	return 0;

@@ -39,6 +39,7 @@ struct proc_crash_event {
 	__u32 oom_killed;
 	__u64 ts_ns;
 	__u64 age_ns;
+	__u64 cgid;		/* default (v2) cgroup's id: the workload */
 	char comm[TASK_COMM_LEN];
 	char sender_comm[TASK_COMM_LEN];
 	struct proc_path exe;
@@ -58,6 +59,7 @@ struct proc_oom_event {
 	__u64 file_rss;
 	__u64 shmem_rss;
 	__u64 pgtables_bytes;
+	__u64 cgid;		/* default (v2) cgroup's id: the workload */
 	char comm[TASK_COMM_LEN];
 	struct proc_path memcg;
 };

@@ -28,6 +28,9 @@ const volatile bool slow_events = true;
  */
 const volatile __u64 sample_above = 0;
 
+/* Count calls per workload (cgroup) too ([workloads] enabled). */
+const volatile bool workloads = true;
+
 /* Window epoch, advanced by hostmond at each window end (selects the max slot). */
 __u64 epoch = 0;
 /* Set by hostmond under overload: slow_syscall events are shed (counted), counts kept. */
@@ -90,6 +93,31 @@ struct {
 	__type(value, __u64);
 } errnos SEC(".maps");
 
+/* Sized by hostmond ([workloads] max_entries). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SC_CG_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sc_cg_key);
+	__type(value, struct sc_cg_stats);
+} cg_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SC_CG_ERRNO_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sc_cg_errno_key);
+	__type(value, __u64);
+} cg_errnos SEC(".maps");
+
+/* A zeroed sc_cg_stats to insert from: larger than the BPF stack. Never written. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sc_cg_stats);
+} cg_zero SEC(".maps");
+
 static __always_inline bool in_set(const volatile __u64 *set, __u32 nr)
 {
 	return set[(nr / 64) % SC_BITMAP_WORDS] & (1ULL << (nr % 64));
@@ -117,7 +145,7 @@ static __always_inline __u16 sample_weight(__u32 nr)
 	st = bpf_map_lookup_elem(&stats, &nr);
 	if (!st)
 		return 1;
-	if (st->win_epoch != ep) {
+	if (st->win_epoch != (__u32)ep) {
 		st->win_epoch = ep;
 		st->win_calls = 0;
 	}
@@ -187,22 +215,64 @@ int BPF_PROG(sc_thread_exit)
 	return 0;
 }
 
+/*
+ * The value of key in map, inserted from init if absent; NULL (counted as
+ * drop) when the map is full. -EEXIST from the insert means another CPU
+ * inserted it first, which is fine.
+ */
+static __always_inline void *lookup_or_init(void *map, const void *key, const void *init,
+					    __u32 drop)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(map, key);
+	if (!v)
+		count_drop(drop);
+	return v;
+}
+
 static __always_inline void count_errno(__u32 nr, long ret)
 {
 	struct sc_errno_key key = { .nr = nr, .err = -ret };
-	__u64 zero = 0, *n;
+	__u64 zero = 0, *n = lookup_or_init(&errnos, &key, &zero, SC_DROP_ERRNO_MAP);
 
-	n = bpf_map_lookup_elem(&errnos, &key);
-	if (!n) {
-		/* -EEXIST: another CPU inserted it first, which is fine. */
-		bpf_map_update_elem(&errnos, &key, &zero, BPF_NOEXIST);
-		n = bpf_map_lookup_elem(&errnos, &key);
-	}
-	if (!n) {
-		count_drop(SC_DROP_ERRNO_MAP);
-		return;
-	}
-	__sync_fetch_and_add(n, 1);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+/*
+ * The workload's entry for nr: its cgroup v2 id, as the kernel keys the
+ * caller's cgroup. A new entry notes the caller's tgid, so that hostmond can
+ * name the cgroup from that process's /proc/PID/cgroup.
+ */
+static __always_inline struct sc_cg_stats *cg_entry(__u64 cgid, __u32 nr)
+{
+	struct sc_cg_key key = { .cgid = cgid, .nr = nr };
+	struct sc_cg_stats *v = bpf_map_lookup_elem(&cg_stats, &key);
+	__u32 zero_key = 0;
+	void *zero;
+
+	if (v)
+		return v;
+	zero = bpf_map_lookup_elem(&cg_zero, &zero_key);
+	if (!zero)
+		return NULL;
+	v = lookup_or_init(&cg_stats, &key, zero, SC_DROP_CG_MAP);
+	if (v && !v->tgid)
+		v->tgid = bpf_get_current_pid_tgid() >> 32;
+	return v;
+}
+
+static __always_inline void cg_count_errno(__u64 cgid, __u32 nr, long ret)
+{
+	struct sc_cg_errno_key key = { .cgid = cgid, .nr = nr, .err = -ret };
+	__u64 zero = 0, *n = lookup_or_init(&cg_errnos, &key, &zero, SC_DROP_CG_ERRNO_MAP);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
 }
 
 static __always_inline void emit_slow(__u64 now, __u64 lat, __u32 nr, long ret)
@@ -236,7 +306,7 @@ static __always_inline void record_max(struct sc_stats *st, __u64 lat)
 	__u64 ep = epoch;
 	__u32 slot = ep & 1;
 
-	if (st->max_epoch[slot] != ep) {
+	if (st->max_epoch[slot] != (__u32)ep) {
 		st->max_epoch[slot] = ep;
 		st->max_ns[slot] = lat;
 	} else if (lat > st->max_ns[slot]) {
@@ -258,12 +328,31 @@ static __always_inline void add_hist(__u32 nr, __u64 lat, __u16 weight)
 		h->hist[b] += weight;
 }
 
+/* The call for its workload: counted, its error and (timed) its latency too. */
+static __always_inline void cg_add(__u32 nr, long ret, __u64 lat, __u16 weight)
+{
+	__u64 cgid = bpf_get_current_cgroup_id();
+	struct sc_cg_stats *cg = cg_entry(cgid, nr);
+
+	if (!cg)
+		return;
+	__sync_fetch_and_add(&cg->calls, 1);
+	if (ret < 0 && ret >= -4095) {
+		__sync_fetch_and_add(&cg->errors, 1);
+		cg_count_errno(cgid, nr, ret);
+	}
+	if (weight)
+		__sync_fetch_and_add(&cg->hist[(hist_bucket(lat) >> SC_CG_SHIFT) % SC_CG_BUCKETS],
+				     weight);
+}
+
 /* The call s started is over: counted and, if it was timed, timed and, if slow, reported. */
 static __always_inline void finish(struct sc_start *s, long ret)
 {
 	struct sc_stats *st;
 	__u32 nr = s->nr;
-	__u64 now, lat;
+	__u64 now = 0, lat = 0;
+	__u16 weight = s->ts ? s->weight : 0;
 
 	s->live = 0;
 	st = bpf_map_lookup_elem(&stats, &nr);
@@ -274,13 +363,17 @@ static __always_inline void finish(struct sc_start *s, long ret)
 		st->errors++;
 		count_errno(nr, ret);
 	}
-	if (!s->ts)
+	if (weight) {
+		now = bpf_ktime_get_ns();
+		lat = now - s->ts;
+	}
+	if (workloads)
+		cg_add(nr, ret, lat, weight);
+	if (!weight)
 		return;
-	now = bpf_ktime_get_ns();
-	lat = now - s->ts;
 	s->ts = 0;
 	st->timed++;
-	add_hist(nr, lat, s->weight);
+	add_hist(nr, lat, weight);
 	record_max(st, lat);
 	if (!slow_events || lat < slow_threshold_ns || in_set(blocking, nr))
 		return;

@@ -28,7 +28,7 @@ build=$(cd "${1:-build}" && pwd)
 rounds=${2:-11}
 calls=${3:-3000000}
 me=agent_overhead
-modes=(none floor syscalls agent thread syscount bpftrace)
+modes=(none floor syscalls agent noworkloads thread syscount bpftrace)
 goal_floor=2.0		# whole agent's ratio at most this
 goal_syscount=0.5	# and at most this fraction of syscount's
 quiet_wait=300		# seconds a round waits for others' programs to go
@@ -136,7 +136,7 @@ ready() {
 	case $1 in
 	floor) grep -q '^floor: attached' "$tmp/$1.log" ;;
 	syscalls) health_ok '^syscalls$' ;;
-	agent | thread) health_ok . ;;
+	agent | noworkloads | thread) health_ok . ;;
 	bpftrace) grep -q '^Attaching' "$tmp/$1.log" ;;
 	*) true ;;
 	esac && attached "$tracer"
@@ -152,6 +152,8 @@ start() {
 	floor) cmd=("$build/bench/floor_hold") ;;
 	syscalls) cmd=("${agent[@]}" --set proc.enabled=false --set net.enabled=false) ;;
 	agent) cmd=("${agent[@]}") ;;
+	# The default agent without RED per workload: what [workloads] costs.
+	noworkloads) cmd=("${agent[@]}" --set workloads.enabled=false) ;;
 	# The default agent on the path it takes without task storage (5.10).
 	thread) cmd=(env HOSTMON_FEATURES_OFF=task_storage,task_btf "${agent[@]}") ;;
 	syscount) cmd=(/usr/sbin/syscount -L) ;;
@@ -221,7 +223,7 @@ phase() {
 			fail "$mode: tracer gone or detached during the timing: $(tail -n 5 "$tmp/$mode.log")"
 		stop "$mode"
 	fi
-	if [[ $mode == syscalls || $mode == agent || $mode == thread ]]; then
+	if [[ $mode == syscalls || $mode == agent || $mode == noworkloads || $mode == thread ]]; then
 		n=$(counted)
 		((n >= calls)) || fail "$mode: hostmond counted $n getppid calls of the $calls timed"
 	fi
@@ -273,7 +275,7 @@ round() {
 		echo "${order[*]}"
 	)" '{ ns[$2] = $3 } END {
 		printf "%5d  %-44s", r, order
-		n = split("none floor syscalls agent thread syscount bpftrace", m, " ")
+		n = split("none floor syscalls agent noworkloads thread syscount bpftrace", m, " ")
 		for (i = 1; i <= n; i++) printf " %9.2f", ns[m[i]]
 		printf "\n" }' "$tmp/round"
 }
@@ -288,11 +290,12 @@ report() {
 	}
 	{ ns[$1, $2] = $3; seen[$1] = 1 }
 	END {
-		nm = split("none floor syscalls agent thread syscount bpftrace", m, " ")
+		nm = split("none floor syscalls agent noworkloads thread syscount bpftrace", m, " ")
 		label["none"] = "no tracing"
 		label["floor"] = "floor: empty programs on sys_enter/sys_exit"
 		label["syscalls"] = "hostmond, syscall family only"
 		label["agent"] = "hostmond, default config (all families)"
+		label["noworkloads"] = "hostmond, default but `[workloads] enabled = false`"
 		label["thread"] = "hostmond, default, thread map instead of task storage (the 5.10 path)"
 		label["syscount"] = "libbpf-tools `syscount -L`"
 		label["bpftrace"] = "bpftrace `hist()` of sys_enter→sys_exit"
@@ -328,6 +331,8 @@ report() {
 			gs * ratio["syscount"], ratio["agent"], ratio["agent"] <= gs * ratio["syscount"] ? "met" : "not met"
 		printf "what the other families add (default agent − syscall family only, medians): %+.1f ns per call, %+.2f× the floor\n",
 			add["agent"] - add["syscalls"], ratio["agent"] - ratio["syscalls"]
+		printf "what RED per workload adds (default agent − the same without workloads, medians): %+.1f ns per call, %+.2f× the floor\n",
+			add["agent"] - add["noworkloads"], ratio["agent"] - ratio["noworkloads"]
 	}' "$tmp/results"
 }
 

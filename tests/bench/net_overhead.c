@@ -139,11 +139,12 @@ static int sys_open(struct bench *b)
 {
 	static const char *const names[] = {
 		"socks", "endpoints", "totals", "rate", "net_shed", "net_events", "net_drops",
+		"net_cg_failures",
 	};
 	const struct bpf_map *const own[] = {
 		b->probe->maps.socks, b->probe->maps.endpoints, b->probe->maps.totals,
 		b->probe->maps.rate, b->probe->maps.net_shed, b->probe->maps.events,
-		b->probe->maps.drops,
+		b->probe->maps.drops, b->probe->maps.net_cg_failures,
 	};
 	struct syscalls_bpf *s;
 	int err = 0;

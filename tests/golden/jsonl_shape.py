@@ -28,6 +28,7 @@ from collections import defaultdict
 MAPS = {
     "metrics.syscalls[].errnos": "int",  # errno name -> count
     "metrics.crashes.by_signal": "int",  # signal name -> count
+    "metrics.crashes.by_exe": "int",  # exe path (or "[comm]") -> count
     "metrics.exits_nonzero": "int",  # comm -> count
     "metrics.self.log.by_code": "int",  # HMnnn -> count
 }
@@ -298,6 +299,11 @@ def compare(g, v, apath, cpath, rec, out):
     elif t == "object" and apath in MAPS:
         for k, x in v.items():
             compare(g, x, apath + "{}", f"{cpath}.{k}", rec, out)
+    elif t == "object" and r and r.kind == "added":
+        # An object added since the golden records has no golden contents to
+        # compare with: its shape is the .proto's (test_pbjson checks the
+        # writer field by field); here only its type is.
+        return
     elif t == "object":
         keys = g.keys.get(apath, set())
         for k in sorted(keys - set(v)):

@@ -24,8 +24,11 @@ explicitly below, nothing else is:
     (unknown, none), and 0 in self.pid_cache.hit_ratio (no lookup); JSON leaves out slow_syscall.error (ret >= 0),
     conn_error.duration_ns (connect false), process_crash.sender_pid/
     sender_comm (no sender), agent_status.previous_state (no transition) and
-    probes' error (not failed) and a syscall's errnos (no error): the
-    envelope has the zero value (AGENT_STATE_UNSPECIFIED for the state);
+    probes' error (not failed), a syscall's errnos (no error) and
+    process_crash.canary (not the canary): the envelope has the zero value
+    (AGENT_STATE_UNSPECIFIED for the state); a workload's container_id,
+    pod_uid, qos and cgroup are null in JSON when "" (none, unknown), and its
+    syscalls' errnos left out when empty;
   - metrics.self: JSON prints cpu_percent with 2 decimals and ring_fill_max
     with 4 (agent/governor.c), the envelope carries the full double: it is
     rounded the same way before the comparison, as pid_cache.hit_ratio (4);
@@ -104,6 +107,7 @@ def conn_error(ev):
 
 def process_crash(ev):
     process_fields(ev, ("exe", "container_id"))
+    drop_if(ev, "canary", False)
     if ev.get("sender_pid") == 0 and ev.get("sender_comm") == "":
         del ev["sender_pid"], ev["sender_comm"]
 
@@ -129,6 +133,17 @@ def connections(c):
     c["other"]["endpoints"] = c.pop("other_endpoints")
 
 
+def workloads(wl):
+    """Names a workload has not are null in JSON; a syscall without errors has no errnos."""
+    if wl is None:
+        return
+    for w in wl.get("top", []) + [wl["other"]]:
+        for k in ("container_id", "pod_uid", "qos", "cgroup"):
+            null_if(w, k, "")
+        for sc in w.get("syscalls", []):
+            drop_if(sc, "errnos", {})
+
+
 def metrics(ev, bounds):
     enum(ev, "state")
     le = ev.pop("bucket_le_ns")
@@ -140,6 +155,7 @@ def metrics(ev, bounds):
         if len(sc["buckets"]) != len(le) + 1:
             raise Mismatch(f"{sc['syscall']}: {len(sc['buckets'])} buckets for {len(le)} bounds")
     connections(ev["connections"])
+    workloads(ev.get("workloads"))
     for key, decimals in (("cpu_percent", 2), ("ring_fill_max", 4)):
         if key in ev.get("self", {}):
             ev["self"][key] = float(f"{ev['self'][key]:.{decimals}f}")

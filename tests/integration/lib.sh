@@ -584,6 +584,25 @@ spool_records() {
 	echo "$records"
 }
 
+# cgroup2_root: where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or
+# /sys/fs/cgroup/unified on a hybrid host).
+cgroup2_root() {
+	awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo
+}
+
+# cgroup2_make PATH: the cgroup directory PATH (v2, or a v1 hierarchy's) and its missing parents,
+# removed at exit, children first.
+cgroup2_make() {
+	local path=$1 made=()
+	while [[ ! -d "$path" ]]; do
+		made=("$path" "${made[@]}")
+		path=$(dirname "$path")
+	done
+	mkdir -p "$1"
+	local i
+	for ((i = 0; i < ${#made[@]}; i++)); do CLEANUP_CGROUPS=("${made[i]}" "${CLEANUP_CGROUPS[@]}"); done
+}
+
 cgroup_remove() {
 	local dir=$1 pid i
 	for ((i = 0; i < 50; i++)); do

@@ -19,7 +19,11 @@ agent_start syscalls
 measured=$("$HELPERS/sleeper" "$N" 100 2000 7)
 # The kernel's own per-CPU counts of clock_nanosleep (230 on x86_64): how
 # many calls were timed.
-map=$(bpftool -j map show name stats | jq -s 'map(select(.name == "stats")) | .[0].id')
+# This agent's map (by its fds: another agent may have one of the same name).
+map=
+for id in $(awk '/^map_id:/ { print $2 }' /proc/"$AGENT_PID"/fdinfo/* 2>/dev/null | sort -un); do
+	[[ $(bpftool -j map show id "$id" | jq -r .name) == stats ]] && map=$id && break
+done
 [[ $map =~ ^[0-9]+$ ]] || fail "no stats map loaded: $map"
 timed=$(bpftool -j map lookup id "$map" key 230 0 0 0 | jq '[.formatted.values[].value.timed] | add')
 agent_stop

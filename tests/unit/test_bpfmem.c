@@ -174,6 +174,8 @@ static void test_default_agent_on_128_cpus_within_goal(void **state)
 	assert_int_equal(bpf_map__set_autocreate(sc->maps.thread_starts, false), 0);
 	assert_int_equal(bpf_map__set_max_entries(sc->maps.hists, (FLEET_CPUS < SC_HIST_SHARDS_MAX ?
 				FLEET_CPUS : SC_HIST_SHARDS_MAX) * SC_MAX_NR), 0);
+	/* Per workload: [workloads] entries (agent/syscalls.c load_and_attach). */
+	assert_int_equal(bpf_map__set_max_entries(sc->maps.cg_stats, cfg.workloads_entries), 0);
 	/* The exe map: one for all families, of pid_cache_size entries (exemap__new). */
 	assert_int_equal(bpf_map__set_max_entries(sc->maps.exe_paths, cfg.pid_cache_size), 0);
 	print_message("BPF memory at default settings, %d possible CPUs:\n", FLEET_CPUS);
@@ -195,6 +197,32 @@ static void test_default_agent_on_128_cpus_within_goal(void **state)
 			 FLEET_CPUS, total / MIB, BPF_MEMORY_GOAL_BYTES / MIB);
 }
 
+/*
+ * The per-workload map is shared by all CPUs (atomic adds): its size depends
+ * on the workloads, not on the CPUs. The figure for 500 containers making 20
+ * distinct syscalls each (README, RED per workload).
+ */
+static void test_workload_map_does_not_grow_with_cpus(void **state)
+{
+	struct syscalls_bpf *sc = syscalls_bpf__open();
+	uint64_t two, many, fleet;
+
+	(void)state;
+	assert_non_null(sc);
+	assert_int_equal(bpf_map__set_max_entries(sc->maps.cg_stats, 500 * 20), 0);
+	two = bpfmem_estimate_map(sc->maps.cg_stats, 2);
+	many = bpfmem_estimate_map(sc->maps.cg_stats, FLEET_CPUS);
+	assert_int_equal(bpf_map__set_max_entries(sc->maps.cg_stats, SC_CG_ENTRIES), 0);
+	fleet = bpfmem_estimate_map(sc->maps.cg_stats, FLEET_CPUS);
+	print_message("workload map: %.1f MiB for 500 containers x 20 syscalls on %d CPUs "
+		      "(%.1f MiB on 2), %.1f MiB at the default %d entries\n", many / MIB, FLEET_CPUS,
+		      two / MIB, fleet / MIB, SC_CG_ENTRIES);
+	syscalls_bpf__destroy(sc);
+	/* Only the per-CPU spare pointers of the hash differ. */
+	assert_true(many - two < 64 * 1024);
+	assert_true(many > 500 * 20 * sizeof(struct sc_cg_stats));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_an_fd_that_is_no_map_is_counted_unread),
 		cmocka_unit_test(test_estimate_follows_the_kernel_per_map_type),
 		cmocka_unit_test(test_default_agent_on_128_cpus_within_goal),
+		cmocka_unit_test(test_workload_map_does_not_grow_with_cpus),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

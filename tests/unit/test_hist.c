@@ -154,6 +154,37 @@ static void quantiles_within_3_percent_small_samples(void **state)
 	}
 }
 
+/*
+ * A workload's coarse histogram (bpf/syscalls.h SC_CG_SHIFT: fine buckets
+ * merged four at a time): every quantile within 6.25% of the exact one, over
+ * the same spreads as the fine one.
+ */
+static void coarse_quantiles_within_6_25_percent(void **state)
+{
+	static const unsigned int qs[] = { 5000, 9500, 9900, 10000 };
+	enum { N = 20000, SHIFT = 2 };
+	static uint64_t values[N], counts[HIST_BUCKETS >> SHIFT];
+
+	(void)state;
+	for (int round = 0; round < 40; round++) {
+		memset(counts, 0, sizeof(counts));
+		for (size_t i = 0; i < N; i++) {
+			values[i] = round % 2 ? 1 + rng() % 50000000 :
+				    (uint64_t)exp((double)(rng() % 1000000) / 1000000.0 * log(1e10));
+			counts[hist_bucket(values[i]) >> SHIFT]++;
+		}
+		qsort(values, N, sizeof(*values), cmp_u64);
+		for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+			double exact = (double)exact_quantile(values, N, qs[i]);
+			double got = (double)hist_quantile_coarse(counts, SHIFT, N, qs[i], 0);
+
+			if (fabs(got - exact) > 0.0625 * exact)
+				fail_msg("coarse q=%u/10000: expected %.0f within 6.25%%, got %.0f",
+					 qs[i], exact, got);
+		}
+	}
+}
+
 static void quantile_of_nothing_is_zero(void **state)
 {
 	uint64_t counts[HIST_BUCKETS] = {};
@@ -185,6 +216,7 @@ int main(void)
 		cmocka_unit_test(quantiles_within_3_percent_uniform),
 		cmocka_unit_test(quantiles_within_3_percent_long_tail),
 		cmocka_unit_test(quantiles_within_3_percent_small_samples),
+		cmocka_unit_test(coarse_quantiles_within_6_25_percent),
 		cmocka_unit_test(quantile_of_nothing_is_zero),
 		cmocka_unit_test(quantile_never_exceeds_max),
 	};

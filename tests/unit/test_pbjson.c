@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 #include "pbjson.h"
+#include "version.h"
 #include "record.h"
 #include "syscalls.h"
 #include "proto/hostmon.pb-c.h"
@@ -35,7 +37,32 @@ static void check_names_a_field_without_rule(void **state)
 }
 
 /* 1 and the path printed at the first difference; doubles by value, other scalars by text. */
-static int differ(struct json_object *want, struct json_object *got, const char *path)
+/* A value a field added after a release has when that release's envelope is decoded. */
+static bool is_default(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		return true;
+	case json_type_boolean:
+		return !json_object_get_boolean(v);
+	case json_type_int:
+		return json_object_get_uint64(v) == 0;
+	case json_type_string:
+		return !json_object_get_string_len(v);
+	case json_type_object:
+		return json_object_object_length(v) == 0;
+	case json_type_array:
+		return json_object_array_length(v) == 0;
+	default:
+		return false;
+	}
+}
+
+/*
+ * got is want, field by field; for an older release's line (older), got
+ * may also hold the fields added since, at their defaults.
+ */
+static int differ(struct json_object *want, struct json_object *got, const char *path, bool older)
 {
 	char sub[512];
 
@@ -45,10 +72,10 @@ static int differ(struct json_object *want, struct json_object *got, const char 
 		return 1;
 	}
 	if (json_object_is_type(want, json_type_object)) {
-		if (json_object_object_length(want) != json_object_object_length(got)) {
-			printf("# %s: expected %d keys, got %d: %s\n", path,
-			       json_object_object_length(want), json_object_object_length(got),
-			       json_object_to_json_string(got));
+		json_object_object_foreach(got, gkey, gv) {
+			if (json_object_object_get_ex(want, gkey, NULL) || (older && is_default(gv)))
+				continue;
+			printf("# %s.%s: unexpected %s\n", path, gkey, json_object_to_json_string(gv));
 			return 1;
 		}
 		json_object_object_foreach(want, key, w) {
@@ -59,7 +86,7 @@ static int differ(struct json_object *want, struct json_object *got, const char 
 				printf("# %s: missing\n", sub);
 				return 1;
 			}
-			if (differ(w, g, sub))
+			if (differ(w, g, sub, older))
 				return 1;
 		}
 		return 0;
@@ -72,7 +99,8 @@ static int differ(struct json_object *want, struct json_object *got, const char 
 		}
 		for (size_t i = 0; i < json_object_array_length(want); i++) {
 			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-			if (differ(json_object_array_get_idx(want, i), json_object_array_get_idx(got, i), sub))
+			if (differ(json_object_array_get_idx(want, i), json_object_array_get_idx(got, i), sub,
+				   older))
 				return 1;
 		}
 		return 0;
@@ -113,20 +141,23 @@ static size_t varint(const uint8_t *buf, size_t len, size_t *off)
 }
 
 /*
- * tests/golden: records.jsonl are the JSON lines the 0.1.0 agent wrote, the
- * .bin the envelopes its converter packed from them. Both directions must
- * hold: each envelope written by the rules is its JSON line, field by field;
- * each JSON line read by the rules packs to the same bytes.
+ * tests/golden: records-0.1.0.jsonl are the JSON lines the 0.1.0 agent wrote,
+ * envelopes-0.1.0.bin the envelopes its converter packed from them;
+ * records.jsonl and this release's .bin are their successors (the lines
+ * gained the fields added since). Both directions must hold for each pair:
+ * each envelope written by the rules is its JSON line, field by field; each
+ * JSON line read by the rules packs to the same bytes.
  */
-static void golden_envelopes_are_the_recorded_json_lines(void **state)
+static void envelopes_are_their_json_lines(const char *records_path, const char *bin_path,
+					   bool older)
 {
-	FILE *records = fopen(GOLDEN_DIR "/records.jsonl", "r");
+	FILE *records = fopen(records_path, "r");
 	size_t len, off = 0, n, cap = 0, i = 0;
-	uint8_t *bin = slurp(GOLDEN_DIR "/envelopes-0.1.0.bin", &len);
+	uint8_t *bin = slurp(bin_path, &len);
 	char *line = NULL, path[32];
 	int bad = 0;
 
-	(void)state;
+	print_message("%s and %s\n", records_path, bin_path);
 	assert_non_null(records);
 	while (off < len && getline(&line, &cap, records) > 0) {
 		struct json_object *want = json_tokener_parse(line), *got;
@@ -139,7 +170,7 @@ static void golden_envelopes_are_the_recorded_json_lines(void **state)
 		got = pbjson_object(&env->base, PBJSON_LINES);
 		assert_non_null(got);
 		snprintf(path, sizeof(path), "record[%zu]", i++);
-		bad |= differ(want, got, path);
+		bad |= differ(want, got, path, older);
 		read = (Hostmon__V1__Envelope *)pbjson_read(want, &hostmon__v1__envelope__descriptor);
 		assert_non_null(read);
 		read->instance_id = strdup(env->instance_id);
@@ -169,6 +200,15 @@ static void golden_envelopes_are_the_recorded_json_lines(void **state)
 	free(bin);
 	fclose(records);
 	assert_false(bad);
+}
+
+static void golden_envelopes_are_the_recorded_json_lines(void **state)
+{
+	(void)state;
+	envelopes_are_their_json_lines(GOLDEN_DIR "/records-0.1.0.jsonl",
+				       GOLDEN_DIR "/envelopes-0.1.0.bin", true);
+	envelopes_are_their_json_lines(GOLDEN_DIR "/records.jsonl",
+				       GOLDEN_DIR "/envelopes-" HOSTMON_VERSION ".bin", false);
 }
 
 /* The record's JSON line, parsed. */

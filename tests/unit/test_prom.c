@@ -189,6 +189,108 @@ static void before_first_window(void **state)
 	json_object_put(totals);
 }
 
+/* Windows with crash records by exe, a canary and endpoints, as proc.c and net.c write them. */
+static struct json_object *crash_window(const char *exe, uint64_t n, uint64_t canary,
+					const char *endpoint, uint64_t refused)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "{\"type\":\"metrics\",\"host_id\":\"h-1\",\"window_start_ns\":1,\"window_ns\":1,"
+		 "\"crashes\":{\"total\":%llu,\"by_signal\":{\"SIGSEGV\":%llu},"
+		 "\"by_exe\":{\"%s\":%llu},\"canary\":%llu},"
+		 "\"connections\":{\"endpoints\":[{\"endpoint\":\"%s\",\"address\":\"x\","
+		 "\"port\":80,\"protocol\":\"tcp\",\"direction\":\"out\",\"attempts\":%llu,"
+		 "\"established\":0,\"retransmits\":1,\"resets\":0,\"errors\":%llu,"
+		 "\"failures\":{\"refused\":%llu,\"timeout\":0},\"connect_p50_ns\":5,"
+		 "\"connect_p95_ns\":5,\"connect_p99_ns\":5}]}}",
+		 (unsigned long long)(n + canary), (unsigned long long)(n + canary), exe,
+		 (unsigned long long)n, (unsigned long long)canary, endpoint,
+		 (unsigned long long)refused, (unsigned long long)refused, (unsigned long long)refused);
+	return json_tokener_parse(text);
+}
+
+static char *accumulate_render(struct json_object *totals, struct json_object *w)
+{
+	size_t len;
+	char *text;
+
+	assert_non_null(w);
+	exposition_accumulate(totals, w);
+	text = exposition_render(totals, w, NULL, "running", &len);
+	json_object_put(w);
+	assert_non_null(text);
+	return text;
+}
+
+static void crashes_by_exe_canary_apart_endpoints(void **state)
+{
+	struct json_object *totals = json_object_new_object();
+	char *text;
+
+	(void)state;
+	free(accumulate_render(totals, crash_window("/bin/a", 2, 1, "10.0.0.1:80", 3)));
+	text = accumulate_render(totals, crash_window("/bin/a", 1, 0, "10.0.0.1:80", 4));
+	contains(text, "\nhostmon_process_crashes_total{signal=\"SIGSEGV\"} 4\n");
+	contains(text, "\nhostmon_exe_crashes_total{exe=\"/bin/a\"} 3\n");
+	contains(text, "\nhostmon_selftest_crashes_total 1\n");
+	contains(text, "\nhostmon_endpoint_connect_attempts_total{endpoint=\"10.0.0.1:80\","
+		 "protocol=\"tcp\",direction=\"out\"} 7\n");
+	contains(text, "\nhostmon_endpoint_connection_errors_total{endpoint=\"10.0.0.1:80\","
+		 "protocol=\"tcp\",direction=\"out\",kind=\"refused\"} 7\n");
+	contains(text, "\nhostmon_endpoint_retransmits_total{endpoint=\"10.0.0.1:80\","
+		 "protocol=\"tcp\",direction=\"out\"} 2\n");
+	contains(text, "\nhostmon_agent_info{host=\"h-1\",version=\"");
+	lacks(text, "port");
+	free(text);
+	json_object_put(totals);
+}
+
+static void feed(struct json_object *totals, const char *exe, const char *ep)
+{
+	struct json_object *w = crash_window(exe, 1, 0, ep, 1);
+
+	exposition_accumulate(totals, w);
+	json_object_put(w);
+}
+
+/*
+ * Past 256 exes and 1024 endpoints, the least recently active series go
+ * first: x0 and 10.0.0.0:80, active every 200 windows while 1300 others
+ * come, stay.
+ */
+static void data_labelled_series_bounded(void **state)
+{
+	struct json_object *totals = json_object_new_object(), *o;
+	char exe[32], ep[32];
+	char *text;
+
+	(void)state;
+	feed(totals, "/bin/x0", "10.0.0.0:80");
+	for (int i = 1; i <= 1300; i++) {
+		snprintf(exe, sizeof(exe), "/bin/x%d", i);
+		snprintf(ep, sizeof(ep), "10.0.%d.%d:80", i / 256, i % 256);
+		feed(totals, exe, ep);
+		if (i % 200 == 0)
+			feed(totals, "/bin/x0", "10.0.0.0:80");
+	}
+	text = accumulate_render(totals, crash_window("/bin/x1300", 1, 0, "10.0.5.20:80", 1));
+	/* Kept: x1046..x1200, x0, x1201..x1300 (256); endpoints 278..1200, 0, 1201..1300 (1024). */
+	contains(text, "hostmon_exe_crashes_total{exe=\"/bin/x0\"} 7\n");
+	contains(text, "hostmon_exe_crashes_total{exe=\"/bin/x1300\"} 2\n");
+	contains(text, "hostmon_exe_crashes_total{exe=\"/bin/x1046\"} 1\n");
+	lacks(text, "exe=\"/bin/x1045\"");
+	contains(text, "attempts_total{endpoint=\"10.0.0.0:80\",protocol=\"tcp\",direction=\"out\"} 7\n");
+	contains(text, "attempts_total{endpoint=\"10.0.1.22:80\"");
+	lacks(text, "attempts_total{endpoint=\"10.0.1.21:80\"");
+	assert_true(json_object_object_get_ex(totals, "exe_crashes", &o));
+	assert_int_equal(json_object_object_length(o), 256);
+	assert_true(json_object_object_get_ex(totals, "endpoints", &o));
+	assert_int_equal(json_object_object_length(o), 1024);
+	free(text);
+	json_object_put(totals);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +301,8 @@ int main(void)
 		cmocka_unit_test(summary_quantiles_from_latest_window),
 		cmocka_unit_test(histogram_buckets_cumulative),
 		cmocka_unit_test(before_first_window),
+		cmocka_unit_test(crashes_by_exe_canary_apart_endpoints),
+		cmocka_unit_test(data_labelled_series_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

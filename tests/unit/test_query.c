@@ -8,7 +8,8 @@
 #include <cmocka.h>
 #include "query.h"
 
-#define ALL (QUERY_SINCE | QUERY_LIMIT | QUERY_SYSCALL | QUERY_TOP | QUERY_LEVEL)
+#define ALL (QUERY_SINCE | QUERY_LIMIT | QUERY_SYSCALL | QUERY_TOP | QUERY_LEVEL | \
+	     QUERY_CONTAINER | QUERY_TOP_CONTAINERS)
 
 static int add(struct query *q, unsigned int allowed, const char *k, const char *v, char *err)
 {
@@ -87,6 +88,27 @@ static void names(void **state)
 	rejects(ALL, "level", "verbose", "not error, warn, info or debug");
 }
 
+static void containers(void **state)
+{
+	struct query q;
+	char err[128], long_name[300];
+
+	(void)state;
+	query_init(&q);
+	assert_int_equal(add(&q, ALL, "container", "docker:3f1c0d9e8b7a", err), 0);
+	assert_string_equal(q.container, "docker:3f1c0d9e8b7a");
+	assert_int_equal(add(&q, ALL, "top_containers", "5", err), 0);
+	assert_int_equal(q.top_containers, 5);
+	assert_int_equal(q.given, QUERY_CONTAINER | QUERY_TOP_CONTAINERS);
+	rejects(ALL, "container", "a b", "not a container id");
+	rejects(ALL, "container", "a\x7f", "not a container id");
+	memset(long_name, 'a', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = 0;
+	rejects(ALL, "container", long_name, "at most 255 bytes");
+	rejects(ALL, "top_containers", "0", "1..1000");
+	rejects(QUERY_SYSCALL, "container", "abc", "unknown parameter");
+}
+
 static void unknown_repeated_or_not_allowed(void **state)
 {
 	struct query q;
@@ -123,6 +145,7 @@ int main(void)
 		cmocka_unit_test(numbers_in_range),
 		cmocka_unit_test(numbers_out_of_range),
 		cmocka_unit_test(names),
+		cmocka_unit_test(containers),
 		cmocka_unit_test(unknown_repeated_or_not_allowed),
 		cmocka_unit_test(required),
 	};

@@ -11,11 +11,13 @@ static uint64_t u64(struct json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
 }
 
+/* o[key] as text; "" when missing or null. */
 static const char *str(struct json_object *o, const char *key)
 {
 	struct json_object *v;
+	const char *s = json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
 
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+	return s ? s : "";
 }
 
 void ctl_table_ns(char *out, size_t len, uint64_t ns)
@@ -106,6 +108,53 @@ void ctl_table_syscalls(FILE *f, struct json_object *window, int max_rows)
 		syscall_row(f, json_object_array_get_idx(rows, i), window_s);
 }
 
+/*
+ * What fits a column: a container as runtime:short id, "k8s:" before it in a
+ * pod (the pod's UID is in /stats), else the workload's name.
+ */
+static void workload_label(char *out, size_t len, struct json_object *w)
+{
+	const char *id = str(w, "container_id");
+
+	if (strlen(id) >= 12)
+		snprintf(out, len, "%s%s:%.12s", *str(w, "pod_uid") ? "k8s:" : "",
+			 str(w, "runtime"), id);
+	else
+		snprintf(out, len, "%s", str(w, "name"));
+}
+
+static void workload_row(FILE *f, struct json_object *w, double window_s)
+{
+	struct json_object *rows, *busiest = NULL;
+	uint64_t calls = u64(w, "calls");
+	char p95[16] = "-", label[64];
+
+	/* The agent lists a workload's syscalls by calls, most first. */
+	if (json_object_object_get_ex(w, "syscalls", &rows) && json_object_array_length(rows))
+		busiest = json_object_array_get_idx(rows, 0);
+	if (busiest)
+		ctl_table_ns(p95, sizeof(p95), u64(busiest, "p95_ns"));
+	workload_label(label, sizeof(label), w);
+	fprintf(f, "%-27.27s %9.1f %5.1f %5" PRIu64 " %3" PRIu64 " %7" PRIu64 " %-9.9s %8s\n",
+		label, calls / window_s, calls ? 100.0 * u64(w, "errors") / calls : 0.0,
+		u64(w, "crashes"), u64(w, "oom_kills"), u64(w, "conn_errors"),
+		busiest ? str(busiest, "syscall") : "-", p95);
+}
+
+void ctl_table_workloads(FILE *f, struct json_object *window, int max_rows)
+{
+	struct json_object *wl, *rows;
+	double window_s = u64(window, "window_ns") / 1e9;
+
+	fprintf(f, "%-27s %9s %5s %5s %3s %7s %-9s %8s\n", "WORKLOAD", "CALLS/S", "ERR%",
+		"CRASH", "OOM", "CONNERR", "BUSIEST", "P95");
+	if (!json_object_object_get_ex(window, "workloads", &wl) ||
+	    !json_object_object_get_ex(wl, "top", &rows) || window_s <= 0)
+		return;
+	for (size_t i = 0; i < json_object_array_length(rows) && (int)i < max_rows; i++)
+		workload_row(f, json_object_array_get_idx(rows, i), window_s);
+}
+
 static int by_errors(const void *a, const void *b)
 {
 	uint64_t x = u64(*(struct json_object *const *)a, "errors");
@@ -146,6 +195,8 @@ static void crash_row(FILE *f, struct json_object *ev)
 		snprintf(when, sizeof(when), "?");
 	if (!strcmp(str(ev, "type"), "oom_kill"))
 		snprintf(what, sizeof(what), "OOM kill");
+	else if (json_object_get_boolean(json_object_object_get(ev, "canary")))
+		snprintf(what, sizeof(what), "selftest canary");	/* on purpose, not a crash */
 	else
 		snprintf(what, sizeof(what), "%s%s", str(ev, "signal_name"),
 			 json_object_get_boolean(json_object_object_get(ev, "core_dumped")) ?

@@ -1,4 +1,4 @@
-/* hostmonctl top: a refreshing table of the agent's latest window and recent crashes; q quits. */
+/* hostmonctl top: a refreshing table of the agent's latest window and recent crashes; w toggles workloads, q quits. */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -20,6 +20,7 @@ struct top {
 	unsigned long long since;
 	unsigned int refresh_ms;
 	bool once;
+	bool workloads;			/* the workloads table instead of the syscalls' */
 	bool raw_tty;
 	bool stdin_closed;
 	struct termios saved;
@@ -88,13 +89,16 @@ static int draw(struct top *t)
 		fputs("\033[H\033[2J", stdout);
 	ctl_table_status(stdout, health, window);
 	fputc('\n', stdout);
-	ctl_table_syscalls(stdout, window, sc_rows);
+	if (t->workloads)
+		ctl_table_workloads(stdout, window, sc_rows);
+	else
+		ctl_table_syscalls(stdout, window, sc_rows);
 	fputc('\n', stdout);
 	ctl_table_endpoints(stdout, window, ep_rows);
 	fputc('\n', stdout);
 	ctl_table_crashes(stdout, t->crashes, rows - 10 - sc_rows - ep_rows);
 	if (!t->once)
-		fputs("\nq: quit", stdout);
+		fputs(t->workloads ? "\nq: quit  w: syscalls" : "\nq: quit  w: workloads", stdout);
 	json_object_put(health);
 	json_object_put(window);
 	return fflush(stdout) == EOF ? -EIO : 0;
@@ -121,7 +125,7 @@ static void tty_restore(struct top *t)
 		fputs("\n", stdout);
 }
 
-/* Waits up to the refresh period; true when q was pressed. */
+/* Waits up to the refresh period for a key: true when q was pressed; w toggles the view. */
 static bool quit_pressed(struct top *t)
 {
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
@@ -137,6 +141,8 @@ static bool quit_pressed(struct top *t)
 		t->stdin_closed = true;	/* no keyboard: refresh until a signal */
 		return false;
 	}
+	if (ch == 'w' || ch == 'W')
+		t->workloads = !t->workloads;
 	return ch == 'q' || ch == 'Q';
 }
 
@@ -144,6 +150,7 @@ static int parse_args(struct top *t, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "once", no_argument, NULL, 'o' },
+		{ "workloads", no_argument, NULL, 'w' },
 		{ "refresh", required_argument, NULL, 'r' },
 		{ 0 },
 	};
@@ -153,14 +160,15 @@ static int parse_args(struct top *t, int argc, char **argv)
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		if (opt == 'o') {
-			t->once = true;
+		if (opt == 'o' || opt == 'w') {
+			*(opt == 'o' ? &t->once : &t->workloads) = true;
 			continue;
 		}
 		errno = 0;
 		ms = opt == 'r' ? strtol(optarg, &end, 10) : -1;
 		if (ms < 100 || ms > 60000 || errno || *end) {
-			fprintf(stderr, "hostmonctl top: usage: top [--once] [--refresh MS (100..60000)]\n");
+			fprintf(stderr, "hostmonctl top: usage: top [--once] [--workloads] "
+				"[--refresh MS (100..60000)]\n");
 			return -1;
 		}
 		t->refresh_ms = (unsigned int)ms;
