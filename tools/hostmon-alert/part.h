@@ -28,6 +28,7 @@ struct part {
 	int64_t live_from;	/* committed at assignment: before it only rebuild state */
 	int64_t committed;	/* last offset this instance committed */
 	int at_eof;
+	int metadata_changed;	/* a silent host's alert was delivered since the last commit */
 	uint64_t stream_ns;	/* newest record's ts */
 	struct rules *rules;
 	struct wave *wave;

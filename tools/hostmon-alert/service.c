@@ -90,8 +90,10 @@ static void retired_sweep(struct service *s)
 
 static void effect_end(struct service *s, struct effect *e, int durable)
 {
-	if (durable && e->silent_host && !e->p->retired)
+	if (durable && e->silent_host && !e->p->retired) {
 		rules__silent_sent(e->p->rules, e->silent_host);
+		e->p->metadata_changed = 1; /* committed even if the offset stays */
+	}
 	part__settle(e->p, e->offset);
 	s->settled = 1;
 	free(e->silent_host);
@@ -210,7 +212,7 @@ static void handle_record(struct service *s, struct part *p, const rd_kafka_mess
 
 /* ---- commits: each partition at its first offset whose effects are not durable ---- */
 
-static void commit(struct service *s, int force)
+static void commit(struct service *s)
 {
 	rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(8);
 	rd_kafka_topic_partition_t *t;
@@ -219,7 +221,7 @@ static void commit(struct service *s, int force)
 
 	for (struct part *p = s->parts; p; p = p->next) {
 		off = part__committable(p);
-		if (off < 0 || (off <= p->committed && !force))
+		if (off < 0 || off < p->committed || (off == p->committed && !p->metadata_changed))
 			continue;
 		t = rd_kafka_topic_partition_list_add(list, p->by_exe ? s->cfg.by_exe_topic : s->cfg.topic, p->id);
 		t->offset = off;
@@ -237,8 +239,10 @@ static void commit(struct service *s, int force)
 			for (int i = 0; i < list->cnt; i++) {
 				struct part *p = part_of(s, list->elems[i].topic, list->elems[i].partition);
 
-				if (p)
+				if (p) {
 					p->committed = list->elems[i].offset;
+					p->metadata_changed = 0;
+				}
 			}
 		}
 	}
@@ -297,7 +301,7 @@ static void revoke_parts(struct service *s)
 		for (struct part *p = s->parts; p; p = p->next)
 			pending += p->npend;
 	} while (pending && mono_ns() < until);
-	commit(s, 0);
+	commit(s);
 	while (s->parts) {
 		struct part *p = s->parts;
 
@@ -336,8 +340,8 @@ static void tick(struct service *s)
 	uint64_t wall = wall_ns(), ref;
 
 	for (struct part *p = s->parts; p; p = p->next) {
-		if (p->next_offset >= 0 && !part__live(p, p->next_offset))
-			continue; /* still replaying */
+		if (p->live_from >= 0 && (p->next_offset < 0 || !part__live(p, p->next_offset)))
+			continue; /* still to replay: the fence waits for the hosts it names */
 		if (p->fence)
 			part__apply_fence(p);
 		ref = part__now(p, wall);
@@ -408,7 +412,7 @@ int service__run(struct service *s, const volatile sig_atomic_t *stop)
 		/* what just became durable is committed at once: the window in which
 		 * a kill -9 makes the partition's next owner send it again */
 		if (s->settled)
-			commit(s, 0);
+			commit(s);
 		consume_one(s, waiting ? 10 : 100);
 		rd_kafka_poll(s->producer, 0);
 		now = mono_ns();
@@ -419,7 +423,7 @@ int service__run(struct service *s, const volatile sig_atomic_t *stop)
 			retired_sweep(s);
 		}
 		if (s->settled || now - s->last_commit_ns >= s->cfg.commit_interval_ns)
-			commit(s, 0);
+			commit(s);
 	}
 	alog(ALOG_INFO, "service", "stopping: delivering what is queued, committing, leaving the group");
 	rd_kafka_flush(s->producer, REVOKE_WAIT_MS);
