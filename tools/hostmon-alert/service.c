@@ -34,8 +34,9 @@ struct service {
 	int settled;		/* effects became durable since the last commit */
 	uint64_t last_commit_ns;
 	uint64_t last_tick_ns;
-	pthread_mutex_t lock;	/* stats, read by the metrics thread */
-	struct service_stats stats;
+	struct service_stats counts;	/* the event loop's own */
+	pthread_mutex_t lock;		/* stats, read by the metrics thread */
+	struct service_stats stats;	/* published every tick */
 };
 
 static uint64_t mono_ns(void)
@@ -118,7 +119,7 @@ static void emit_alert(void *ctx, const struct alert *a, int64_t offset, const c
 			effect_end(s, e, 0);
 		return;
 	}
-	s->stats.alerts++;
+	s->counts.alerts++;
 }
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -129,7 +130,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	(void)rk;
 	if (m->err) {
 		/* not durable: produced again (the commit stays before the record meanwhile) */
-		s->stats.forward_errors++;
+		s->counts.forward_errors++;
 		alog(ALOG_WARN, "kafka", "forward to %s failed: %s; retrying", s->cfg.by_exe_topic,
 		     rd_kafka_err2str(m->err));
 		if (!rd_kafka_produce(s->by_exe, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, m->payload,
@@ -142,7 +143,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		free(e);
 		return;
 	}
-	s->stats.forwarded++;
+	s->counts.forwarded++;
 	effect_end(s, e, 1);
 }
 
@@ -154,14 +155,14 @@ static void forward_crash(struct service *s, struct part *p, const rd_kafka_mess
 	struct effect *e = effect_new(p, m->offset, NULL);
 
 	if (!e) {
-		s->stats.forward_errors++;
+		s->counts.forward_errors++;
 		return;
 	}
 	if (rd_kafka_produce(s->by_exe, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, m->payload,
 			     m->len, key, strlen(key), e) == -1) {
 		alog(ALOG_ERROR, "kafka", "produce to %s failed: %s", s->cfg.by_exe_topic,
 		     rd_kafka_err2str(rd_kafka_last_error()));
-		s->stats.forward_errors++;
+		s->counts.forward_errors++;
 		p->refs--;
 		free(e);
 	}
@@ -186,10 +187,10 @@ static void handle_record(struct service *s, struct part *p, const rd_kafka_mess
 		part__apply_fence(p);
 	p->next_offset = m->offset + 1;
 	p->at_eof = 0;
-	s->stats.records++;
-	s->stats.replayed += !live;
+	s->counts.records++;
+	s->counts.replayed += !live;
 	if (!env) {
-		s->stats.undecodable++;
+		s->counts.undecodable++;
 		alog(ALOG_WARN, "kafka", "%s [%d] offset %" PRId64 ": not a hostmon.v1.Envelope (%zu bytes), skipped",
 		     rd_kafka_topic_name(m->rkt), (int)m->partition, m->offset, m->len);
 		return;
@@ -202,7 +203,7 @@ static void handle_record(struct service *s, struct part *p, const rd_kafka_mess
 		rules__record(p->rules, env, m->offset, live);
 		if (env->event_case == HOSTMON__V1__ENVELOPE__EVENT_PROCESS_CRASH) {
 			if (env->process_crash->canary)
-				s->stats.canary_crashes++;
+				s->counts.canary_crashes++;
 			else if (live)
 				forward_crash(s, p, m, env);
 		}
@@ -231,11 +232,11 @@ static void commit(struct service *s)
 	if (list->cnt) {
 		err = rd_kafka_commit(s->consumer, list, 0);
 		if (err) {
-			s->stats.commit_errors++;
+			s->counts.commit_errors++;
 			alog(ALOG_WARN, "kafka", "commit of %d partitions failed: %s (retried)", list->cnt,
 			     rd_kafka_err2str(err));
 		} else {
-			s->stats.commits++;
+			s->counts.commits++;
 			for (int i = 0; i < list->cnt; i++) {
 				struct part *p = part_of(s, list->elems[i].topic, list->elems[i].partition);
 
@@ -322,7 +323,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 {
 	struct service *s = opaque;
 
-	s->stats.rebalances++;
+	s->counts.rebalances++;
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		if (assign_parts(s, list))
 			alog(ALOG_ERROR, "kafka", "assignment failed: partitions read without state");
@@ -354,28 +355,27 @@ static void tick(struct service *s)
 	}
 }
 
+/* The counters and this moment's gauges, published for the metrics thread. */
 static void update_stats(struct service *s)
 {
+	struct service_stats st = s->counts;
 	struct rules_stats rs;
 	int64_t lo, hi;
 
-	pthread_mutex_lock(&s->lock);
-	s->stats.partitions = 0;
-	s->stats.lag = 0;
-	s->stats.hosts = 0;
-	s->stats.pending = 0;
 	for (struct part *p = s->parts; p; p = p->next) {
-		s->stats.partitions++;
-		s->stats.pending += p->refs;
+		st.partitions++;
+		st.pending += p->refs;
 		if (p->rules) {
 			rules__stats(p->rules, &rs);
-			s->stats.hosts += rs.hosts;
+			st.hosts += rs.hosts;
 		}
 		if (!rd_kafka_get_watermark_offsets(s->consumer, p->by_exe ? s->cfg.by_exe_topic : s->cfg.topic,
 						    p->id, &lo, &hi) && hi > p->next_offset && p->next_offset >= 0)
-			s->stats.lag += hi - p->next_offset;
+			st.lag += hi - p->next_offset;
 	}
-	am__stats(s->am, &s->stats.am);
+	am__stats(s->am, &st.am);
+	pthread_mutex_lock(&s->lock);
+	s->stats = st;
 	pthread_mutex_unlock(&s->lock);
 }
 
