@@ -305,6 +305,9 @@ install: all
 	install -d -m 0755 $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/hostmon
 	sed 's|/usr/local/|$(PREFIX)/|g' packaging/hostmond.service \
 		>$(DESTDIR)/etc/systemd/system/hostmond.service
+	sed 's|/usr/local/|$(PREFIX)/|g' packaging/hostmon-alert.service \
+		>$(DESTDIR)/etc/systemd/system/hostmon-alert.service
+	install -D -m 0644 docs/hostmon-alert.md $(DESTDIR)$(PREFIX)/share/doc/hostmon/hostmon-alert.md
 	test -e $(DESTDIR)/etc/hostmon/hostmond.ini || \
 		install -m 0644 packaging/hostmond.ini $(DESTDIR)/etc/hostmon/hostmond.ini
 	test -e $(DESTDIR)/etc/hostmon/hostmon-alert.ini || \
