@@ -310,6 +310,23 @@ static void silent_host_sent_by_the_previous_owner_not_sent_again(void **state)
 	expect_label(&s->a[0], "host", "h2");
 }
 
+static void silent_list_counts_hosts_it_cannot_hold(void **state)
+{
+	struct fx *f = *state;
+	struct rules *r = f->r;
+	struct rec rec;
+	char list[24];
+
+	rules__record(r, metrics(&rec, "host-aaaaaaaa", "i1", 1, T0, 0), 0, 1);
+	rules__record(r, metrics(&rec, "host-bbbbbbbb", "i1", 1, T0, 0), 1, 1);
+	rules__silent_sent(r, "host-aaaaaaaa");
+	rules__silent_sent(r, "host-bbbbbbbb");
+	assert_int_equal(rules__silent_list(r, list, sizeof(list)), 1);
+	assert_int_equal(strlen(list), strlen("host-aaaaaaaa"));
+	assert_int_equal(rules__silent_list(r, list, 28), 0);
+	assert_int_equal(strlen(list), 27);
+}
+
 static void oom_kills_per_container(void **state)
 {
 	struct fx *f = *state;
@@ -461,6 +478,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(restart_and_records_lost_at_start, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(silent_host_after_three_intervals_then_resolved, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(silent_host_sent_by_the_previous_owner_not_sent_again, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(silent_list_counts_hosts_it_cannot_hold, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(oom_kills_per_container, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(degraded_agent_fires_and_resolves, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(shedding_agent_fires_and_resolves, fx_setup, fx_teardown),

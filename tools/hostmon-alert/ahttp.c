@@ -38,6 +38,7 @@ static const struct metric metrics[] = {
 	M("alertmanager_last_status", "gauge", "HTTP status of the last POST (0: no answer).", am.last_status),
 	M("queue_alerts", "gauge", "Alerts waiting for Alertmanager.", am.queued),
 	M("effects_pending", "gauge", "Effects (alerts, forwards) not yet durable; offsets wait for them.", pending),
+	M("silent_hosts_unlisted", "gauge", "Silent hosts alerted on that the commit metadata could not list (a new owner alerts again).", silent_unlisted),
 	M("consumer_lag_records", "gauge", "Records behind the high watermark over the assigned partitions.", lag),
 	M("partitions_assigned", "gauge", "Partitions of both topics assigned to this instance.", partitions),
 	M("hosts", "gauge", "Hosts with state on this instance's partitions.", hosts),

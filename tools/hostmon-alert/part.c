@@ -112,7 +112,7 @@ char *part__metadata(struct part *p, int64_t offset)
 		from = offset;
 	n = snprintf(md, PART_METADATA_MAX, MD_MAGIC " replay=%" PRId64 " silent=", from);
 	if (p->rules && n > 0 && n < PART_METADATA_MAX)
-		rules__silent_list(p->rules, md + n, PART_METADATA_MAX - n);
+		p->silent_unlisted = rules__silent_list(p->rules, md + n, PART_METADATA_MAX - n);
 	return md;
 }
 

@@ -29,6 +29,7 @@ struct part {
 	int64_t committed;	/* last offset this instance committed */
 	int at_eof;
 	int metadata_changed;	/* a silent host's alert was delivered since the last commit */
+	size_t silent_unlisted;	/* silent hosts alerted on that the last metadata could not hold */
 	uint64_t stream_ns;	/* newest record's ts */
 	struct rules *rules;
 	struct wave *wave;

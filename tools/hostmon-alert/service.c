@@ -365,6 +365,7 @@ static void update_stats(struct service *s)
 	for (struct part *p = s->parts; p; p = p->next) {
 		st.partitions++;
 		st.pending += p->refs;
+		st.silent_unlisted += p->silent_unlisted;
 		if (p->rules) {
 			rules__stats(p->rules, &rs);
 			st.hosts += rs.hosts;

@@ -42,6 +42,7 @@ struct service_stats {
 	uint64_t lag;		/* records behind the high watermarks, both topics */
 	uint64_t hosts;
 	uint64_t pending;	/* effects not yet durable */
+	uint64_t silent_unlisted; /* silent hosts alerted on, left out of the commit metadata */
 	struct am_stats am;
 };
 
