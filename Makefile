@@ -61,7 +61,7 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS:= $(wildcard tests/helpers/*.c)
 HELPER_BINS:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 
-.PHONY: all deps run test test-kernels unit integration bench golden soak vmlinux clean install \
+.PHONY: all deps run test test-kernels test-bpf bpf-tests unit integration bench golden soak vmlinux clean install \
 	lint lint-cppcheck lint-clang-tidy FORCE
 
 all: $(BUILD)/hostmond $(BUILD)/hostmonctl $(BUILD)/hostmon-consume $(BUILD)/hostmon-alert \
@@ -78,7 +78,8 @@ endif
 deps:
 	$(Q)tools/install-deps
 
-$(BUILD) $(BUILD)/agent $(BUILD)/proto $(BUILD)/ctl $(BUILD)/consume $(BUILD)/alert $(BUILD)/fleetsim $(BUILD)/tests $(BUILD)/deps $(BUILD)/helpers $(BUILD)/bench:
+$(BUILD) $(BUILD)/agent $(BUILD)/proto $(BUILD)/ctl $(BUILD)/consume $(BUILD)/alert $(BUILD)/fleetsim \
+	$(BUILD)/tests $(BUILD)/deps $(BUILD)/helpers $(BUILD)/bench $(BUILD)/bpf-tests:
 	$(Q)mkdir -p $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)
@@ -201,6 +202,25 @@ $(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB) | $(PROTO_HDRS) $(BUILD)/tests $(B
 	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/$*.d $< $(TEST_OBJS) \
 		$(AGENT_LIB) $(LDLIBS) -lcmocka -lm -o $@
 
+# Per-program BPF tests (tests/bpf, cmocka): each loads one family's skeleton, triggers
+# its programs and reads its maps and ring buffer; they need root, so `make unit` leaves
+# them out and tests/run-all runs them as a stage of their own.
+BPFT_SRCS  := $(wildcard tests/bpf/test_*.c)
+BPFT_BINS  := $(BPFT_SRCS:tests/bpf/%.c=$(BUILD)/bpf-tests/%)
+
+$(BUILD)/bpf-tests/%: tests/bpf/%.c tests/bpf/bpftest.c $(SKELS) $(AGENT_LIB) | $(PROTO_HDRS) $(BUILD)/bpf-tests $(BUILD)/deps
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/bpf $(CCFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/bpf-$*.d \
+		$< tests/bpf/bpftest.c $(AGENT_LIB) $(LDLIBS) -lcmocka -lpthread -o $@
+
+bpf-tests: $(BPFT_BINS)
+
+# The BPF tests alone, as root; BPFTEST=test_proc_bpf for one file (one test:
+# the binary with the test's name, README.md's Tests part).
+test-bpf: bpf-tests
+	$(Q)rc=0; for t in $(if $(BPFTEST),$(BUILD)/bpf-tests/$(BPFTEST),$(BPFT_BINS)); do \
+		$$t || rc=1; done; exit $$rc
+
 # A helper may need a library: HELPER_LIBS, set per helper below.
 $(BUILD)/helpers/kafka_admin: HELPER_LIBS := -lrdkafka
 
@@ -263,11 +283,11 @@ run: deps all
 unit: $(UNIT_BINS)
 integration: all $(HELPER_BINS)
 
-# Every test on the plain build (and a short run of each fuzz target), then
-# the unit and integration tests again on the sanitizer build, then the kernel
-# matrix on the plain build.
+# Every test on the plain build (the per-program BPF tests once, and a short
+# run of each fuzz target), then the unit and integration tests again on the
+# sanitizer build, then the kernel matrix on the plain build.
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit integration fuzz-build
+	$(Q)$(MAKE) --no-print-directory all unit integration fuzz-build bpf-tests
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 BUILD=$(BUILD)-asan all unit integration
 	$(Q)KERNELS="$(KERNELS)" tests/run-all $(BUILD) $(BUILD)-asan
 
