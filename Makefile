@@ -64,7 +64,8 @@ HELPER_BINS:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 .PHONY: all deps run test test-kernels test-bpf bpf-tests unit integration bench golden soak vmlinux clean install \
 	lint lint-cppcheck lint-clang-tidy FORCE
 
-all: $(BUILD)/hostmond $(BUILD)/hostmonctl $(BUILD)/hostmon-consume
+all: $(BUILD)/hostmond $(BUILD)/hostmonctl $(BUILD)/hostmon-consume $(BUILD)/hostmon-alert \
+	$(BUILD)/hostmon-fleetsim
 
 ifeq ($(SANITIZE),1)
 # A note for the tests (tests/integration/lib.sh: memory_checked).
@@ -77,7 +78,8 @@ endif
 deps:
 	$(Q)tools/install-deps
 
-$(BUILD) $(BUILD)/agent $(BUILD)/proto $(BUILD)/ctl $(BUILD)/consume $(BUILD)/tests $(BUILD)/deps $(BUILD)/helpers $(BUILD)/bench $(BUILD)/bpf-tests:
+$(BUILD) $(BUILD)/agent $(BUILD)/proto $(BUILD)/ctl $(BUILD)/consume $(BUILD)/alert $(BUILD)/fleetsim \
+	$(BUILD)/tests $(BUILD)/deps $(BUILD)/helpers $(BUILD)/bench $(BUILD)/bpf-tests:
 	$(Q)mkdir -p $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)
@@ -141,9 +143,39 @@ $(BUILD)/hostmon-consume: $(CONSUME_OBJS) $(BUILD)/agent/pbjson.o $(PROTO_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CCFLAGS) $^ $(LDLIBS) -o $@
 
+# hostmon-alert: alerts on the Kafka stream (tools/hostmon-alert, docs/hostmon-alert.md);
+# its Prometheus text and TCP listener are the agent's (agent/prom.c, agent/listener.c).
+ALERT_SRCS := $(wildcard tools/hostmon-alert/*.c)
+ALERT_OBJS := $(ALERT_SRCS:tools/hostmon-alert/%.c=$(BUILD)/alert/%.o)
+# The rule logic alone, for the unit tests.
+ALERT_RULES:= $(addprefix $(BUILD)/alert/,rules.o wave.o strmap.o alert.o part.o)
+
+$(BUILD)/alert/%.o: tools/hostmon-alert/%.c | $(PROTO_HDRS) $(BUILD)/alert
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+$(BUILD)/hostmon-alert: $(ALERT_OBJS) $(BUILD)/agent/prom.o $(BUILD)/agent/listener.o $(PROTO_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CCFLAGS) $^ $(LDLIBS) $(shell pkg-config --libs libcurl 2>/dev/null) -lpthread -o $@
+
+# hostmon-fleetsim: a simulated fleet's envelopes into Kafka (tools/hostmon-fleetsim).
+FLEETSIM_SRCS := $(wildcard tools/hostmon-fleetsim/*.c)
+FLEETSIM_OBJS := $(FLEETSIM_SRCS:tools/hostmon-fleetsim/%.c=$(BUILD)/fleetsim/%.o)
+
+$(BUILD)/fleetsim/%.o: tools/hostmon-fleetsim/%.c | $(PROTO_HDRS) $(BUILD)/fleetsim
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+$(BUILD)/hostmon-fleetsim: $(FLEETSIM_OBJS) $(PROTO_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CCFLAGS) $^ $(LDLIBS) -o $@
+
 # A unit test may link modules of a tool too: TEST_OBJS, set per test below.
 $(BUILD)/tests/test_consume: TEST_OBJS := $(BUILD)/consume/seqcheck.o
 $(BUILD)/tests/test_consume: $(BUILD)/consume/seqcheck.o
+$(BUILD)/tests/test_alert_rules: TEST_OBJS := $(ALERT_RULES)
+$(BUILD)/tests/test_alert_rules: CPPFLAGS += -Itools/hostmon-alert
+$(BUILD)/tests/test_alert_rules: $(ALERT_RULES)
 
 # Unit tests that read files under tests/unit/data find them by absolute path.
 $(BUILD)/tests/test_kafka_stats: CPPFLAGS += -DUNIT_DATA='"$(CURDIR)/tests/unit/data"'
@@ -206,7 +238,7 @@ $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
 CPPCHECK   ?= cppcheck
 CLANG_TIDY ?= clang-tidy
 LINT_DIR   := $(BUILD)/lint
-LINT_SRCS  := $(AGENT_SRCS) $(CTL_SRCS) $(CONSUME_SRCS) $(HELPER_SRCS)
+LINT_SRCS  := $(AGENT_SRCS) $(CTL_SRCS) $(CONSUME_SRCS) $(ALERT_SRCS) $(FLEETSIM_SRCS) $(HELPER_SRCS)
 LINT_GEN   := $(SKELS) $(BUILD)/syscall_table.h $(PROTO_HDRS)
 # Generated headers as system headers: not ours to fix, so not reported.
 TIDY_FLAGS  = $(patsubst -I$(BUILD),-isystem $(BUILD),$(CPPFLAGS)) $(WARN)
@@ -284,6 +316,8 @@ install: all
 	install -D -m 0755 $(BUILD)/hostmond $(DESTDIR)$(PREFIX)/sbin/hostmond
 	install -D -m 0755 $(BUILD)/hostmonctl $(DESTDIR)$(PREFIX)/bin/hostmonctl
 	install -D -m 0755 $(BUILD)/hostmon-consume $(DESTDIR)$(PREFIX)/bin/hostmon-consume
+	install -D -m 0755 $(BUILD)/hostmon-alert $(DESTDIR)$(PREFIX)/bin/hostmon-alert
+	install -D -m 0755 $(BUILD)/hostmon-fleetsim $(DESTDIR)$(PREFIX)/bin/hostmon-fleetsim
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/hostmon/README.md
 	install -D -m 0644 proto/hostmon.proto $(DESTDIR)$(PREFIX)/share/hostmon/hostmon.proto
 	install -D -m 0644 packaging/prometheus/hostmon.rules.yml \
@@ -291,8 +325,13 @@ install: all
 	install -d -m 0755 $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/hostmon
 	sed 's|/usr/local/|$(PREFIX)/|g' packaging/hostmond.service \
 		>$(DESTDIR)/etc/systemd/system/hostmond.service
+	sed 's|/usr/local/|$(PREFIX)/|g' packaging/hostmon-alert.service \
+		>$(DESTDIR)/etc/systemd/system/hostmon-alert.service
+	install -D -m 0644 docs/hostmon-alert.md $(DESTDIR)$(PREFIX)/share/doc/hostmon/hostmon-alert.md
 	test -e $(DESTDIR)/etc/hostmon/hostmond.ini || \
 		install -m 0644 packaging/hostmond.ini $(DESTDIR)/etc/hostmon/hostmond.ini
+	test -e $(DESTDIR)/etc/hostmon/hostmon-alert.ini || \
+		install -m 0644 packaging/hostmon-alert.ini $(DESTDIR)/etc/hostmon/hostmon-alert.ini
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
@@ -300,6 +339,7 @@ vmlinux:
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan
 
--include $(wildcard $(BUILD)/agent/*.d $(BUILD)/proto/*.d $(BUILD)/ctl/*.d $(BUILD)/consume/*.d $(BUILD)/deps/*.d)
+-include $(wildcard $(BUILD)/agent/*.d $(BUILD)/proto/*.d $(BUILD)/ctl/*.d $(BUILD)/consume/*.d $(BUILD)/alert/*.d \
+	$(BUILD)/fleetsim/*.d $(BUILD)/deps/*.d)
 include tests/bench/bench.mk
 include tests/fuzz/fuzz.mk

@@ -8,7 +8,9 @@
 # (events/s ring buffer to broker acknowledgement) against kcat -P; the
 # process metadata cache's miss and hit costs and its full size; the CPU of
 # isolated conn_error events with ring buffer wakeups batched or not;
-# hostmond's CPU and heap allocations per record, JSON lines only and with Kafka.
+# hostmond's CPU and heap allocations per record, JSON lines only and with Kafka;
+# hostmon-alert's envelopes per second and CPU on a simulated fleet, one
+# instance and two in one group.
 BENCH      := $(BUILD)/bench
 BENCH_LIBS := $(shell pkg-config --libs libbpf libelf zlib 2>/dev/null)
 # Only the skeletons and bpf/'s shared headers: agent/ has headers of the same names.
@@ -19,7 +21,8 @@ BENCH_CPPFLAGS := -I$(BUILD) -I$(BENCH) -Ibpf -D_GNU_SOURCE
 bench-build: $(BENCH)/syscall_overhead $(BENCH)/net_overhead $(BENCH)/scrape_client \
 	     $(BENCH)/getppid_ns $(BENCH)/floor_hold \
 	     $(BENCH)/pidcache_cost $(BENCH)/alloc_count.so \
-	     $(BUILD)/hostmond $(BUILD)/helpers/getppid_loop $(BUILD)/helpers/syscall_loop
+	     $(BUILD)/hostmond $(BUILD)/helpers/getppid_loop $(BUILD)/helpers/syscall_loop \
+	     $(BUILD)/hostmon-alert $(BUILD)/hostmon-fleetsim $(BUILD)/helpers/kafka_admin
 
 $(BENCH)/scrape_client: tests/bench/scrape_client.c | $(BENCH)
 	$(call msg,CC,$@)
