@@ -184,9 +184,9 @@ static struct cg_node *node_of(struct workloads *w, const struct sc_cg_key *key)
 /* One entry's window: its deltas into a new row (with calls), its node updated. */
 static int read_entry(struct workloads *w, const struct sc_cg_key *key)
 {
+	uint64_t calls, errors, total = 0;
 	struct cg_node *n;
 	struct wl_row *r;
-	uint64_t calls, total = 0;
 
 	if (bpf_map_lookup_elem(w->stats_fd, key, &w->value)) {
 		w->read_errors++;
@@ -196,12 +196,15 @@ static int read_entry(struct workloads *w, const struct sc_cg_key *key)
 	if (!n)
 		return -ENOMEM;
 	calls = w->value.calls - n->calls;
+	errors = w->value.errors - n->errors;
+	n->calls = w->value.calls;
+	n->errors = w->value.errors;
 	for (unsigned int b = 0; b < SC_CG_BUCKETS; b++) {
 		w->counts[b] = (uint32_t)(w->value.hist[b] - n->hist[b]);
 		n->hist[b] = w->value.hist[b];
 		total += w->counts[b];
 	}
-	if (!calls) {
+	if (!calls && !errors) {
 		n->idle++;
 		return 0;
 	}
@@ -209,13 +212,12 @@ static int read_entry(struct workloads *w, const struct sc_cg_key *key)
 	if (grow((void **)&w->rows, &w->rows_cap, w->nrows + 1, sizeof(*w->rows)))
 		return -ENOMEM;
 	r = &w->rows[w->nrows++];
-	*r = (struct wl_row){ .key = *key, .calls = calls, .errors = w->value.errors - n->errors,
+	/* A sampled syscall's calls are estimated, its errors exact: never fewer calls than errors. */
+	*r = (struct wl_row){ .key = *key, .calls = calls > errors ? calls : errors, .errors = errors,
 			      .tgid = w->value.tgid };
 	r->p50 = hist_quantile_coarse(w->counts, SC_CG_SHIFT, total, 5000, 0);
 	r->p95 = hist_quantile_coarse(w->counts, SC_CG_SHIFT, total, 9500, 0);
 	r->p99 = hist_quantile_coarse(w->counts, SC_CG_SHIFT, total, 9900, 0);
-	n->calls = w->value.calls;
-	n->errors = w->value.errors;
 	return 0;
 }
 

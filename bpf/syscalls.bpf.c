@@ -329,21 +329,34 @@ static __always_inline void add_hist(__u32 nr, __u64 lat, __u16 weight)
 }
 
 /* The call for its workload: counted, its error and (timed) its latency too. */
+/*
+ * The call for its workload. A timed call counts weight calls (1, or
+ * SC_SAMPLE_STRIDE once its syscall is sampled on this CPU) and its latency;
+ * an untimed call of a sampled syscall is left to the timed ones, but for its
+ * error, counted exactly. So a sampled syscall's per-workload calls are an
+ * estimate, and a syscall as hot as that pays for the workload map one call
+ * in SC_SAMPLE_STRIDE.
+ */
 static __always_inline void cg_add(__u32 nr, long ret, __u64 lat, __u16 weight)
 {
-	__u64 cgid = bpf_get_current_cgroup_id();
-	struct sc_cg_stats *cg = cg_entry(cgid, nr);
+	bool failed = ret < 0 && ret >= -4095;
+	struct sc_cg_stats *cg;
+	__u64 cgid;
 
+	if (!weight && !failed)
+		return;
+	cgid = bpf_get_current_cgroup_id();
+	cg = cg_entry(cgid, nr);
 	if (!cg)
 		return;
-	__sync_fetch_and_add(&cg->calls, 1);
-	if (ret < 0 && ret >= -4095) {
+	if (failed) {
 		__sync_fetch_and_add(&cg->errors, 1);
 		cg_count_errno(cgid, nr, ret);
 	}
-	if (weight)
-		__sync_fetch_and_add(&cg->hist[(hist_bucket(lat) >> SC_CG_SHIFT) % SC_CG_BUCKETS],
-				     weight);
+	if (!weight)
+		return;
+	__sync_fetch_and_add(&cg->calls, weight);
+	__sync_fetch_and_add(&cg->hist[(hist_bucket(lat) >> SC_CG_SHIFT) % SC_CG_BUCKETS], weight);
 }
 
 /* The call s started is over: counted and, if it was timed, timed and, if slow, reported. */

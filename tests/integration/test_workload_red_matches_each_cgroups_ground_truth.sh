@@ -2,10 +2,12 @@
 # RED per workload: three cgroups laid out as Docker, containerd on Kubernetes
 # (a burstable pod) and CRI-O lay them out, each with its own load: timed
 # sleeps in the first, a known number of getppid calls and failing unlink
-# calls in the second, a crash loop and refused connects in the third. Summed
+# calls in the second, a crash loop and refused connects in the third, and in
+# a fourth (Podman's) getppid calls hot enough to be sampled. Summed
 # over the windows, each workload's calls, errors (by errno), p95, crashes and
 # connection failures are what its processes did, and its name, runtime,
-# container id, pod UID and QoS class are what its path says.
+# container id, pod UID and QoS class are what its path says; the sampled
+# workload's calls are estimated within 2%.
 . "$(dirname "$0")/lib.sh"
 require_file "$HELPERS/in_cgroup"
 require_file "$HELPERS/sleeper"
@@ -24,10 +26,15 @@ BASE=$CG2/hostmon-wl-$$
 CG_A=$BASE/system.slice/docker-$ID_A.scope
 CG_B=$BASE/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD//-/_}.slice/cri-containerd-$ID_B.scope
 CG_C=$BASE/system.slice/crio-$ID_C.scope
-for dir in "$CG_A" "$CG_B" "$CG_C"; do cgroup2_make "$dir"; done
+ID_D=$(hex)
+CG_D=$BASE/machine.slice/libpod-$ID_D.scope
+for dir in "$CG_A" "$CG_B" "$CG_C" "$CG_D"; do cgroup2_make "$dir"; done
 
 SLEEPS=300
-GETPPIDS=100000
+# Below [syscalls] sample_above (65,536 calls of a syscall on a CPU in a
+# window): counted exactly. HOT_GETPPIDS is well above: sampled.
+GETPPIDS=50000
+HOT_GETPPIDS=1000000
 UNLINKS=500	# unlink(NULL): EFAULT
 CRASHES=3
 CONNECTS=5
@@ -44,6 +51,7 @@ agent_start syscalls proc net
 measured=$("$HELPERS/in_cgroup" "$CG_A" "$HELPERS/sleeper" "$SLEEPS" 500 3000 7)
 "$HELPERS/in_cgroup" "$CG_B" "$HELPERS/syscall_loop" "$GETPPIDS" 110
 "$HELPERS/in_cgroup" "$CG_B" "$HELPERS/syscall_loop" "$UNLINKS" 87
+"$HELPERS/in_cgroup" "$CG_D" "$HELPERS/syscall_loop" "$HOT_GETPPIDS" 110
 for ((i = 0; i < CRASHES; i++)); do
 	"$HELPERS/in_cgroup" "$CG_C" "$HELPERS/crasher" segv &
 	pid=$!
@@ -146,6 +154,13 @@ expect_eq "workload B's unlink EFAULT errors" "$UNLINKS" \
 expect_eq "workload B's crashes" 0 "$(total "$ID_B" crashes)"
 expect_eq "workload B's calls include its getppid and unlink calls" 1 \
 	"$(( $(total "$ID_B" calls) >= GETPPIDS + UNLINKS ))"
+
+# D: a sampled syscall's calls, estimated from its timed ones (one in 8 past
+# the first 65,536 a CPU a window, each weighing 8).
+hot=$(syscall_total "$ID_D" getppid calls)
+echo "D's getppid: $HOT_GETPPIDS made, $hot estimated"
+expect_within_pct "workload D's sampled getppid calls" "$HOT_GETPPIDS" "$hot" 2
+expect_eq "workload D's getppid errors" 0 "$(syscall_total "$ID_D" getppid errors)"
 
 # C: the crash loop and the refused connects, nobody else's.
 expect_eq "workload C's crashes" "$CRASHES" "$(total "$ID_C" crashes)"
