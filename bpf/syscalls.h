@@ -15,7 +15,7 @@
  * min(possible CPUs, SC_HIST_SHARDS_MAX) shards, so the histograms take at
  * most SC_HIST_SHARDS_MAX * SC_MAX_NR * 4 KiB however many CPUs the host has.
  */
-#define SC_HIST_SHARDS_MAX	3
+#define SC_HIST_SHARDS_MAX	2
 /* Threads whose call start the 5.10 path (no task storage) can hold at once. */
 #define SC_THREAD_ENTRIES	32768
 
@@ -35,7 +35,7 @@
  */
 #define SC_CG_SHIFT		2
 #define SC_CG_BUCKETS		(HIST_BUCKETS >> SC_CG_SHIFT)
-#define SC_CG_ENTRIES		4096
+#define SC_CG_ENTRIES		3072
 #define SC_CG_ERRNO_ENTRIES	4096
 
 struct sc_cg_key {
