@@ -469,8 +469,9 @@ static int fill(struct workloads *w, struct record *rec, Hostmon__V1__Workloads 
 		if (i < w->top && s->cgid) {
 			err = top_workload(w, rec, ws, s);
 		} else {
+			/* cgroup 0: failures of sockets with no known owner, no workload. */
 			add_figures(ws->other, s);
-			ws->other_workloads++;
+			ws->other_workloads += s->cgid != 0;
 		}
 	}
 	return err;
