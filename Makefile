@@ -71,7 +71,7 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS:= $(wildcard tests/helpers/*.c)
 HELPER_BINS:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 
-.PHONY: all deps run test test-kernels unit integration bench golden soak vmlinux clean install \
+.PHONY: all deps run test test-kernels test-release unit integration bench golden soak vmlinux clean install \
 	lint lint-cppcheck lint-clang-tidy FORCE
 
 all: $(BUILD)/hostmond $(BUILD)/hostmonctl $(BUILD)/hostmon-consume
@@ -244,11 +244,12 @@ run: deps all
 unit: $(UNIT_BINS)
 integration: all $(HELPER_BINS)
 
-# Every test on the plain build (and a short run of each fuzz target), then
-# the unit and integration tests again on the sanitizer build, then the kernel
-# matrix on the plain build.
+# Every test on the plain build (and a short run of each fuzz target) and the
+# release's (make deb first), then the unit and integration tests again on the
+# sanitizer build, then the kernel matrix on the plain build.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit integration fuzz-build
+	$(Q)$(MAKE) --no-print-directory deb
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 BUILD=$(BUILD)-asan all unit integration
 	$(Q)KERNELS="$(KERNELS)" tests/run-all $(BUILD) $(BUILD)-asan
 
@@ -259,6 +260,13 @@ KERNELS    ?= 5.10 6.1
 test-kernels: deps
 	$(Q)$(MAKE) --no-print-directory all integration
 	$(Q)tests/kernels/run-matrix $(BUILD) $(KERNELS)
+
+# The release's tests alone (part of make test): the tarball, the package,
+# and both on Debian 11 and 12 roots under qemu (README, "Installing on a fleet").
+test-release: deps
+	$(Q)$(MAKE) --no-print-directory all deb
+	$(Q)for t in tests/release/test_*.sh; do \
+		echo "== $$t"; HOSTMON_BUILD=$(CURDIR)/$(BUILD) bash $$t || exit 1; done
 
 # Ten minutes of load with Kafka attached (SOAK_SECONDS, SOAK_WARMUP, SOAK_CPU_PERCENT).
 soak: deps

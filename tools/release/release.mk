@@ -9,7 +9,11 @@ RELEASE_DIR  := build-release
 DIST_NAME    := hostmon-$(VERSION)-linux-x86_64
 TARBALL      := $(RELEASE_DIR)/$(DIST_NAME).tar.gz
 DEB          := $(RELEASE_DIR)/hostmon_$(VERSION)_amd64.deb
-RELEASE_BINS  = $(addprefix $(BUILD)/,$(RELEASE_SBIN) $(RELEASE_BIN))
+# What both ship: stripped copies (build-release keeps the binaries with
+# their debug information, for a core file of a release binary).
+RELEASE_BINS  = $(addprefix $(BUILD)/stripped/,$(RELEASE_SBIN) $(RELEASE_BIN))
+# The unit's drop-in for hosts with the hostmon group (the file says why).
+RELEASE_DROPIN := tools/release/hostmond.service.d/hostmon-group.conf
 
 .PHONY: release release-bins release-install deb
 
@@ -25,20 +29,27 @@ deb:
 ifeq ($(RELEASE),1)
 release-bins: $(RELEASE_BINS)
 
-$(TARBALL): $(RELEASE_BINS) packaging/hostmond.service packaging/hostmond.ini proto/hostmon.proto \
-		README.md tools/release/tarball
-	$(call msg,TAR,$@)
-	$(Q)tools/release/tarball $@ "$(addprefix $(BUILD)/,$(RELEASE_SBIN))" "$(addprefix $(BUILD)/,$(RELEASE_BIN))"
+$(BUILD)/stripped/%: $(BUILD)/%
+	$(Q)mkdir -p $(@D)
+	$(Q)strip --strip-all --remove-section=.comment -o $@ $<
 
-# The binaries (stripped), the unit (its paths rewritten for PREFIX) under
+$(TARBALL): $(RELEASE_BINS) packaging/hostmond.service packaging/hostmond.ini proto/hostmon.proto \
+		README.md tools/release/tarball $(RELEASE_DROPIN)
+	$(call msg,TAR,$@)
+	$(Q)tools/release/tarball $@ "$(addprefix $(BUILD)/stripped/,$(RELEASE_SBIN))" \
+		"$(addprefix $(BUILD)/stripped/,$(RELEASE_BIN))"
+
+# The binaries, the unit (its paths rewritten for PREFIX) under
 # /lib/systemd/system, where both Debian 11 and 12 look, the configuration
 # and the .proto. DESTDIR for packaging (debian/rules).
 release-install: release-bins
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/lib/systemd/system \
 		$(DESTDIR)/etc/hostmon $(DESTDIR)$(PREFIX)/share/hostmon
-	install -s -m 0755 $(addprefix $(BUILD)/,$(RELEASE_SBIN)) $(DESTDIR)$(PREFIX)/sbin/
-	install -s -m 0755 $(addprefix $(BUILD)/,$(RELEASE_BIN)) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(addprefix $(BUILD)/stripped/,$(RELEASE_SBIN)) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(addprefix $(BUILD)/stripped/,$(RELEASE_BIN)) $(DESTDIR)$(PREFIX)/bin/
 	sed 's|/usr/local/|$(PREFIX)/|g' packaging/hostmond.service >$(DESTDIR)/lib/systemd/system/hostmond.service
+	install -D -m 0644 $(RELEASE_DROPIN) \
+		$(DESTDIR)/lib/systemd/system/hostmond.service.d/$(notdir $(RELEASE_DROPIN))
 	install -m 0644 packaging/hostmond.ini $(DESTDIR)/etc/hostmon/hostmond.ini
 	install -m 0644 proto/hostmon.proto $(DESTDIR)$(PREFIX)/share/hostmon/hostmon.proto
 endif
