@@ -21,7 +21,7 @@ dpkg-deb -e "$DEB" "$T/control"
 expect_eq "conffiles" /etc/hostmon/hostmond.ini "$(cat "$T/control/conffiles")"
 dpkg-deb -x "$DEB" "$T/pkg"
 for f in usr/sbin/hostmond usr/bin/hostmonctl usr/bin/hostmon-consume lib/systemd/system/hostmond.service \
-	lib/systemd/system/hostmond.service.d/hostmon-group.conf \
+	lib/systemd/system/hostmond.service.d/hostmon-release.conf \
 	etc/hostmon/hostmond.ini usr/share/hostmon/hostmon.proto usr/share/doc/hostmon/README.md; do
 	[[ -f $T/pkg/$f ]] || fail "the package has no /$f"
 done

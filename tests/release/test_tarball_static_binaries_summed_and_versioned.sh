@@ -11,7 +11,7 @@ tar -xzf "$TARBALL" -C "$T"
 top=$T/hostmon-$VERSION-linux-x86_64
 [[ -d $top ]] || fail "the tarball's top directory is not hostmon-$VERSION-linux-x86_64: $(ls "$T")"
 want=$( (printf 'sbin/%s\n' $SBIN; printf 'bin/%s\n' $BIN
-	printf '%s\n' hostmond.service hostmond.service.d/hostmon-group.conf hostmond.ini hostmon.proto \
+	printf '%s\n' hostmond.service hostmond.service.d/hostmon-release.conf hostmond.ini hostmon.proto \
 		README.md SHA256SUMS) | sort)
 expect_eq "the tarball's files" "$want" "$(cd "$top" && find . -type f -printf '%P\n' | sort)"
 expect_eq "the files SHA256SUMS lists" "$(grep -vx SHA256SUMS <<<"$want")" \
@@ -21,7 +21,7 @@ for f in hostmond.service hostmond.ini; do
 	cmp -s "$top/$f" "$ROOT/packaging/$f" || fail "the tarball's $f differs from packaging/$f"
 done
 cmp -s "$top/hostmon.proto" "$ROOT/proto/hostmon.proto" || fail "the tarball's .proto differs from proto/"
-cmp -s "$top/hostmond.service.d/hostmon-group.conf" "$ROOT/tools/release/hostmond.service.d/hostmon-group.conf" ||
+cmp -s "$top/hostmond.service.d/hostmon-release.conf" "$ROOT/tools/release/hostmond.service.d/hostmon-release.conf" ||
 	fail "the tarball's drop-in differs from tools/release/hostmond.service.d/"
 
 # Nothing from the host: each binary runs in a root that holds only itself.

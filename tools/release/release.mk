@@ -13,7 +13,7 @@ DEB          := $(RELEASE_DIR)/hostmon_$(VERSION)_amd64.deb
 # their debug information, for a core file of a release binary).
 RELEASE_BINS  = $(addprefix $(BUILD)/stripped/,$(RELEASE_SBIN) $(RELEASE_BIN))
 # The unit's drop-in for hosts with the hostmon group (the file says why).
-RELEASE_DROPIN := tools/release/hostmond.service.d/hostmon-group.conf
+RELEASE_DROPIN := tools/release/hostmond.service.d/hostmon-release.conf
 
 .PHONY: release release-bins release-install deb
 
