@@ -15,7 +15,12 @@ RELEASE_BINS  = $(addprefix $(BUILD)/stripped/,$(RELEASE_SBIN) $(RELEASE_BIN))
 # The unit's drop-in for hosts with the hostmon group (the file says why).
 RELEASE_DROPIN := tools/release/hostmond.service.d/hostmon-release.conf
 
-.PHONY: release release-bins release-install deb
+.PHONY: release release-bins release-install release-list deb
+
+# What the release holds, for the tests (tests/release/lib.sh).
+release-list:
+	@echo "sbin $(RELEASE_SBIN)"
+	@echo "bin $(RELEASE_BIN)"
 
 release:
 	$(Q)$(MAKE) --no-print-directory RELEASE=1 $(TARBALL)
