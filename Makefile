@@ -12,14 +12,21 @@ LLVM_STRIP ?= llvm-strip
 # UndefinedBehaviorSanitizer in a build dir of their own; any report is fatal.
 # clang: gcc's UBSan runtime ignores log_path, and tests/run-all collects every
 # report from files.
+# RELEASE=1: static binaries that need nothing from a host but its kernel, in
+# build-release (make release, make deb; tools/release/release.mk).
 ifeq ($(SANITIZE),1)
 BUILD      := build-asan
 CC         := $(CLANG)
 SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else ifeq ($(RELEASE),1)
+BUILD      := build-release
+SAN_CFLAGS :=
 else
 BUILD      := build
 SAN_CFLAGS :=
 endif
+PKG_CONFIG ?= pkg-config
+LINK_KIND  := dynamic
 
 PKGS       := libbpf libelf zlib inih json-c libmicrohttpd libprotobuf-c rdkafka libcap-ng
 # libm: round() (agent/governor.c).
@@ -27,9 +34,12 @@ CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Werror
 # The project's C, compiled and linked; the test helpers take CFLAGS alone (a
 # crasher or a memory hog must behave as it does outside the sanitizers).
-CCFLAGS     = $(CFLAGS) $(SAN_CFLAGS)
+CCFLAGS     = $(CFLAGS) $(SAN_CFLAGS) $(STATIC_CFLAGS)
 CPPFLAGS   += -I$(BUILD) -I. -Iagent -D_GNU_SOURCE
-LDLIBS     += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+ifeq ($(RELEASE),1)
+include tools/release/static.mk
+endif
+LDLIBS     += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
               -Ivmlinux/$(ARCH) -Ibpf
 
@@ -61,7 +71,8 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS:= $(wildcard tests/helpers/*.c)
 HELPER_BINS:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 
-.PHONY: all deps run test test-kernels test-bpf bpf-tests unit integration bench golden soak vmlinux clean install \
+.PHONY: all deps run test test-kernels test-bpf bpf-tests test-release unit integration bench golden soak \
+	vmlinux clean install \
 	lint lint-cppcheck lint-clang-tidy FORCE
 
 all: $(BUILD)/hostmond $(BUILD)/hostmonctl $(BUILD)/hostmon-consume $(BUILD)/hostmon-alert \
@@ -115,9 +126,16 @@ $(BUILD)/agent/%.o: agent/%.c $(SKELS) $(BUILD)/syscall_table.h | $(PROTO_HDRS) 
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
+# --version's commit and link kind; the stamp changes only when they do.
+HOSTMON_COMMIT := $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+$(BUILD)/version.stamp: FORCE | $(BUILD)
+	$(Q)echo '$(HOSTMON_COMMIT) $(LINK_KIND)' | cmp -s - $@ || echo '$(HOSTMON_COMMIT) $(LINK_KIND)' >$@
+$(BUILD)/agent/version.o: $(BUILD)/version.stamp
+$(BUILD)/agent/version.o: CPPFLAGS += -DHOSTMON_COMMIT='"$(HOSTMON_COMMIT)"' -DHOSTMON_LINK='"$(LINK_KIND)"'
+
 $(BUILD)/hostmond: $(AGENT_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CCFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CCFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 CTL_SRCS   := $(wildcard tools/hostmonctl/*.c)
 CTL_OBJS   := $(CTL_SRCS:tools/hostmonctl/%.c=$(BUILD)/ctl/%.o)
@@ -128,7 +146,7 @@ $(BUILD)/ctl/%.o: tools/hostmonctl/%.c | $(BUILD)/ctl
 
 $(BUILD)/hostmonctl: $(CTL_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CCFLAGS) $^ $(shell pkg-config --libs libcurl json-c 2>/dev/null) -o $@
+	$(Q)$(CC) $(CCFLAGS) $(LDFLAGS) $^ $(shell $(PKG_CONFIG) --libs libcurl json-c 2>/dev/null) -o $@
 
 # hostmon-consume: a Kafka consumer and envelope decoder (tools/hostmon-consume).
 CONSUME_SRCS := $(wildcard tools/hostmon-consume/*.c)
@@ -141,7 +159,7 @@ $(BUILD)/consume/%.o: tools/hostmon-consume/%.c | $(PROTO_HDRS) $(BUILD)/consume
 # The JSON writer is the agent's own (agent/pbjson.c): the two cannot disagree.
 $(BUILD)/hostmon-consume: $(CONSUME_OBJS) $(BUILD)/agent/pbjson.o $(PROTO_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CCFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CCFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # hostmon-alert: alerts on the Kafka stream (tools/hostmon-alert, docs/hostmon-alert.md);
 # its Prometheus text and TCP listener are the agent's (agent/prom.c, agent/listener.c).
@@ -284,10 +302,12 @@ unit: $(UNIT_BINS)
 integration: all $(HELPER_BINS)
 
 # Every test on the plain build (the per-program BPF tests once, and a short
-# run of each fuzz target), then the unit and integration tests again on the
-# sanitizer build, then the kernel matrix on the plain build.
+# run of each fuzz target) and the release's (make deb first), then the unit
+# and integration tests again on the sanitizer build, then the kernel matrix
+# on the plain build.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit integration fuzz-build bpf-tests
+	$(Q)$(MAKE) --no-print-directory deb
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 BUILD=$(BUILD)-asan all unit integration
 	$(Q)KERNELS="$(KERNELS)" tests/run-all $(BUILD) $(BUILD)-asan
 
@@ -298,6 +318,13 @@ KERNELS    ?= 5.10 6.1
 test-kernels: deps
 	$(Q)$(MAKE) --no-print-directory all integration
 	$(Q)tests/kernels/run-matrix $(BUILD) $(KERNELS)
+
+# The release's tests alone (part of make test): the tarball, the package,
+# and both on Debian 11 and 12 roots under qemu (README, "Installing on a fleet").
+test-release: deps
+	$(Q)$(MAKE) --no-print-directory all deb
+	$(Q)for t in tests/release/test_*.sh; do \
+		echo "== $$t"; HOSTMON_BUILD=$(CURDIR)/$(BUILD) bash $$t || exit 1; done
 
 # Ten minutes of load with Kafka attached (SOAK_SECONDS, SOAK_WARMUP, SOAK_CPU_PERCENT).
 soak: deps
@@ -337,9 +364,10 @@ vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan
+	rm -rf $(BUILD) $(BUILD)-asan build-release
 
 -include $(wildcard $(BUILD)/agent/*.d $(BUILD)/proto/*.d $(BUILD)/ctl/*.d $(BUILD)/consume/*.d $(BUILD)/alert/*.d \
 	$(BUILD)/fleetsim/*.d $(BUILD)/deps/*.d)
+include tools/release/release.mk
 include tests/bench/bench.mk
 include tests/fuzz/fuzz.mk

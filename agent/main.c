@@ -23,10 +23,8 @@ int main(int argc, char **argv)
 	}
 	if (ret > 0)	/* --help printed the usage */
 		return 0;
-	if (show_version) {
-		printf("hostmond %s\n", HOSTMON_VERSION);
-		return 0;
-	}
+	if (show_version)
+		return version_print(stdout) ? 1 : 0;
 	if (check_only) {
 		printf("hostmond: configuration is valid\n");
 		return 0;

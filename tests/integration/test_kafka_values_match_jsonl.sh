@@ -77,7 +77,7 @@ expect_cmp "metrics windows with a refused endpoint" \
 rc=0
 timeout 60 "$CONSUME" -b "$BROKERS" -t "$TOPIC" --end --check >"$T/consume.jsonl" 2>"$T/consume.err" || rc=$?
 expect_eq "hostmon-consume --check exit status (stderr: $(tail -n 3 "$T/consume.err"))" 0 "$rc"
-version=$("$HOSTMOND" --version | awk '{print $2}')
+version=$("$HOSTMOND" --version | awk 'NR == 1 {print $2}')
 rc=0
 python3 "$ROOT/tests/helpers/envelope_vs_jsonl.py" "$OUT" "$T/consume.jsonl" "$version" >"$T/compare" 2>&1 || rc=$?
 ((rc == 0)) || fail "Kafka envelopes differ from the JSON lines:
