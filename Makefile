@@ -174,7 +174,7 @@ $(BUILD)/alert/%.o: tools/hostmon-alert/%.c | $(PROTO_HDRS) $(BUILD)/alert
 
 $(BUILD)/hostmon-alert: $(ALERT_OBJS) $(BUILD)/agent/prom.o $(BUILD)/agent/listener.o $(PROTO_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CCFLAGS) $^ $(LDLIBS) $(shell pkg-config --libs libcurl 2>/dev/null) -lpthread -o $@
+	$(Q)$(CC) $(CCFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null) -lpthread -o $@
 
 # hostmon-fleetsim: a simulated fleet's envelopes into Kafka (tools/hostmon-fleetsim).
 FLEETSIM_SRCS := $(wildcard tools/hostmon-fleetsim/*.c)

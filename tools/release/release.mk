@@ -3,7 +3,7 @@
 # tools/release/static.mk). A new binary joins both by being named in
 # RELEASE_SBIN (a daemon, /usr/sbin) or RELEASE_BIN (a tool, /usr/bin).
 RELEASE_SBIN := hostmond
-RELEASE_BIN  := hostmonctl hostmon-consume
+RELEASE_BIN  := hostmonctl hostmon-consume hostmon-alert
 VERSION      := $(shell sed -n 's/^\#define HOSTMON_VERSION "\(.*\)"/\1/p' agent/version.h)
 RELEASE_DIR  := build-release
 DIST_NAME    := hostmon-$(VERSION)-linux-x86_64
