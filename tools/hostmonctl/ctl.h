@@ -27,5 +27,8 @@ int ctl_top(const struct ctl *c, int argc, char **argv);
  * status 1 on any failure.
  */
 int ctl_selftest(const struct ctl *c, int argc, char **argv);
+/* The selftest's crashing child runs `hostmonctl CTL_CANARY_ARG`: it dies as the canary. */
+#define CTL_CANARY_ARG	"--selftest-canary-crash"
+void ctl_canary_crash(void) __attribute__((noreturn));
 
 #endif /* HOSTMONCTL_CTL_H */

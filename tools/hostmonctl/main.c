@@ -300,6 +300,9 @@ int main(int argc, char **argv)
 	struct ctl c = { .sock = CTL_DEFAULT_SOCKET };
 	int opt, ret;
 
+	if (argc == 2 && !strcmp(argv[1], CTL_CANARY_ARG))
+		ctl_canary_crash();
+
 	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (opt == 's')
 			c.sock = optarg;

@@ -108,9 +108,24 @@ static int make_refused_connect(struct stage *s)
 	return 0;
 }
 
+void ctl_canary_crash(void)
+{
+	/* It dies of SIGSEGV either way; no core is only a courtesy. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)prctl(PR_SET_NAME, CRASHTALLY_CANARY_COMM, 0, 0, 0);
+	(void)signal(SIGSEGV, SIG_DFL);
+	(void)raise(SIGSEGV);
+	/* cppcheck-suppress unreachableCode ; should the signal not kill it */
+	_exit(0);
+}
+
 /*
  * A child dies of SIGSEGV (not dumpable: no core file left behind), named
  * as the agent's canary so it marks the record canary and no alert counts it.
+ * It runs hostmonctl again (CTL_CANARY_ARG) rather than crashing as a fork:
+ * an exec puts its executable in the kernel's exe map, where the agent finds
+ * it on kernels whose exit tracepoint no longer has the process's memory
+ * (before 6.16); a fork that never execs has no entry there.
  */
 static int make_crash(struct stage *s)
 {
@@ -120,13 +135,8 @@ static int make_crash(struct stage *s)
 	if (s->pid < 0)
 		return -errno;
 	if (s->pid == 0) {
-		/* The child dies of SIGSEGV either way; no core is only a courtesy. */
-		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		(void)prctl(PR_SET_NAME, CRASHTALLY_CANARY_COMM, 0, 0, 0);
-		(void)signal(SIGSEGV, SIG_DFL);
-		(void)raise(SIGSEGV);
-		/* cppcheck-suppress unreachableCode ; should the signal not kill it */
-		_exit(0);
+		execl("/proc/self/exe", CRASHTALLY_CANARY_COMM, CTL_CANARY_ARG, (char *)NULL);
+		ctl_canary_crash();	/* no exec: crash as the fork */
 	}
 	if (waitpid(s->pid, &status, 0) < 0)
 		return -errno;
