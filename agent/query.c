@@ -71,12 +71,11 @@ static int query_syscall(struct query *q, const char *value, char *err, size_t e
 static int query_container(struct query *q, const char *value, char *err, size_t errlen)
 {
 	size_t n = strlen(value);
+	bool printable = true;
 
-	for (size_t i = 0; i < n; i++) {
-		if (value[i] <= ' ' || value[i] > '~')
-			n = sizeof(q->container);
-	}
-	if (n >= sizeof(q->container)) {
+	for (size_t i = 0; printable && i < n; i++)
+		printable = value[i] > ' ' && value[i] <= '~';
+	if (!printable || n >= sizeof(q->container)) {
 		snprintf(err, errlen, "container: '%.24s' is not a container id (printable, no "
 			 "blanks, at most %zu bytes)", value, sizeof(q->container) - 1);
 		return -EINVAL;
