@@ -323,7 +323,8 @@ static int sum_rows(struct workloads *w)
 {
 	struct wl_sum *s = NULL;
 
-	qsort(w->rows, w->nrows, sizeof(*w->rows), cmp_row);
+	if (w->nrows)	/* rows is NULL until a first row: qsort wants an array */
+		qsort(w->rows, w->nrows, sizeof(*w->rows), cmp_row);
 	for (size_t i = 0; i < w->nrows; i++) {
 		const struct wl_row *r = &w->rows[i];
 
@@ -462,7 +463,8 @@ static int fill(struct workloads *w, struct record *rec, Hostmon__V1__Workloads 
 		return -ENOMEM;
 	ws->other->name = "other";
 	ws->other->runtime = "other";
-	qsort(w->sums, w->nsums, sizeof(*w->sums), cmp_sum);
+	if (w->nsums)
+		qsort(w->sums, w->nsums, sizeof(*w->sums), cmp_sum);
 	for (size_t i = 0; !err && i < w->nsums; i++) {
 		const struct wl_sum *s = &w->sums[i];
 
