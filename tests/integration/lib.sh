@@ -164,11 +164,12 @@ agent_start() {
 	[[ -f "$BUILD/sanitizers" ]] && ! grep -q '^[[:space:]]*max_rss_mb' "$CONF" &&
 		bound=(--max-rss-mb 1024)
 	# Under qemu's software emulation (the kernel matrix, HOSTMON_EMULATED=1)
-	# every instruction costs tens of times its native time: the agent's CPU
-	# budget (2% of a core) would shed detail events the test waits for, so
-	# it is raised there unless the test sets one.
-	[[ ${HOSTMON_EMULATED:-} == 1 ]] && ! grep -q '^[[:space:]]*max_cpu_percent' "$CONF" &&
-		bound+=(--max-cpu-percent 100)
+	# every instruction costs tens of times its native time, and a sanitizer
+	# build several times: the agent's CPU budget (2% of a core) would shed
+	# detail events the test waits for, so it is raised there unless the test
+	# sets one.
+	[[ ${HOSTMON_EMULATED:-} == 1 || -f "$BUILD/sanitizers" ]] &&
+		! grep -q '^[[:space:]]*max_cpu_percent' "$CONF" && bound+=(--max-cpu-percent 100)
 	"${AGENT_WRAP[@]}" "$HOSTMOND" --config "$CONF" --output "jsonl:$OUT" --socket "$SOCK" \
 		--spool-dir "$SPOOL" --log-level debug "${bound[@]}" "${AGENT_ARGS[@]}" 2>"$AGENT_LOG" &
 	AGENT_PID=$!
