@@ -29,7 +29,7 @@ PKG_CONFIG ?= pkg-config
 LINK_KIND  := dynamic
 
 PKGS       := libbpf libelf zlib inih json-c libmicrohttpd libprotobuf-c rdkafka libcap-ng
-# libm: round() (agent/governor.c).
+# libm: round() (agent/daemon/governor.c).
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Werror
 # The project's C, compiled and linked; the test helpers take CFLAGS alone (a
@@ -61,10 +61,11 @@ PROTO_HDRS := $(PROTOS:proto/%.proto=$(BUILD)/proto/%.pb-c.h) \
               $(PROTOS:proto/%.proto=$(BUILD)/proto/%.json-rules.h)
 PROTO_OBJS := $(PROTOS:proto/%.proto=$(BUILD)/proto/%.pb-c.o)
 
-AGENT_SRCS := $(wildcard agent/*.c)
+AGENT_DIRS := core config record sinks probes serve daemon
+AGENT_SRCS := $(foreach d,$(AGENT_DIRS),$(wildcard agent/$(d)/*.c))
 AGENT_OBJS := $(AGENT_SRCS:agent/%.c=$(BUILD)/agent/%.o) $(PROTO_OBJS)
 # Everything but main(): linked into hostmond and into the unit tests.
-AGENT_LIB  := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJS))
+AGENT_LIB  := $(filter-out $(BUILD)/agent/daemon/main.o,$(AGENT_OBJS))
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -112,7 +113,7 @@ $(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: proto/%.proto | $(BUILD)/proto
 	$(call msg,PROTOC-C,$@)
 	$(Q)protoc-c --proto_path=proto --c_out=$(BUILD)/proto $<
 
-# The JSON-lines rules of each .proto's fields ([json: ...] comments), for agent/pbjson.c.
+# The JSON-lines rules of each .proto's fields ([json: ...] comments), for agent/record/pbjson.c.
 $(BUILD)/proto/%.json-rules.h: proto/%.proto tools/gen-json-rules | $(BUILD)/proto
 	$(call msg,GEN,$@)
 	$(Q)tools/gen-json-rules $< > $@
@@ -122,16 +123,17 @@ $(BUILD)/proto/%.pb-c.o: $(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h
 	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
 # Generated headers first (order-only: the -MMD files name the ones each object uses).
-$(BUILD)/agent/%.o: agent/%.c $(SKELS) $(BUILD)/syscall_table.h | $(PROTO_HDRS) $(BUILD)/agent
+$(BUILD)/agent/%.o: agent/%.c $(SKELS) $(BUILD)/syscall_table.h | $(PROTO_HDRS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
 # --version's commit and link kind; the stamp changes only when they do.
 HOSTMON_COMMIT := $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
 $(BUILD)/version.stamp: FORCE | $(BUILD)
 	$(Q)echo '$(HOSTMON_COMMIT) $(LINK_KIND)' | cmp -s - $@ || echo '$(HOSTMON_COMMIT) $(LINK_KIND)' >$@
-$(BUILD)/agent/version.o: $(BUILD)/version.stamp
-$(BUILD)/agent/version.o: CPPFLAGS += -DHOSTMON_COMMIT='"$(HOSTMON_COMMIT)"' -DHOSTMON_LINK='"$(LINK_KIND)"'
+$(BUILD)/agent/core/version.o: $(BUILD)/version.stamp
+$(BUILD)/agent/core/version.o: CPPFLAGS += -DHOSTMON_COMMIT='"$(HOSTMON_COMMIT)"' -DHOSTMON_LINK='"$(LINK_KIND)"'
 
 $(BUILD)/hostmond: $(AGENT_OBJS)
 	$(call msg,LINK,$@)
@@ -142,7 +144,7 @@ CTL_OBJS   := $(CTL_SRCS:tools/hostmonctl/%.c=$(BUILD)/ctl/%.o)
 
 $(BUILD)/ctl/%.o: tools/hostmonctl/%.c | $(BUILD)/ctl
 	$(call msg,CC,$@)
-	$(Q)$(CC) -D_GNU_SOURCE $(CCFLAGS) $(WARN) -MMD -MP -c $< -o $@
+	$(Q)$(CC) -D_GNU_SOURCE -Iagent $(CCFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
 $(BUILD)/hostmonctl: $(CTL_OBJS)
 	$(call msg,LINK,$@)
@@ -156,13 +158,13 @@ $(BUILD)/consume/%.o: tools/hostmon-consume/%.c | $(PROTO_HDRS) $(BUILD)/consume
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
-# The JSON writer is the agent's own (agent/pbjson.c): the two cannot disagree.
-$(BUILD)/hostmon-consume: $(CONSUME_OBJS) $(BUILD)/agent/pbjson.o $(PROTO_OBJS)
+# The JSON writer is the agent's own (agent/record/pbjson.c): the two cannot disagree.
+$(BUILD)/hostmon-consume: $(CONSUME_OBJS) $(BUILD)/agent/record/pbjson.o $(PROTO_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CCFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # hostmon-alert: alerts on the Kafka stream (tools/hostmon-alert, docs/hostmon-alert.md);
-# its Prometheus text and TCP listener are the agent's (agent/prom.c, agent/listener.c).
+# its Prometheus text and TCP listener are the agent's (agent/serve/prom.c, agent/serve/listener.c).
 ALERT_SRCS := $(wildcard tools/hostmon-alert/*.c)
 ALERT_OBJS := $(ALERT_SRCS:tools/hostmon-alert/%.c=$(BUILD)/alert/%.o)
 # The rule logic alone, for the unit tests.
@@ -172,7 +174,7 @@ $(BUILD)/alert/%.o: tools/hostmon-alert/%.c | $(PROTO_HDRS) $(BUILD)/alert
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
-$(BUILD)/hostmon-alert: $(ALERT_OBJS) $(BUILD)/agent/prom.o $(BUILD)/agent/listener.o $(PROTO_OBJS)
+$(BUILD)/hostmon-alert: $(ALERT_OBJS) $(BUILD)/agent/serve/prom.o $(BUILD)/agent/serve/listener.o $(PROTO_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CCFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null) -lpthread -o $@
 
@@ -243,7 +245,7 @@ test-bpf: bpf-tests
 $(BUILD)/helpers/kafka_admin: HELPER_LIBS := -lrdkafka
 
 # workload_resolve names real cgroups with the agent's own module.
-$(BUILD)/helpers/workload_resolve: tests/helpers/workload_resolve.c $(BUILD)/agent/workload.o | $(BUILD)/helpers
+$(BUILD)/helpers/workload_resolve: tests/helpers/workload_resolve.c $(BUILD)/agent/probes/workload.o | $(BUILD)/helpers
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) $^ -o $@
 
@@ -366,7 +368,7 @@ vmlinux:
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan build-release
 
--include $(wildcard $(BUILD)/agent/*.d $(BUILD)/proto/*.d $(BUILD)/ctl/*.d $(BUILD)/consume/*.d $(BUILD)/alert/*.d \
+-include $(wildcard $(BUILD)/agent/*/*.d $(BUILD)/proto/*.d $(BUILD)/ctl/*.d $(BUILD)/consume/*.d $(BUILD)/alert/*.d \
 	$(BUILD)/fleetsim/*.d $(BUILD)/deps/*.d)
 include tools/release/release.mk
 include tests/bench/bench.mk

@@ -11,7 +11,7 @@
  * Include after vmlinux.h, the libbpf headers, histogram.h, exe.h,
  * family.bpf.h, task.bpf.h, exe.bpf.h, self.bpf.h and the family's own
  * header defining SC_DROP_EXE_MAP. Every map below and in net_core.bpf.h is
- * the net object's, reused by fd before load (agent/net.c net__share).
+ * the net object's, reused by fd before load (agent/probes/net_family.c net__share).
  */
 #include "net.h"
 

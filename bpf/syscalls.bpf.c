@@ -55,7 +55,7 @@ struct {
 /*
  * ... and on 5.10 a hash keyed by thread id, one entry a thread that made a
  * traced call, deleted when the thread exits (sc_thread_exit). hostmond
- * loads one pair of programs or the other (agent/syscalls.c).
+ * loads one pair of programs or the other (agent/probes/syscall_family.c).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

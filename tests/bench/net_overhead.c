@@ -20,13 +20,13 @@
 #include <bpf/libbpf.h>
 #include "bench_util.h"
 #include "histogram.h"
-#include "net.h"
+#include "probes/net_family.h"
 #include "net.skel.h"
-#include "syscalls.h"
+#include "probes/syscall_family.h"
 #include "syscalls.skel.h"
 
 #define MAX_CONNS	10000000L
-/* hostmond's defaults (agent/config.c): [net] events_per_sec and [agent]
+/* hostmond's defaults (agent/config/config.c): [net] events_per_sec and [agent]
  * ringbuf_size; its [net] map sizes default to net.h's NET_*_ENTRIES. */
 #define DEF_EVENTS_PER_SEC	1000
 #define DEF_RINGBUF_BYTES	(256 * 1024)
@@ -132,7 +132,7 @@ static int probe_open(struct bench *b)
 
 /*
  * The syscall family's object as hostmond loads it next to the net family
- * (agent/net.c net__share), with no syscall histogrammed: its sys_enter and
+ * (agent/probes/net_family.c net__share), with no syscall histogrammed: its sys_enter and
  * sys_exit cost what the syscall family pays anyway, the rest is the net's.
  */
 static int sys_open(struct bench *b)

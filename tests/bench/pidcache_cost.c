@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "pidcache.h"
+#include "probes/pidcache.h"
 
 #define MAX_KEYS	4096
 #define HITS		2000000

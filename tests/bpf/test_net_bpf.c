@@ -26,7 +26,7 @@
 #include "bpf/net.h"
 #include "net.skel.h"
 #include "syscalls.skel.h"
-#include "family.h"
+#include "probes/family.h"
 #include "bpftest.h"
 
 /* The net object's connect()/accept() syscalls: tracepoint programs. */
@@ -76,7 +76,7 @@ static int teardown(void **state)
 
 /*
  * The syscall family's object with its net maps reused from the net object
- * (agent/net.c net__share's list): no syscall timed, only sc_exit's
+ * (agent/probes/net_family.c net__share's list): no syscall timed, only sc_exit's
  * connect()/accept() exits at work.
  */
 static void load_sys_exit(struct net_test *t)
@@ -123,7 +123,7 @@ static void attach_fallback(struct net_test *t)
 	}
 }
 
-/* The net object as hostmond loads it (agent/net.c), no event rate limit, owners from `owners`. */
+/* The net object as hostmond loads it (agent/probes/net_family.c), no event rate limit, owners from `owners`. */
 static void net_load(struct net_test *t, enum owners owners)
 {
 	struct net_bpf *skel;

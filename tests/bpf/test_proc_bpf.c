@@ -24,7 +24,7 @@
 #include <bpf/libbpf.h>
 #include "bpf/proc.h"
 #include "proc.skel.h"
-#include "kpath.h"
+#include "probes/kpath.h"
 #include "bpftest.h"
 
 struct proc_test {
@@ -71,7 +71,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The skeleton with one of the two exit programs (agent/proc.c picks by the kernel's tracepoint). */
+/* The skeleton with one of the two exit programs (agent/probes/proc_family.c picks by the kernel's tracepoint). */
 static void proc_load(struct proc_test *t, bool legacy)
 {
 	struct proc_bpf *skel;

@@ -62,7 +62,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The sizes hostmond gives the maps it would share or shrink (agent/syscalls.c). */
+/* The sizes hostmond gives the maps it would share or shrink (agent/probes/syscall_family.c). */
 static void size_maps(struct sc_test *t)
 {
 	int ncpu = libbpf_num_possible_cpus();

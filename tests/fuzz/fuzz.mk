@@ -24,8 +24,9 @@ fuzz: deps
 $(FUZZ) $(FUZZ)/agent $(FUZZ)/proto:
 	$(Q)mkdir -p $@
 
-$(FUZZ)/agent/%.o: agent/%.c $(SKELS) $(BUILD)/syscall_table.h | $(PROTO_HDRS) $(FUZZ)/agent
+$(FUZZ)/agent/%.o: agent/%.c $(SKELS) $(BUILD)/syscall_table.h | $(PROTO_HDRS)
 	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(WARN) -MMD -MP \
 		-c $< -o $@
 
@@ -43,4 +44,4 @@ $(FUZZ)/%: tests/fuzz/%.c $(FUZZ_LIB) | $(FUZZ)
 	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(WARN) -MMD -MP \
 		-MF $(FUZZ)/$*.d $< $(FUZZ_LIB) $(LDLIBS) -o $@
 
--include $(wildcard $(FUZZ)/*.d $(FUZZ)/agent/*.d $(FUZZ)/proto/*.d)
+-include $(wildcard $(FUZZ)/*.d $(FUZZ)/agent/*/*.d $(FUZZ)/proto/*.d)

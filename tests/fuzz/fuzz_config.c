@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "config.h"
-#include "encode.h"
+#include "config/config.h"
+#include "core/encode.h"
 
 #define FUZZ_NAME	"<fuzz>"
 

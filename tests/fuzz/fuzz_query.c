@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "names.h"
-#include "query.h"
+#include "core/names.h"
+#include "serve/query.h"
 
 #define QUERY_ALL	(QUERY_SINCE | QUERY_LIMIT | QUERY_SYSCALL | QUERY_TOP | QUERY_LEVEL)
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
-#include "spool.h"
+#include "sinks/spool.h"
 
 #define SEG_NAME	"00000000000000000007.seg"
 

@@ -1,4 +1,4 @@
-/* golden-gen: this release's golden envelopes, read from JSON lines by the agent's own JSON rules (agent/pbjson.c), and their expected decoding. */
+/* golden-gen: this release's golden envelopes, read from JSON lines by the agent's own JSON rules (agent/record/pbjson.c), and their expected decoding. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
-#include "version.h"
+#include "core/version.h"
 #include "proto/hostmon.pb-c.h"
-#include "pbjson.h"
-#include "syscalls.h"
+#include "record/pbjson.h"
+#include "record/hist.h"
 
 /* Fixed, so that the files depend on the records and the release only. */
 #define GOLDEN_INSTANCE_ID "9b2f4c1e-7d3a-4e8b-a6c5-0f1e2d3c4b5a"
@@ -30,13 +30,13 @@ static int pack_record(struct json_object *rec, uint8_t **buf, size_t *len)
 	env->agent_version = strdup(HOSTMON_VERSION);
 	/* The bucket bounds are the schema's constant, not in the JSON line: set as the agent does. */
 	if (env->event_case == HOSTMON__V1__ENVELOPE__EVENT_METRICS && !env->metrics->n_bucket_le_ns) {
-		env->metrics->bucket_le_ns = malloc(sizeof(syscalls_le_ns));
+		env->metrics->bucket_le_ns = malloc(sizeof(hist_le_ns));
 		if (!env->metrics->bucket_le_ns) {
 			hostmon__v1__envelope__free_unpacked(env, NULL);
 			return -ENOMEM;
 		}
-		memcpy(env->metrics->bucket_le_ns, syscalls_le_ns, sizeof(syscalls_le_ns));
-		env->metrics->n_bucket_le_ns = SYSCALLS_LE_COUNT;
+		memcpy(env->metrics->bucket_le_ns, hist_le_ns, sizeof(hist_le_ns));
+		env->metrics->n_bucket_le_ns = HIST_LE_COUNT;
 	}
 	*len = hostmon__v1__envelope__get_packed_size(env);
 	*buf = malloc(*len ? *len : 1);

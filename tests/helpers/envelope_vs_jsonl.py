@@ -30,7 +30,7 @@ explicitly below, nothing else is:
     pod_uid, qos and cgroup are null in JSON when "" (none, unknown), and its
     syscalls' errnos left out when empty;
   - metrics.self: JSON prints cpu_percent with 2 decimals and ring_fill_max
-    with 4 (agent/governor.c), the envelope carries the full double: it is
+    with 4 (agent/daemon/governor.c), the envelope carries the full double: it is
     rounded the same way before the comparison, as pid_cache.hit_ratio (4);
   - metrics: bucket_le_ns is only in the envelope (the same bounds in every
     window, one fewer than each syscall's buckets); an endpoint's counters sit

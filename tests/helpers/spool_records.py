@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """spool_records.py DIR: the records of a hostmond spool, one line each:
 "SEGMENT_PATH OFFSET PAYLOAD_LEN SEQ", segments in id order. The formats
-(agent/spool.h), little-endian, either in any segment:
+(agent/sinks/spool.h), little-endian, either in any segment:
   "HMS2": magic, u32 payload length, u32 zlib CRC32 of header bytes 0-7 and
           12-31 then the payload, u32 kind, u64 seq, u64 ts_ns; payload
   "HMS1": magic, u32 payload length, u32 zlib CRC32 of the payload; payload

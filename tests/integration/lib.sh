@@ -567,7 +567,7 @@ wait_line() {
 }
 
 # spool_records DIR: prints how many records the spool segments in DIR hold,
-# after checking their format (agent/spool.h): magic "HMS2" (32-byte header)
+# after checking their format (agent/sinks/spool.h): magic "HMS2" (32-byte header)
 # or "HMS1" (12 bytes, older agents), u32 LE payload length, ..., payload.
 spool_records() {
 	local seg size off len magic hdr records=0

@@ -85,7 +85,7 @@ $(head -n 40 "$T/compare")"
 cat "$T/compare"
 
 # hostmon-consume --format jsonl writes with the agent's own writer
-# (agent/pbjson.c): what it prints from the topic is, line for line, the text
+# (agent/record/pbjson.c): what it prints from the topic is, line for line, the text
 # hostmond wrote to its JSON lines.
 rc=0
 timeout 60 "$CONSUME" -b "$BROKERS" -t "$TOPIC" --end --format jsonl >"$T/consume-lines.jsonl" \

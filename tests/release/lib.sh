@@ -6,13 +6,13 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 
 RELEASE=${HOSTMON_RELEASE:-$ROOT/build-release}
-VERSION=$(sed -n 's/^#define HOSTMON_VERSION "\(.*\)"/\1/p' "$ROOT/agent/version.h")
+VERSION=$(sed -n 's/^#define HOSTMON_VERSION "\(.*\)"/\1/p' "$ROOT/agent/core/version.h")
 TARBALL=$RELEASE/hostmon-$VERSION-linux-x86_64.tar.gz
 DEB=$RELEASE/hostmon_${VERSION}_amd64.deb
 # The binaries, as the Makefile lists them (tools/release/release.mk).
 SBIN=$(make --no-print-directory -s -C "$ROOT" release-list | sed -n 's/^sbin //p')
 BIN=$(make --no-print-directory -s -C "$ROOT" release-list | sed -n 's/^bin //p')
-[[ -n $VERSION ]] || fail "no HOSTMON_VERSION in agent/version.h"
+[[ -n $VERSION ]] || fail "no HOSTMON_VERSION in agent/core/version.h"
 [[ -f $TARBALL && -f $DEB ]] || fail "no $TARBALL or $DEB: make deb first"
 
 # expect_static FILE: FILE is an ELF executable with no interpreter and no

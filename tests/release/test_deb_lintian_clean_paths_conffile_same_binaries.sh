@@ -3,7 +3,7 @@
 # debian/hostmon.lintian-overrides says why), the binaries sit in /usr/sbin
 # and /usr/bin and are the tarball's static ones byte for byte, the unit runs
 # /usr/sbin/hostmond, the configuration is a conffile, and the version is
-# agent/version.h's, as debian/changelog says.
+# agent/core/version.h's, as debian/changelog says.
 . "$(dirname "$0")/lib.sh"
 
 command -v lintian >/dev/null || fail "lintian not found (tools/install-deps installs it)"

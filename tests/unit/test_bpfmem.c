@@ -1,4 +1,4 @@
-/* Unit tests of agent/bpfmem.c: fdinfo and smaps parsing, the estimate per map type, and the default agent's BPF memory on a 128-CPU host from its skeletons' map definitions. */
+/* Unit tests of agent/probes/bpfmem.c: fdinfo and smaps parsing, the estimate per map type, and the default agent's BPF memory on a 128-CPU host from its skeletons' map definitions. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,9 +10,9 @@
 #include <bpf/libbpf.h>
 #include "bpf/histogram.h"
 #include "bpf/syscalls.h"
-#include "bpfmem.h"
-#include "net.h"
-#include "config.h"
+#include "probes/bpfmem.h"
+#include "probes/net_family.h"
+#include "config/config.h"
 #include "syscalls.skel.h"
 #include "proc.skel.h"
 #include "net.skel.h"
@@ -121,7 +121,7 @@ static void test_estimate_follows_the_kernel_per_map_type(void **state)
 /*
  * Maps of obj, for ncpus, but those it shares: exe_paths (counted once,
  * sized apart) and, in the syscall family's object, the net family's maps
- * (agent/net.c net__share: the same map, counted with net).
+ * (agent/probes/net_family.c net__share: the same map, counted with net).
  */
 static uint64_t object_bytes(const char *family, struct bpf_object *obj, unsigned int ncpus)
 {
@@ -144,7 +144,7 @@ static uint64_t object_bytes(const char *family, struct bpf_object *obj, unsigne
 
 /*
  * Each family's skeleton opened (not loaded: no root, no kernel needed) and
- * sized as the agent sizes it at default settings (agent/syscalls.c, net.c,
+ * sized as the agent sizes it at default settings (agent/probes/syscall_family.c, net.c,
  * proc.c, exemap.c; a map the agent sizes anew must be sized here too): the
  * total on a 128-CPU host against the goal.
  */
@@ -169,12 +169,12 @@ static void test_default_agent_on_128_cpus_within_goal(void **state)
 	/*
 	 * The syscall family on a kernel with task storage (5.11 on); the 5.10
 	 * path's thread map instead is printed below. Its histograms: one shard
-	 * per possible CPU up to SC_HIST_SHARDS_MAX (agent/syscalls.c size_hists).
+	 * per possible CPU up to SC_HIST_SHARDS_MAX (agent/probes/syscall_family.c size_hists).
 	 */
 	assert_int_equal(bpf_map__set_autocreate(sc->maps.thread_starts, false), 0);
 	assert_int_equal(bpf_map__set_max_entries(sc->maps.hists, (FLEET_CPUS < SC_HIST_SHARDS_MAX ?
 				FLEET_CPUS : SC_HIST_SHARDS_MAX) * SC_MAX_NR), 0);
-	/* Per workload: [workloads] entries (agent/syscalls.c load_and_attach). */
+	/* Per workload: [workloads] entries (agent/probes/syscall_family.c load_and_attach). */
 	assert_int_equal(bpf_map__set_max_entries(sc->maps.cg_stats, cfg.workloads_entries), 0);
 	/* The exe map: one for all families, of pid_cache_size entries (exemap__new). */
 	assert_int_equal(bpf_map__set_max_entries(sc->maps.exe_paths, cfg.pid_cache_size), 0);

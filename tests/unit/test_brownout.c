@@ -1,10 +1,10 @@
-/* Unit tests of agent/brownout.c: when detail events are shed, by priority, and when they come back. */
+/* Unit tests of agent/daemon/brownout.c: when detail events are shed, by priority, and when they come back. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "brownout.h"
+#include "daemon/brownout.h"
 
 static const struct brownout_cfg cfg = {
 	.cpu_budget_pct = 2, .fill_high = 0.5, .fill_low = 0.1, .hold_s = 3, .recover_s = 10,

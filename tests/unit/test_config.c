@@ -1,4 +1,4 @@
-/* Unit tests of agent/config.c: defaults, the INI file, flags, and every kind of bad input. */
+/* Unit tests of agent/config/config.c: defaults, the INI file, flags, and every kind of bad input. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,8 +9,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
-#include "config.h"
-#include "names.h"
+#include "config/config.h"
+#include "core/names.h"
 
 #define ARGC(a)	((int)(sizeof(a) / sizeof((a)[0])) - 1)
 
@@ -165,7 +165,7 @@ static void test_log_level_names_round_trip(void **state)
 	(void)state;
 	config_defaults(&cfg);
 	for (int i = LOG_LEVEL_ERROR; i <= LOG_LEVEL_DEBUG; i++) {
-		assert_string_equal(config_log_level_name(i), names[i]);
+		assert_string_equal(log_level_name(i), names[i]);
 		assert_int_equal(config_set(&cfg, "agent", "log_level", names[i], err,
 					    sizeof(err)), 0);
 		assert_int_equal(cfg.log_level, i);

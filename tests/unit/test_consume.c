@@ -7,9 +7,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include <json-c/json.h>
-#include "envelope.h"
+#include "record/envelope.h"
 #include "proto/hostmon.pb-c.h"
-#include "pbjson.h"
+#include "record/pbjson.h"
 #include "tools/hostmon-consume/seqcheck.h"
 
 static struct seqcheck *add_all(const char *inst, const uint64_t *seqs, size_t n)

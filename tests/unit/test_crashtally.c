@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "crashtally.h"
+#include "probes/crashtally.h"
 
 static void canary_needs_comm_exe_signal_and_no_sender(void **state)
 {

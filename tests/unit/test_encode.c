@@ -5,12 +5,12 @@
 #include <string.h>
 #include <cmocka.h>
 #include <json-c/json.h>
-#include "pbjson.h"
-#include "record.h"
+#include "record/pbjson.h"
+#include "record/record.h"
 
 /*
  * Puts buf (maxlen bytes) in a record as the agent does with a comm
- * (record__text), writes its JSON line (agent/pbjson.c), parses it back and
+ * (record__text), writes its JSON line (agent/record/pbjson.c), parses it back and
  * returns the string.
  */
 static const char *round_trip(const char *buf, size_t maxlen, struct json_object **keep)

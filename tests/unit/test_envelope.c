@@ -8,9 +8,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include <json-c/json.h>
-#include "envelope.h"
-#include "pbjson.h"
-#include "syscalls.h"
+#include "record/envelope.h"
+#include "record/pbjson.h"
+#include "probes/syscall_family.h"
 #include "proto/hostmon.pb-c.h"
 
 static const struct envelope_ids ids = {
@@ -35,7 +35,7 @@ static uint8_t *pack(Hostmon__V1__Envelope *env, size_t *len)
 }
 
 /*
- * Reads the JSON line by the .proto's JSON rules (agent/pbjson.c), packs and
+ * Reads the JSON line by the .proto's JSON rules (agent/record/pbjson.c), packs and
  * decodes the bytes; the caller frees the result.
  */
 static Hostmon__V1__Envelope *round_trip(const char *json)

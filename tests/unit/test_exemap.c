@@ -1,4 +1,4 @@
-/* Unit tests of agent/exemap.c: which entry of the kernel's exe map answers for an event's process. */
+/* Unit tests of agent/probes/exemap.c: which entry of the kernel's exe map answers for an event's process. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -6,9 +6,9 @@
 #include <limits.h>
 #include <string.h>
 #include <cmocka.h>
-#include "exemap.h"
-#include "kpath.h"
-#include "pidcache.h"
+#include "probes/exemap.h"
+#include "probes/kpath.h"
+#include "probes/pidcache.h"
 
 /* An entry for /usr/bin/python3 (names leaf first), started at 5 s, second program. */
 static struct exe_entry entry(void)

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include <json-c/json.h>
-#include "flow.h"
-#include "pbjson.h"
-#include "record.h"
+#include "record/flow_window.h"
+#include "record/pbjson.h"
+#include "record/record.h"
 
 static uint64_t at(struct json_object *o, const char *a, const char *b, const char *c)
 {

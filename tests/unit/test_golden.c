@@ -11,9 +11,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <json-c/json.h>
-#include "version.h"
+#include "core/version.h"
 #include "proto/hostmon.pb-c.h"
-#include "pbjson.h"
+#include "record/pbjson.h"
 
 #ifndef GOLDEN_DIR
 #error "GOLDEN_DIR (tests/golden) is set by the Makefile"

@@ -1,4 +1,4 @@
-/* Histogram bucket math (bpf/histogram.h) and percentile extraction (agent/hist.c). */
+/* Histogram bucket math (bpf/histogram.h) and percentile extraction (agent/record/hist.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <math.h>
 #include <cmocka.h>
-#include "hist.h"
+#include "record/hist.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <cmocka.h>
-#include "inflight.h"
+#include "sinks/inflight.h"
 
 static struct inflight_msg msg_of(uint64_t i)
 {

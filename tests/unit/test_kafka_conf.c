@@ -1,4 +1,4 @@
-/* Unit tests of agent/kafka_conf.c through the config file and flags: librdkafka
+/* Unit tests of agent/config/kafka_conf.c through the config file and flags: librdkafka
  * properties passed through, owned ones and inline secrets refused, secrets
  * read from a file or the environment, and never shown. */
 #include <errno.h>
@@ -12,9 +12,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <librdkafka/rdkafka.h>
-#include "config.h"
-#include "kafka_conf.h"
-#include "log.h"
+#include "config/config.h"
+#include "config/kafka_conf.h"
+#include "core/log.h"
 
 #define SECRET	"s3cret-Pa55word"
 

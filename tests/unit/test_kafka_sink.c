@@ -15,10 +15,10 @@
 #include <json-c/json.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
-#include "kafka_conf.h"
-#include "kafka_sink.h"
-#include "record.h"
-#include "spool.h"
+#include "config/kafka_conf.h"
+#include "sinks/kafka_sink.h"
+#include "record/record.h"
+#include "sinks/spool.h"
 #include "proto/hostmon.pb-c.h"
 
 #define TOPIC "hostmon-unit"

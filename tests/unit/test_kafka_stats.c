@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "kafka_stats.h"
+#include "sinks/kafka_stats.h"
 
 static char *slurp(const char *path, size_t *len)
 {

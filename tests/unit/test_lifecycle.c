@@ -1,4 +1,4 @@
-/* Unit tests of agent/lifecycle.c: the transition table, refused transitions, what each change reports. */
+/* Unit tests of agent/daemon/lifecycle.c: the transition table, refused transitions, what each change reports. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "lifecycle.h"
+#include "daemon/lifecycle.h"
 
 struct changes {
 	int n;

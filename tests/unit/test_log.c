@@ -1,4 +1,4 @@
-/* Unit tests of agent/log.c and agent/errcode.c: the record format, repeats held back with a count, the code table against docs/errors.md. */
+/* Unit tests of agent/core/log.c and agent/core/errcode.c: the record format, repeats held back with a count, the code table against docs/errors.md. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "log.h"
+#include "core/log.h"
 
 #ifndef DOCS_DIR
 #error "DOCS_DIR (docs) is set by the Makefile"
@@ -190,9 +190,9 @@ static void test_every_code_documented_with_its_category(void **state)
 		for (i = 1; i < HM_E_MAX && strcmp(errcode_id(i), code); i++)
 			;
 		if (i == HM_E_MAX)
-			fail_msg("%s: %s is not a code in agent/errcode.c", path, code);
+			fail_msg("%s: %s is not a code in agent/core/errcode.c", path, code);
 		if (strcmp(errcode_category(i), category))
-			fail_msg("%s: %s is '%s' there, '%s' in agent/errcode.c", path, code,
+			fail_msg("%s: %s is '%s' there, '%s' in agent/core/errcode.c", path, code,
 				 category, errcode_category(i));
 		if (documented[i]++)
 			fail_msg("%s: %s has two rows", path, code);

@@ -1,4 +1,4 @@
-/* The JSON-lines encoder (agent/pbjson.c): every field has a rule, the rules give today's JSON lines, nulls and omissions as documented. */
+/* The JSON-lines encoder (agent/record/pbjson.c): every field has a rule, the rules give today's JSON lines, nulls and omissions as documented. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,10 +10,10 @@
 #include <string.h>
 #include <cmocka.h>
 #include <json-c/json.h>
-#include "pbjson.h"
-#include "version.h"
-#include "record.h"
-#include "syscalls.h"
+#include "record/pbjson.h"
+#include "core/version.h"
+#include "record/record.h"
+#include "record/hist.h"
 #include "proto/hostmon.pb-c.h"
 
 static void every_field_has_a_json_rule(void **state)
@@ -177,9 +177,9 @@ static void envelopes_are_their_json_lines(const char *records_path, const char 
 		read->agent_version = strdup(env->agent_version);
 		if (read->event_case == HOSTMON__V1__ENVELOPE__EVENT_METRICS) {
 			/* The bucket bounds are the schema's constant, not in the line. */
-			read->metrics->n_bucket_le_ns = SYSCALLS_LE_COUNT;
-			read->metrics->bucket_le_ns = malloc(sizeof(syscalls_le_ns));
-			memcpy(read->metrics->bucket_le_ns, syscalls_le_ns, sizeof(syscalls_le_ns));
+			read->metrics->n_bucket_le_ns = HIST_LE_COUNT;
+			read->metrics->bucket_le_ns = malloc(sizeof(hist_le_ns));
+			memcpy(read->metrics->bucket_le_ns, hist_le_ns, sizeof(hist_le_ns));
 		}
 		assert_int_equal(hostmon__v1__envelope__get_packed_size(read), n);
 		packed = malloc(n);

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include <json-c/json.h>
-#include "exposition.h"
-#include "prom.h"
-#include "syscalls.h"
+#include "serve/exposition.h"
+#include "serve/prom.h"
+#include "record/hist.h"
 
 static void contains(const char *text, const char *line)
 {
@@ -87,7 +87,7 @@ static struct json_object *window(const char *name, uint64_t calls, uint64_t p99
 	char text[1024], buckets[256] = "";
 	size_t n = 0;
 
-	for (unsigned int i = 0; i <= SYSCALLS_LE_COUNT; i++)
+	for (unsigned int i = 0; i <= HIST_LE_COUNT; i++)
 		n += snprintf(buckets + n, sizeof(buckets) - n, "%s%llu", i ? "," : "",
 			      (unsigned long long)(i == bucket ? calls : 0));
 	snprintf(text, sizeof(text),
@@ -108,7 +108,7 @@ static char *render_two_windows(void)
 	struct json_object *totals = json_object_new_object();
 	struct json_object *w1 = window("read", 10, 5000, 0, "SIGSEGV");
 	struct json_object *w2 = window("read", 30, 7000, 2, "SIGKILL");
-	struct json_object *w3 = window("write", 5, 100, SYSCALLS_LE_COUNT, "SIGSEGV");
+	struct json_object *w3 = window("write", 5, 100, HIST_LE_COUNT, "SIGSEGV");
 	size_t len;
 	char *text;
 

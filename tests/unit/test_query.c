@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "query.h"
+#include "serve/query.h"
 
 #define ALL (QUERY_SINCE | QUERY_LIMIT | QUERY_SYSCALL | QUERY_TOP | QUERY_LEVEL | \
 	     QUERY_CONTAINER | QUERY_TOP_CONTAINERS)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "record.h"
+#include "record/record.h"
 
 static void reset_sets_the_kinds_message(void **state)
 {

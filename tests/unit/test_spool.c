@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <zlib.h>
-#include "spool.h"
+#include "sinks/spool.h"
 
 #define MAX_SEEN 64
 

@@ -1,4 +1,4 @@
-/* Unit tests of agent/version.c: librdkafka's builtin.features read as TLS, SASL and codecs. */
+/* Unit tests of agent/core/version.c: librdkafka's builtin.features read as TLS, SASL and codecs. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "version.h"
+#include "core/version.h"
 
 static char out[512];
 

@@ -9,7 +9,7 @@
 #include "aconf.h"
 #include "alog.h"
 #include "kclient.h"
-#include "version.h"
+#include "core/version.h"
 
 #define NS	1000000000ULL
 #define MS	1000000ULL

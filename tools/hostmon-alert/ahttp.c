@@ -1,4 +1,4 @@
-/* GET /metrics: Prometheus text of the service's counters (agent/prom.c writes it). */
+/* GET /metrics: Prometheus text of the service's counters (agent/serve/prom.c writes it). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,8 +6,8 @@
 #include <unistd.h>
 #include <microhttpd.h>
 #include "ahttp.h"
-#include "listener.h"
-#include "prom.h"
+#include "serve/listener.h"
+#include "serve/prom.h"
 
 struct ahttp {
 	struct MHD_Daemon *mhd;

@@ -9,7 +9,7 @@
 #include <json-c/json.h>
 #include <librdkafka/rdkafka.h>
 #include "proto/hostmon.pb-c.h"
-#include "pbjson.h"
+#include "record/pbjson.h"
 #include "seqcheck.h"
 
 struct opts {

@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include "ctl.h"
-#include "../../agent/crashtally.h"
+#include "probes/crashtally.h"	/* the canary's names (header only) */
 
 #define SELFTEST_WAIT_MS	5000	/* for each event to show on /events */
 #define SELFTEST_KAFKA_MS	15000	/* for the broker to acknowledge them */

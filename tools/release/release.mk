@@ -4,7 +4,7 @@
 # RELEASE_SBIN (a daemon, /usr/sbin) or RELEASE_BIN (a tool, /usr/bin).
 RELEASE_SBIN := hostmond
 RELEASE_BIN  := hostmonctl hostmon-consume hostmon-alert
-VERSION      := $(shell sed -n 's/^\#define HOSTMON_VERSION "\(.*\)"/\1/p' agent/version.h)
+VERSION      := $(shell sed -n 's/^\#define HOSTMON_VERSION "\(.*\)"/\1/p' agent/core/version.h)
 RELEASE_DIR  := build-release
 DIST_NAME    := hostmon-$(VERSION)-linux-x86_64
 TARBALL      := $(RELEASE_DIR)/$(DIST_NAME).tar.gz
