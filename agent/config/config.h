@@ -90,7 +90,7 @@ int config_set(struct config *cfg, const char *section, const char *key,
 	       const char *value, char *err, size_t errlen);
 
 /*
- * Parses argv (flags of DESIGN.md) over cfg as given (call config_defaults
+ * Parses argv (the flags of docs/configuration.md) over cfg as given (call config_defaults
  * first). --config is read first, then the flags override it wherever
  * --config stands; --set SECTION.KEY=VALUE sets any key of the file. Sets
  * *check_only for --check-config, *show_version for --version. Returns 0;
