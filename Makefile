@@ -236,7 +236,7 @@ $(BUILD)/bpf-tests/%: tests/bpf/%.c tests/bpf/bpftest.c $(SKELS) $(AGENT_LIB) | 
 bpf-tests: $(BPFT_BINS)
 
 # The BPF tests alone, as root; BPFTEST=test_proc_bpf for one file (one test:
-# the binary with the test's name, README.md's Tests part).
+# the binary with the test's name, docs/testing.md).
 test-bpf: bpf-tests
 	$(Q)rc=0; for t in $(if $(BPFTEST),$(BUILD)/bpf-tests/$(BPFTEST),$(BPFT_BINS)); do \
 		$$t || rc=1; done; exit $$rc
@@ -322,7 +322,7 @@ test-kernels: deps
 	$(Q)tests/kernels/run-matrix $(BUILD) $(KERNELS)
 
 # The release's tests alone (part of make test): the tarball, the package,
-# and both on Debian 11 and 12 roots under qemu (README, "Installing on a fleet").
+# and both on Debian 11 and 12 roots under qemu (docs/install.md, "How it is tested").
 test-release: deps
 	$(Q)$(MAKE) --no-print-directory all deb
 	$(Q)for t in tests/release/test_*.sh; do \

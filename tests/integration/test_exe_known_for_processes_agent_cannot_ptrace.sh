@@ -3,7 +3,7 @@
 # /proc/PID/exe the capability-less agent may not read: root with its
 # capabilities, another uid (nobody), a child forked without execve, a
 # process started before hostmond that connects after, and one gone before
-# the agent looks (README, "the pid cache": the kernel's exe map answers).
+# the agent looks (docs/records.md, "the pid cache": the kernel's exe map answers).
 . "$(dirname "$0")/lib.sh"
 require_file "$HELPERS/netpeer"
 command -v setpriv >/dev/null || fail "setpriv not installed (Debian package util-linux)"

@@ -205,7 +205,7 @@ static void test_default_agent_on_128_cpus_within_goal(void **state)
 /*
  * The per-workload map is shared by all CPUs (atomic adds): its size depends
  * on the workloads, not on the CPUs. The figure for 500 containers making 20
- * distinct syscalls each (README, RED per workload).
+ * distinct syscalls each (docs/workloads.md).
  */
 static void test_workload_map_does_not_grow_with_cpus(void **state)
 {
