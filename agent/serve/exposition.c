@@ -497,7 +497,7 @@ static void render_workload_latency(struct prom *p, struct json_object *window)
 
 /*
  * Per workload ([workloads] top each window; RECENT_WORKLOADS kept, each with
- * RECENT_WORKLOAD_SYSCALLS syscalls): README, "RED per workload".
+ * RECENT_WORKLOAD_SYSCALLS syscalls): docs/workloads.md.
  */
 static void render_workloads(struct prom *p, struct json_object *totals, struct json_object *window)
 {
