@@ -1,4 +1,4 @@
-/* The spool's segment format (v2, and v1 as left by older agents) and life cycle: round trip, CRC mismatch, truncated tail, eviction, ack and replay, batches, reads from memory. */
+/* The spool's record format (v2, and v1 as left by older agents), its segment files, and its life cycle: round trip, CRC mismatch, truncated tail, eviction, ack and replay, batches, reads from memory. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,6 +16,9 @@
 #include <cmocka.h>
 #include <zlib.h>
 #include "sinks/spool.h"
+#include "sinks/spool_format.h"
+#include "sinks/spool_reader.h"
+#include "sinks/spool_segfile.h"
 
 #define MAX_SEEN 64
 
@@ -76,7 +79,7 @@ static size_t three_records(uint8_t *buf)
 	for (i = 0; i < 3; i++) {
 		struct spool_meta m = meta_of(i);
 
-		spool_record_header(buf + off, &m, rec[i], strlen(rec[i]));
+		spool_format_header(buf + off, &m, rec[i], strlen(rec[i]));
 		memcpy(buf + off + SPOOL_HDR_LEN, rec[i], strlen(rec[i]));
 		off += SPOOL_HDR_LEN + strlen(rec[i]);
 	}
@@ -89,14 +92,14 @@ static void test_crc32c(void **state)
 	uint8_t buf[1000];
 
 	(void)state;
-	assert_int_equal(spool_crc32c(0, "123456789", 9), 0xe3069283);
-	assert_int_equal(spool_crc32c_soft(0, "123456789", 9), 0xe3069283);
+	assert_int_equal(spool_format_crc32c(0, "123456789", 9), 0xe3069283);
+	assert_int_equal(spool_format_crc32c_soft(0, "123456789", 9), 0xe3069283);
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = (uint8_t)(i * 7 + 3);
 	for (size_t n = 0; n <= sizeof(buf); n += 37) {
-		assert_int_equal(spool_crc32c(0, buf, n), spool_crc32c_soft(0, buf, n));
-		assert_int_equal(spool_crc32c(spool_crc32c(0, buf, n / 3), buf + n / 3, n - n / 3),
-				 spool_crc32c(0, buf, n));
+		assert_int_equal(spool_format_crc32c(0, buf, n), spool_format_crc32c_soft(0, buf, n));
+		assert_int_equal(spool_format_crc32c(spool_format_crc32c(0, buf, n / 3), buf + n / 3, n - n / 3),
+				 spool_format_crc32c(0, buf, n));
 	}
 }
 
@@ -125,7 +128,7 @@ static void test_parse_round_trip(void **state)
 	assert_memory_equal(buf, "HMS2\x01\x00\x00\x00", 8);
 	assert_memory_equal(buf + 12, "\x00\x00\x00\x00\xe8\x03\x00\x00\x00\x00\x00\x00", 12);
 	assert_memory_equal(buf + 24, "\x00\x00\x2a\x36\xfe\x9c\x97\x17", 8);
-	assert_int_equal(spool_parse(buf, len, on_record, on_error, &s), 3);
+	assert_int_equal(spool_format_parse(buf, len, on_record, on_error, &s), 3);
 	assert_int_equal(s.nerr, 0);
 	assert_string_equal(s.payload[0], "a");
 	assert_string_equal(s.payload[1], "bb");
@@ -148,11 +151,23 @@ static void test_parse_crc_mismatch_skips_one(void **state)
 
 	(void)state;
 	buf[SPOOL_HDR_LEN + 1 + SPOOL_HDR_LEN] ^= 0x20; /* "bb" -> "Bb" */
-	assert_int_equal(spool_parse(buf, len, on_record, on_error, &s), 2);
+	assert_int_equal(spool_format_parse(buf, len, on_record, on_error, &s), 2);
 	assert_int_equal(s.nerr, 1);
 	assert_int_equal(s.errors[0], SPOOL_HDR_LEN + 1);
 	assert_string_equal(s.payload[0], "a");
 	assert_string_equal(s.payload[1], "ccc");
+}
+
+/* Without callbacks the walk still counts the good records, past a damaged one. */
+static void test_parse_without_callbacks_counts(void **state)
+{
+	uint8_t buf[128];
+	size_t len = three_records(buf);
+
+	(void)state;
+	assert_int_equal(spool_format_parse(buf, len, NULL, NULL, NULL), 3);
+	buf[SPOOL_HDR_LEN + 1 + SPOOL_HDR_LEN] ^= 0x20;
+	assert_int_equal(spool_format_parse(buf, len, NULL, NULL, NULL), 2);
 }
 
 /* Every cut inside the last record (header or payload) loses that record only. */
@@ -165,7 +180,7 @@ static void test_parse_truncated_tail(void **state)
 	for (cut = last + 1; cut < len; cut++) {
 		struct seen s = { 0 };
 
-		assert_int_equal(spool_parse(buf, cut, on_record, on_error, &s), 2);
+		assert_int_equal(spool_format_parse(buf, cut, on_record, on_error, &s), 2);
 		assert_int_equal(s.nerr, 1);
 		assert_int_equal(s.errors[0], last);
 	}
@@ -176,7 +191,7 @@ static void assert_only_second_lost(const uint8_t *buf, size_t len, const char *
 {
 	struct seen s = { 0 };
 
-	assert_int_equal(spool_parse(buf, len, on_record, on_error, &s), 2);
+	assert_int_equal(spool_format_parse(buf, len, on_record, on_error, &s), 2);
 	assert_int_equal(s.nerr, 1);
 	assert_int_equal(s.errors[0], SPOOL_HDR_LEN + 1);
 	if (why)
@@ -215,7 +230,7 @@ static void test_parse_bad_header_without_anything_after(void **state)
 	three_records(buf);
 	buf[0] = 'X';
 	/* Cut inside the second record: no intact record is left after the first. */
-	assert_int_equal(spool_parse(buf, SPOOL_HDR_LEN + 1 + SPOOL_HDR_LEN + 1, on_record,
+	assert_int_equal(spool_format_parse(buf, SPOOL_HDR_LEN + 1 + SPOOL_HDR_LEN + 1, on_record,
 				     on_error, &s), 0);
 	assert_int_equal(s.nerr, 1);
 	assert_int_equal(s.errors[0], 0);
@@ -253,7 +268,7 @@ static void test_parse_mixed_versions_and_resync(void **state)
 
 		len = v1_record(buf, "one");
 		v2_at = len;
-		spool_record_header(buf + len, &m, "two", 3);
+		spool_format_header(buf + len, &m, "two", 3);
 		memcpy(buf + len + SPOOL_HDR_LEN, "two", 3);
 		len += SPOOL_HDR_LEN + 3;
 		v1_at = len;
@@ -262,7 +277,7 @@ static void test_parse_mixed_versions_and_resync(void **state)
 			buf[v2_at + 3] = '3';		/* "HMS2" -> "HMS3": no version */
 		else if (damage == 2)
 			buf[v1_at] = 'h';		/* "HMS1" -> "hMS1" */
-		assert_int_equal(spool_parse(buf, len, on_record, on_error, &s), damage ? 2 : 3);
+		assert_int_equal(spool_format_parse(buf, len, on_record, on_error, &s), damage ? 2 : 3);
 		assert_int_equal(s.nerr, damage ? 1 : 0);
 		assert_string_equal(s.payload[0], "one");
 		assert_int_equal(s.flags[0], SPOOL_REC_V1);
@@ -1078,17 +1093,72 @@ static void test_commit_failure_hands_records_back(void **state)
 	spool__free(sp);
 }
 
+static void touch(const char *name, const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Segment files are named by a 20-digit id; a directory lists them in id order, nothing else. */
+static void test_segfile_names_list_and_read(void **state)
+{
+	uint64_t id, *ids;
+	size_t n, len;
+	uint8_t *data;
+	char *path;
+
+	(void)state;
+	path = spool_segfile_path("/d", 42);
+	assert_string_equal(path, "/d/00000000000000000042.seg");
+	free(path);
+	assert_int_equal(spool_segfile_id("00000000000000000042.seg", &id), 0);
+	assert_int_equal(id, 42);
+	assert_int_equal(spool_segfile_id("00000000000000000042.seg.tmp", &id), -EINVAL);
+	assert_int_equal(spool_segfile_id("0000000000000000004x.seg", &id), -EINVAL);
+	assert_int_equal(spool_segfile_id("42.seg", &id), -EINVAL);
+	touch("00000000000000000010.seg", "ten");
+	touch("00000000000000000002.seg", "two");
+	touch("00000000000000000003.seg.tmp", "");
+	touch("notes", "");
+	assert_int_equal(spool_segfile_list(dir, &ids, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], 2);
+	assert_int_equal(ids[1], 10);
+	free(ids);
+	path = spool_segfile_path(dir, 10);
+	data = spool_segfile_read(path, &len);
+	assert_non_null(data);
+	assert_int_equal(len, 3);
+	assert_memory_equal(data, "ten", 3);
+	free(data);
+	free(path);
+	path = spool_segfile_path(dir, 11);
+	assert_null(spool_segfile_read(path, &len));
+	assert_int_equal(errno, ENOENT);
+	free(path);
+	assert_int_equal(spool_segfile_list("/nonexistent/spool", &ids, &n), -ENOENT);
+	assert_null(ids);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32c),
 		cmocka_unit_test(test_parse_round_trip),
 		cmocka_unit_test(test_parse_crc_mismatch_skips_one),
+		cmocka_unit_test(test_parse_without_callbacks_counts),
 		cmocka_unit_test(test_parse_truncated_tail),
 		cmocka_unit_test(test_parse_bad_header_resyncs_to_next_record),
 		cmocka_unit_test(test_parse_bad_header_without_anything_after),
 		cmocka_unit_test(test_parse_v2_header_field_damage_is_a_crc_mismatch),
 		cmocka_unit_test(test_parse_mixed_versions_and_resync),
+		cmocka_unit_test_setup_teardown(test_segfile_names_list_and_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_replay_after_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_overflow_evicts_oldest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_corrupt_segment_on_disk, setup, teardown),
