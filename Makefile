@@ -193,8 +193,8 @@ $(BUILD)/hostmon-fleetsim: $(FLEETSIM_OBJS) $(PROTO_OBJS)
 	$(Q)$(CC) $(CCFLAGS) $^ $(LDLIBS) -o $@
 
 # A unit test may link modules of a tool too: TEST_OBJS, set per test below.
-$(BUILD)/tests/test_consume: TEST_OBJS := $(BUILD)/consume/seqcheck.o
-$(BUILD)/tests/test_consume: $(BUILD)/consume/seqcheck.o
+$(BUILD)/tests/test_consume: TEST_OBJS := $(BUILD)/consume/seqcheck.o $(BUILD)/consume/spoolwalk.o
+$(BUILD)/tests/test_consume: $(BUILD)/consume/seqcheck.o $(BUILD)/consume/spoolwalk.o
 $(BUILD)/tests/test_alert_rules: TEST_OBJS := $(ALERT_RULES)
 $(BUILD)/tests/test_alert_rules: CPPFLAGS += -Itools/hostmon-alert
 $(BUILD)/tests/test_alert_rules: $(ALERT_RULES)
