@@ -37,7 +37,7 @@ struct consume {
 	int at_end;      /* partitions read to their end */
 	char *eof_seen;  /* per partition id, < partitions */
 	struct pbjson_buf line;
-	int stop;	/* --spool: -errno that ended the walk (out of memory) */
+	int walk_err;	/* --spool: -errno that ended the walk (out of memory) */
 };
 
 static volatile sig_atomic_t stop;
@@ -393,32 +393,38 @@ static void spooled(void *ctx, const char *file, size_t offset, const struct spo
 	struct consume *cs = ctx;
 	int ret;
 
-	if (cs->stop)
+	/* A signal or a failure: the rest of the walk prints nothing. */
+	if (stop || cs->walk_err)
 		return;
 	ret = take(cs, rec->payload, rec->len);
 	if (ret == 1)
 		fprintf(stderr, "hostmon-consume: %s offset %zu: not a hostmon.v1.Envelope (%u bytes)\n",
 			file, offset, rec->len);
 	if (ret < 0)
-		cs->stop = ret;
+		cs->walk_err = ret;
 }
 
 static void spool_corrupt(void *ctx, const char *file, size_t offset, const char *why)
 {
 	struct consume *cs = ctx;
 
+	if (stop || cs->walk_err)
+		return;
 	cs->corrupt++;
 	fprintf(stderr, "hostmon-consume: %s offset %zu: corrupt record: %s: skipped\n", file,
 		offset, why);
 }
 
-/* --spool PATH, printed as the topic would be; the exit status (1 when a record was corrupt). */
+/*
+ * --spool PATH, printed as the topic would be, until its end or a signal;
+ * the exit status (1 when a record was corrupt).
+ */
 static int run_spool(struct consume *cs)
 {
 	static const struct spoolwalk_ops ops = { .record = spooled, .corrupt = spool_corrupt };
 	int rc;
 
-	if (spoolwalk(cs->o.spool, &ops, cs) || cs->stop || flushed())
+	if (spoolwalk(cs->o.spool, &ops, cs) || cs->walk_err || flushed())
 		return 2;
 	rc = cs->o.check ? report(cs) : 0;
 	if (cs->corrupt)
