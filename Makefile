@@ -158,8 +158,10 @@ $(BUILD)/consume/%.o: tools/hostmon-consume/%.c | $(PROTO_HDRS) $(BUILD)/consume
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
-# The JSON writer is the agent's own (agent/record/pbjson.c): the two cannot disagree.
-$(BUILD)/hostmon-consume: $(CONSUME_OBJS) $(BUILD)/agent/record/pbjson.o $(PROTO_OBJS)
+# The JSON writer is the agent's own (agent/record/pbjson.c), and so is the spool's format
+# for --spool (agent/sinks/spool_format.c, spool_segfile.c): the two cannot disagree.
+CONSUME_AGENT := $(addprefix $(BUILD)/agent/,record/pbjson.o sinks/spool_format.o sinks/spool_segfile.o)
+$(BUILD)/hostmon-consume: $(CONSUME_OBJS) $(CONSUME_AGENT) $(PROTO_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CCFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -191,8 +193,8 @@ $(BUILD)/hostmon-fleetsim: $(FLEETSIM_OBJS) $(PROTO_OBJS)
 	$(Q)$(CC) $(CCFLAGS) $^ $(LDLIBS) -o $@
 
 # A unit test may link modules of a tool too: TEST_OBJS, set per test below.
-$(BUILD)/tests/test_consume: TEST_OBJS := $(BUILD)/consume/seqcheck.o
-$(BUILD)/tests/test_consume: $(BUILD)/consume/seqcheck.o
+$(BUILD)/tests/test_consume: TEST_OBJS := $(BUILD)/consume/seqcheck.o $(BUILD)/consume/spoolwalk.o
+$(BUILD)/tests/test_consume: $(BUILD)/consume/seqcheck.o $(BUILD)/consume/spoolwalk.o
 $(BUILD)/tests/test_alert_rules: TEST_OBJS := $(ALERT_RULES)
 $(BUILD)/tests/test_alert_rules: CPPFLAGS += -Itools/hostmon-alert
 $(BUILD)/tests/test_alert_rules: $(ALERT_RULES)

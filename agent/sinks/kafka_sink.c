@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "record/pbjson.h"
 #include "sinks/spool.h"
+#include "sinks/spool_reader.h"
 
 /* With a spool, librdkafka's queue only has to keep batches full: the spool is the backlog. */
 #define SPOOLED_QUEUE_MAX	"10000"

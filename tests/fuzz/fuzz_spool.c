@@ -1,5 +1,5 @@
 /* libFuzzer target: arbitrary bytes as a spool segment (either format version),
- * walked by spool_parse and then found on disk by spool__open, replayed, read
+ * walked by spool_format_parse and then found on disk by spool__open, replayed, read
  * with a cursor, appended to, acknowledged and closed. */
 #include <dirent.h>
 #include <errno.h>
@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "sinks/spool.h"
+#include "sinks/spool_format.h"
+#include "sinks/spool_reader.h"
 
 #define SEG_NAME	"00000000000000000007.seg"
 
@@ -47,9 +49,9 @@ static uint32_t crc_of(const uint8_t *rec, uint32_t hdr, uint32_t len)
 
 	if (hdr != SPOOL_HDR_LEN)	/* v1: zlib's crc32 of the payload */
 		return len ? (uint32_t)crc32(0L, rec + hdr, len) : 0;
-	crc = spool_crc32c(0, rec, 8);
-	crc = spool_crc32c(crc, rec + 12, hdr - 12);
-	return spool_crc32c(crc, rec + hdr, len);
+	crc = spool_format_crc32c(0, rec, 8);
+	crc = spool_format_crc32c(crc, rec + 12, hdr - 12);
+	return spool_format_crc32c(crc, rec + hdr, len);
 }
 
 static void on_record(void *ctx, const struct spool_record *rec, size_t offset)
@@ -247,7 +249,7 @@ static void check_compacted(const struct replay *r, size_t size)
 	close(fd);
 	if (got < 0 || (size_t)got > size)
 		fail("cannot read the compacted segment, or it grew", 0);
-	spool_parse(buf, (size_t)got, on_kept, on_kept_error, &k);
+	spool_format_parse(buf, (size_t)got, on_kept, on_kept_error, &k);
 	free(buf);
 	/* Copied as it was: a v1 record stays v1. */
 	if (k.good != 1 || k.bad || k.len != r->last_len || k.crc != r->last_crc ||
@@ -269,7 +271,7 @@ static void check_spool(size_t size, const struct walk *w)
 	/* A damaged segment is rewritten at open with its good records only. */
 	if (st.records != w->good || st.corrupt != w->bad || st.segments != (w->good > 0) ||
 	    st.bytes != (w->good ? (w->bad ? w->good_bytes : size) : 0))
-		fail("open's figures differ from spool_parse's", 0);
+		fail("open's figures differ from spool_format_parse's", 0);
 	if (spool__replay(r.sp, on_replay, &r) || r.n != w->good)
 		fail("replay did not hand over every good record", 0);
 	check_cursor(&r);
@@ -288,7 +290,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct walk w = { .data = data, .len = size };
 	uint64_t good;
 
-	good = spool_parse(data, size, on_record, on_error, &w);
+	good = spool_format_parse(data, size, on_record, on_error, &w);
 	if (good != w.good)
 		fail("returned count differs from the records handed over", 0);
 	/* No input, no file: open then lists an empty directory. */

@@ -175,7 +175,9 @@ agent_start() {
 	AGENT_PID=$!
 	local i status=
 	for ((i = 0; i < 300; i++)); do
-		status=$(jq -cRn 'first(inputs | fromjson? | select(.type == "agent_status"))' \
+		# Not first(inputs | fromjson? | ...): in jq 1.6 the try of fromjson? catches
+		# the break first() ends with, so under load it printed every agent_status.
+		status=$(jq -cRn '[inputs | fromjson? | select(.type == "agent_status")][0] // empty' \
 			"$OUT" 2>/dev/null || true)
 		[[ -n "$status" ]] && break
 		if proc_exited "$AGENT_PID"; then
@@ -567,7 +569,7 @@ wait_line() {
 }
 
 # spool_records DIR: prints how many records the spool segments in DIR hold,
-# after checking their format (agent/sinks/spool.h): magic "HMS2" (32-byte header)
+# after checking their format (agent/sinks/spool_format.h): magic "HMS2" (32-byte header)
 # or "HMS1" (12 bytes, older agents), u32 LE payload length, ..., payload.
 spool_records() {
 	local seg size off len magic hdr records=0

@@ -1,8 +1,10 @@
-/* hostmon-consume's pure parts: seq accounting per agent instance (gaps, duplicates) and envelope -> JSON decoding. */
+/* hostmon-consume's modules: seq accounting per agent instance (gaps, duplicates), envelope -> JSON decoding, and --spool's walk over segment files (in a temporary directory). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -11,6 +13,7 @@
 #include "proto/hostmon.pb-c.h"
 #include "record/pbjson.h"
 #include "tools/hostmon-consume/seqcheck.h"
+#include "tools/hostmon-consume/spoolwalk.h"
 
 static struct seqcheck *add_all(const char *inst, const uint64_t *seqs, size_t n)
 {
@@ -187,6 +190,86 @@ static void test_pbjson_renders_envelope(void **state)
 	json_object_put(rec);
 }
 
+/* What a spool walk handed over: payloads and the files they came from, corrupt places. */
+struct walked {
+	char got[256];		/* payloads, each followed by '@' and its file's last character before ".seg" */
+	int corrupt;
+	char corrupt_file[256];
+	size_t corrupt_offset;
+};
+
+static void walked_record(void *ctx, const char *file, size_t offset, const struct spool_record *rec)
+{
+	struct walked *w = ctx;
+	size_t n = strlen(w->got), flen = strlen(file);
+
+	(void)offset;
+	assert_true(n + rec->len + 3 < sizeof(w->got) && flen > 4);
+	memcpy(w->got + n, rec->payload, rec->len);
+	w->got[n + rec->len] = '@';
+	w->got[n + rec->len + 1] = file[flen - 5];
+	w->got[n + rec->len + 2] = '\0';
+}
+
+static void walked_corrupt(void *ctx, const char *file, size_t offset, const char *why)
+{
+	struct walked *w = ctx;
+
+	assert_string_equal(why, "CRC mismatch");
+	w->corrupt++;
+	snprintf(w->corrupt_file, sizeof(w->corrupt_file), "%s", file);
+	w->corrupt_offset = offset;
+}
+
+/* A segment file dir/name of the given one-byte payloads; the index bad gets a flipped payload. */
+static void write_segment(const char *dir, const char *name, const char *payloads, int bad)
+{
+	struct spool_meta meta = { 0 };
+	uint8_t rec[SPOOL_HDR_LEN + 1];
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; payloads[i]; i++) {
+		meta.seq = (uint64_t)i + 1;
+		spool_format_header(rec, &meta, &payloads[i], 1);
+		rec[SPOOL_HDR_LEN] = (uint8_t)(i == bad ? payloads[i] ^ 0x20 : payloads[i]);
+		assert_int_equal(fwrite(rec, sizeof(rec), 1, f), 1);
+	}
+	assert_int_equal(fclose(f), 0);
+}
+
+/* --spool: a directory's segments in id order (not name order of other files), a corrupt record named by file and offset, one file alone. */
+static void test_spoolwalk_dir_in_order_names_corrupt(void **state)
+{
+	static const struct spoolwalk_ops ops = { .record = walked_record, .corrupt = walked_corrupt };
+	char dir[] = "/tmp/test_consume.XXXXXX", path[128], cmd[64];
+	struct walked w = { 0 };
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_segment(dir, "00000000000000000010.seg", "cd", -1);
+	write_segment(dir, "00000000000000000002.seg", "axb", 1);
+	write_segment(dir, "00000000000000000003.seg.tmp", "z", -1);
+	assert_int_equal(spoolwalk(dir, &ops, &w), 0);
+	assert_string_equal(w.got, "a@2b@2c@0d@0");
+	assert_int_equal(w.corrupt, 1);
+	snprintf(path, sizeof(path), "%s/00000000000000000002.seg", dir);
+	assert_string_equal(w.corrupt_file, path);
+	assert_int_equal(w.corrupt_offset, SPOOL_HDR_LEN + 1);
+	memset(&w, 0, sizeof(w));
+	snprintf(path, sizeof(path), "%s/00000000000000000010.seg", dir);
+	assert_int_equal(spoolwalk(path, &ops, &w), 0);
+	assert_string_equal(w.got, "c@0d@0");
+	assert_int_equal(w.corrupt, 0);
+	snprintf(path, sizeof(path), "%s/missing", dir);
+	assert_int_equal(spoolwalk(path, &ops, &w), -ENOENT);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +281,7 @@ int main(void)
 		cmocka_unit_test(test_instances_kept_apart),
 		cmocka_unit_test(test_huge_seq_does_not_overflow),
 		cmocka_unit_test(test_many_records),
+		cmocka_unit_test(test_spoolwalk_dir_in_order_names_corrupt),
 		cmocka_unit_test(test_pbjson_renders_envelope),
 	};
 

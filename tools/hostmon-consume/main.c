@@ -1,4 +1,4 @@
-/* hostmon-consume: reads hostmon.v1.Envelope records from a Kafka topic, prints them as JSON lines, and with --check accounts seqs per agent instance. */
+/* hostmon-consume: reads hostmon.v1.Envelope records from a Kafka topic (or, with --spool, from hostmond's spool segments), prints them as JSON lines, and with --check accounts seqs per agent instance. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -11,6 +11,7 @@
 #include "proto/hostmon.pb-c.h"
 #include "record/pbjson.h"
 #include "seqcheck.h"
+#include "spoolwalk.h"
 
 struct opts {
 	const char *brokers;
@@ -22,6 +23,8 @@ struct opts {
 	int jsonl;	/* --format jsonl: hostmond's JSON-lines shape */
 	char **props;   /* -X NAME=VALUE arguments, nprops of them */
 	int nprops;
+	const char *spool;	/* --spool PATH: segments instead of Kafka */
+	int kafka_only;	/* a flag that only reading Kafka takes was given */
 };
 
 struct consume {
@@ -29,10 +32,12 @@ struct consume {
 	struct seqcheck *sc;
 	uint64_t records;
 	uint64_t undecodable;
+	uint64_t corrupt;	/* --spool: records skipped (bad header, CRC mismatch, truncated) */
 	int partitions;
 	int at_end;      /* partitions read to their end */
 	char *eof_seen;  /* per partition id, < partitions */
 	struct pbjson_buf line;
+	int walk_err;	/* --spool: -errno that ended the walk (out of memory) */
 };
 
 static volatile sig_atomic_t stop;
@@ -47,6 +52,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: hostmon-consume --brokers LIST --topic NAME [options]\n"
+		"       hostmon-consume --spool PATH [--check] [--quiet] [--format F]\n"
 		"Reads TOPIC from the beginning, prints each hostmon.v1.Envelope as a JSON line.\n"
 		"  -b, --brokers LIST     bootstrap brokers (host:port,...)\n"
 		"  -t, --topic NAME       topic (default hostmon.events)\n"
@@ -62,7 +68,13 @@ static void usage(FILE *out)
 		"                         same text its --output jsonl writes\n"
 		"  -X NAME=VALUE          a librdkafka property (security.protocol, sasl.*, ssl.*),\n"
 		"                         repeatable\n"
-		"Exit: 0 ok, 1 --check found a problem, 2 usage or Kafka error.\n");
+		"      --spool PATH       instead of Kafka: the records hostmond spooled, from a\n"
+		"                         segment file or a spool directory (its segments, oldest\n"
+		"                         first), printed as from the topic; each corrupt record\n"
+		"                         (bad header, CRC mismatch, truncated) is named on stderr\n"
+		"                         with its file and offset and skipped, the rest printed\n"
+		"Exit: 0 ok, 1 --check found a problem or --spool a corrupt record, 2 usage,\n"
+		"Kafka or file error.\n");
 }
 
 static int parse_seconds(const char *s, long *out)
@@ -78,6 +90,23 @@ static int parse_seconds(const char *s, long *out)
 	return 0;
 }
 
+/* What the flags say together: Kafka's or the spool's, not both. */
+static int check_args(int argc, const struct opts *o)
+{
+	const char *why = NULL;
+
+	if (optind < argc)
+		why = "unexpected argument";
+	else if (o->spool && o->kafka_only)
+		why = "--spool reads files: --brokers, --topic, --from-beginning, --timeout, --end "
+		      "and -X are for reading Kafka";
+	else if (!o->spool && !o->brokers)
+		why = "--brokers is required";
+	if (why)
+		fprintf(stderr, "hostmon-consume: %s\n", why);
+	return why ? -EINVAL : 0;
+}
+
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
@@ -89,6 +118,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "check", no_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "format", required_argument, NULL, 'F' },
+		{ "spool", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -100,10 +130,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return -ENOMEM;
 	while ((c = getopt_long(argc, argv, "b:t:eqhX:", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'b': o->brokers = optarg; break;
-		case 't': o->topic = optarg; break;
-		case 'B': break;
-		case 'e': o->to_end = 1; break;
+		case 'b': o->brokers = optarg; o->kafka_only = 1; break;
+		case 't': o->topic = optarg; o->kafka_only = 1; break;
+		case 'B': o->kafka_only = 1; break;
+		case 'e': o->to_end = 1; o->kafka_only = 1; break;
 		case 'c': o->check = 1; break;
 		case 'q': o->quiet = 1; break;
 		case 'F':
@@ -113,23 +143,20 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			}
 			o->jsonl = !strcmp(optarg, "jsonl");
 			break;
-		case 'X': o->props[o->nprops++] = optarg; break;
+		case 'X': o->props[o->nprops++] = optarg; o->kafka_only = 1; break;
+		case 'S': o->spool = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'T':
 			if (parse_seconds(optarg, &o->timeout_s)) {
 				fprintf(stderr, "hostmon-consume: --timeout: expected 1..86400 seconds, got '%s'\n", optarg);
 				return -EINVAL;
 			}
+			o->kafka_only = 1;
 			break;
 		default: return -EINVAL;
 		}
 	}
-	if (optind < argc || !o->brokers) {
-		fprintf(stderr, "hostmon-consume: %s\n",
-			optind < argc ? "unexpected argument" : "--brokers is required");
-		return -EINVAL;
-	}
-	return 0;
+	return check_args(argc, o);
 }
 
 /* Every partition of the topic from its oldest offset; no consumer group, nothing committed. */
@@ -233,16 +260,19 @@ static void print_json(struct consume *cs, const Hostmon__V1__Envelope *env)
 	pbjson_buf_reset(&cs->line);
 }
 
-static int handle(struct consume *cs, const rd_kafka_message_t *m)
+/*
+ * One record's bytes, from the topic or the spool: printed and (--check)
+ * accounted. 0, 1 when they are not an envelope (counted; the caller says
+ * where they were), or -ENOMEM.
+ */
+static int take(struct consume *cs, const void *data, size_t len)
 {
 	Hostmon__V1__Envelope *env;
 
-	env = hostmon__v1__envelope__unpack(NULL, m->len, m->payload);
+	env = hostmon__v1__envelope__unpack(NULL, len, data);
 	if (!env) {
 		cs->undecodable++;
-		fprintf(stderr, "hostmon-consume: %s [%d] offset %lld: not a hostmon.v1.Envelope (%zu bytes)\n",
-			cs->o.topic, (int)m->partition, (long long)m->offset, m->len);
-		return 0;
+		return 1;
 	}
 	cs->records++;
 	if (!cs->o.quiet)
@@ -255,6 +285,16 @@ static int handle(struct consume *cs, const rd_kafka_message_t *m)
 	}
 	hostmon__v1__envelope__free_unpacked(env, NULL);
 	return 0;
+}
+
+static int handle(struct consume *cs, const rd_kafka_message_t *m)
+{
+	int ret = take(cs, m->payload, m->len);
+
+	if (ret == 1)
+		fprintf(stderr, "hostmon-consume: %s [%d] offset %lld: not a hostmon.v1.Envelope (%zu bytes)\n",
+			cs->o.topic, (int)m->partition, (long long)m->offset, m->len);
+	return ret == 1 ? 0 : ret;
 }
 
 static double now_s(void)
@@ -322,10 +362,80 @@ static int report(struct consume *cs)
 	return bad;
 }
 
+/* Flushes stdout; 0, or 2 (said) when the lines could not all be written. */
+static int flushed(void)
+{
+	if (fflush(stdout) != EOF)
+		return 0;
+	fprintf(stderr, "hostmon-consume: writing to stdout failed: %s\n", strerror(errno));
+	return 2;
+}
+
+/* Every partition of the topic, printed; the exit status. */
+static int run_kafka(struct consume *cs)
+{
+	rd_kafka_t *rk = consumer_new(&cs->o);
+	int rc = 2;
+
+	if (!rk || assign_all(rk, cs) || consume_loop(rk, cs) || flushed())
+		goto out;
+	rc = cs->o.check ? report(cs) : 0;
+out:
+	if (rk) {
+		rd_kafka_consumer_close(rk);
+		rd_kafka_destroy(rk);
+	}
+	return rc;
+}
+
+static void spooled(void *ctx, const char *file, size_t offset, const struct spool_record *rec)
+{
+	struct consume *cs = ctx;
+	int ret;
+
+	/* A signal or a failure: the rest of the walk prints nothing. */
+	if (stop || cs->walk_err)
+		return;
+	ret = take(cs, rec->payload, rec->len);
+	if (ret == 1)
+		fprintf(stderr, "hostmon-consume: %s offset %zu: not a hostmon.v1.Envelope (%u bytes)\n",
+			file, offset, rec->len);
+	if (ret < 0)
+		cs->walk_err = ret;
+}
+
+static void spool_corrupt(void *ctx, const char *file, size_t offset, const char *why)
+{
+	struct consume *cs = ctx;
+
+	if (stop || cs->walk_err)
+		return;
+	cs->corrupt++;
+	fprintf(stderr, "hostmon-consume: %s offset %zu: corrupt record: %s: skipped\n", file,
+		offset, why);
+}
+
+/*
+ * --spool PATH, printed as the topic would be, until its end or a signal;
+ * the exit status (1 when a record was corrupt).
+ */
+static int run_spool(struct consume *cs)
+{
+	static const struct spoolwalk_ops ops = { .record = spooled, .corrupt = spool_corrupt };
+	int rc;
+
+	if (spoolwalk(cs->o.spool, &ops, cs) || cs->walk_err || flushed())
+		return 2;
+	rc = cs->o.check ? report(cs) : 0;
+	if (cs->corrupt)
+		fprintf(stderr, "hostmon-consume: %s: %llu corrupt records skipped, %llu records read\n",
+			cs->o.spool, (unsigned long long)cs->corrupt, (unsigned long long)cs->records);
+	return cs->corrupt ? 1 : rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct consume cs = { 0 };
-	rd_kafka_t *rk = NULL;
 	int rc = 2;
 
 	if (parse_args(argc, argv, &cs.o)) {
@@ -339,19 +449,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cs.sc = seqcheck__new();
-	rk = cs.sc ? consumer_new(&cs.o) : NULL;
-	if (!rk || assign_all(rk, &cs) || consume_loop(rk, &cs))
-		goto out;
-	if (fflush(stdout) == EOF) {
-		fprintf(stderr, "hostmon-consume: writing to stdout failed: %s\n", strerror(errno));
-		goto out;
-	}
-	rc = cs.o.check ? report(&cs) : 0;
-out:
-	if (rk) {
-		rd_kafka_consumer_close(rk);
-		rd_kafka_destroy(rk);
-	}
+	if (cs.sc)
+		rc = cs.o.spool ? run_spool(&cs) : run_kafka(&cs);
 	seqcheck__free(cs.sc);
 	free(cs.eof_seen);
 	pbjson_buf_free(&cs.line);
