@@ -24,16 +24,6 @@
 #define RETRY_NS		1000000000ULL
 /* The event loop's sleep while spooled records wait for room. */
 #define BACKLOG_WAIT_MS		100
-/* One log line per kind of failure at most this often; the rest are counted in it. */
-#define LOG_EVERY_NS		(10 * 1000000000ULL)
-
-/* A kind of failure: every one counted, the first logged at once, then one line per 10 s. */
-struct log_limit {
-	uint64_t count;
-	uint64_t unlogged;	/* since the last line */
-	uint64_t logged_ns;	/* monotonic; 0: never */
-};
-
 struct kafka_sink {
 	rd_kafka_t *rk;		/* NULL between a failed recreation and the next try */
 	rd_kafka_topic_t *topic;
@@ -59,6 +49,8 @@ struct kafka_sink {
 	uint64_t delivered;
 	uint64_t lost;
 	uint64_t recreated;
+	/* One log line per kind of failure, the first at once, then at most one per
+	 * LOG_REPEAT_PERIOD_NS that counts the others. */
 	struct log_limit lost_log;
 	struct log_limit spool_failures;
 	struct log_limit broker_errors;	/* error callbacks: connection, resolution */
@@ -75,28 +67,6 @@ struct kafka_sink {
 	struct spool_pos oldest_pos;
 	uint64_t oldest_ts_ns;	/* 0: to be found again */
 };
-
-/* Counts one more; true when a line is due (then l->unlogged is how many it stands for). */
-static bool log_due(struct log_limit *l)
-{
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
-
-	l->count++;
-	l->unlogged++;
-	if (l->logged_ns && now - l->logged_ns < LOG_EVERY_NS)
-		return false;
-	l->logged_ns = now;
-	return true;
-}
-
-/* Called after a due line: the next one counts from here. */
-static unsigned long long logged(struct log_limit *l)
-{
-	unsigned long long n = l->unlogged;
-
-	l->unlogged = 0;
-	return n;
-}
 
 static void note_error(struct kafka_sink *ks, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -138,11 +108,11 @@ static void record_lost(struct kafka_sink *ks, const char *what, const char *why
 	ks->failing = true;
 	ks->lost++;
 	note_error(ks, "%s to topic %s failed: %s", what, ks->topic_name, why);
-	if (log_due(&ks->lost_log))
-		log_error("kafka", HM_E_KAFKA_RECORD_LOST, LOG_FIELDS(LF_STR("topic", ks->topic_name)),
-		  "%s to topic %s failed: %s: record dropped (%llu since the last line, "
-			  "%llu records lost in all)", what, ks->topic_name, why,
-			  logged(&ks->lost_log), (unsigned long long)ks->lost);
+	log_limited(&ks->lost_log, LOG_LEVEL_ERROR, "kafka", HM_E_KAFKA_RECORD_LOST,
+		    LOG_FIELDS(LF_STR("topic", ks->topic_name)),
+		    "%s to topic %s failed: %s: record dropped (%llu since the last line, "
+		    "%llu records lost in all)", what, ks->topic_name, why,
+		    (unsigned long long)ks->lost_log.shown_for, (unsigned long long)ks->lost);
 }
 
 /* A record kept in the spool after a failure that may pass (the topic may be created). */
@@ -150,11 +120,12 @@ static void record_kept(struct kafka_sink *ks, const char *what, const char *why
 {
 	ks->failing = true;
 	note_error(ks, "%s to topic %s failed: %s", what, ks->topic_name, why);
-	if (log_due(&ks->topic_errors))
-		log_error("kafka", HM_E_KAFKA_RECORD_RETRY, LOG_FIELDS(LF_STR("topic", ks->topic_name)),
-			  "%s to topic %s failed: %s: kept in the spool, sent again "
-			  "later (%llu since the last line, %llu in all)", what, ks->topic_name, why,
-			  logged(&ks->topic_errors), (unsigned long long)ks->topic_errors.count);
+	log_limited(&ks->topic_errors, LOG_LEVEL_ERROR, "kafka", HM_E_KAFKA_RECORD_RETRY,
+		    LOG_FIELDS(LF_STR("topic", ks->topic_name)),
+		    "%s to topic %s failed: %s: kept in the spool, sent again "
+		    "later (%llu since the last line, %llu in all)", what, ks->topic_name, why,
+		    (unsigned long long)ks->topic_errors.shown_for,
+		    (unsigned long long)ks->topic_errors.count);
 }
 
 /* Purged at shutdown or recreation: not delivered, not lost either while it stays in the spool. */
@@ -281,11 +252,11 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		ks->fatal = true;
 		return;
 	}
-	if (log_due(&ks->broker_errors))
-		log_error("kafka", HM_E_KAFKA_BROKER, LOG_FIELDS(LF_STR("brokers", ks->brokers)),
-			  "brokers %s: %s (%llu broker errors since the last line, %llu in all)",
-			  ks->brokers, reason, logged(&ks->broker_errors),
-			  (unsigned long long)ks->broker_errors.count);
+	log_limited(&ks->broker_errors, LOG_LEVEL_ERROR, "kafka", HM_E_KAFKA_BROKER,
+		    LOG_FIELDS(LF_STR("brokers", ks->brokers)),
+		    "brokers %s: %s (%llu broker errors since the last line, %llu in all)",
+		    ks->brokers, reason, (unsigned long long)ks->broker_errors.shown_for,
+		    (unsigned long long)ks->broker_errors.count);
 }
 
 static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
@@ -376,11 +347,12 @@ static void producer_close(struct kafka_sink *ks)
 /* A record the spool could not take: counted, logged at most every 10 s. */
 static void spool_failed(struct kafka_sink *ks, int err)
 {
-	if (log_due(&ks->spool_failures))
-		log_error("kafka", HM_E_SPOOL_WRITE, LOG_FIELDS(LF_ERRNO(-err)),
-			  "spooling a record failed: %s: sent unspooled (%llu spool failures "
-			  "since the last line, %llu in all)", strerror(-err), logged(&ks->spool_failures),
-			  (unsigned long long)ks->spool_failures.count);
+	log_limited(&ks->spool_failures, LOG_LEVEL_ERROR, "kafka", HM_E_SPOOL_WRITE,
+		    LOG_FIELDS(LF_ERRNO(-err)),
+		    "spooling a record failed: %s: sent unspooled (%llu spool failures "
+		    "since the last line, %llu in all)", strerror(-err),
+		    (unsigned long long)ks->spool_failures.shown_for,
+		    (unsigned long long)ks->spool_failures.count);
 }
 
 /*
@@ -513,11 +485,11 @@ static void pump(struct kafka_sink *ks)
 	if (err != -ENOENT) {
 		ks->blocked = true;
 		ks->retry_at_ns = clock_ns(CLOCK_MONOTONIC) + RETRY_NS;
-		if (log_due(&ks->spool_failures))
-			log_error("kafka", HM_E_SPOOL_READ, LOG_FIELDS(LF_ERRNO(-err)),
-				  "reading the spool failed: %s: retried in a second (%llu "
-				  "spool failures since the last line)", strerror(-err),
-				  logged(&ks->spool_failures));
+		log_limited(&ks->spool_failures, LOG_LEVEL_ERROR, "kafka", HM_E_SPOOL_READ,
+			    LOG_FIELDS(LF_ERRNO(-err)),
+			    "reading the spool failed: %s: retried in a second (%llu "
+			    "spool failures since the last line)", strerror(-err),
+			    (unsigned long long)ks->spool_failures.shown_for);
 	}
 }
 
