@@ -48,8 +48,7 @@ struct repeat {
 	char *body;
 	size_t key_len;
 	enum log_level level;
-	uint64_t shown_ns;
-	uint64_t pending;
+	struct log_limit lim;
 };
 
 /* What stands for a record that could not be made. */
@@ -218,8 +217,8 @@ static void emit(enum log_level level, const char *body, uint64_t repeated)
 /* The latest held-back repeat shown now, standing for the others before it too. */
 static void emit_held(struct repeat *r)
 {
-	emit(r->level, r->body, r->pending - 1);
-	r->pending = 0;
+	emit(r->level, r->body, r->lim.held - 1);
+	r->lim.held = 0;
 }
 
 /* The slot remembering body's key, or the one to reuse (empty, else the longest unseen: its count written first). */
@@ -235,16 +234,47 @@ static struct repeat *repeat_slot(const char *body, size_t key_len, enum log_lev
 			return r;
 		}
 		/* An empty slot, else the one shown longest ago. */
-		if (!r->body || (victim->body && r->shown_ns < victim->shown_ns))
+		if (!r->body || (victim->body && r->lim.shown_ns < victim->lim.shown_ns))
 			victim = r;
 	}
 	*found = false;
-	if (victim->body && victim->pending)
+	if (victim->body && victim->lim.held)
 		emit_held(victim);
 	free(victim->body);
 	victim->body = NULL;
-	victim->pending = 0;
+	victim->lim = (struct log_limit){ 0 };
 	return victim;
+}
+
+/* Every warning and error, shown or held back, in the counts. Under repeat_lock. */
+static void count_record(enum log_level level, enum errcode code)
+{
+	if (level == LOG_LEVEL_ERROR)
+		counts.errors++;
+	else
+		counts.warnings++;
+	if ((unsigned int)code < HM_E_MAX)
+		counts.by_code[code]++;
+}
+
+/*
+ * The one repeat rule, for a message's slot and a call site's limit alike: one
+ * more occurrence of l's record; true when it is shown now (the first, or the
+ * period since the last shown is over), else it is held back and counted.
+ * Under repeat_lock.
+ */
+static bool limit_pass(struct log_limit *l, uint64_t now)
+{
+	l->count++;
+	if (l->shown_ns && now - l->shown_ns < LOG_REPEAT_PERIOD_NS) {
+		l->held++;
+		counts.suppressed++;
+		return false;
+	}
+	l->shown_for = l->held + 1;
+	l->held = 0;
+	l->shown_ns = now;
+	return true;
 }
 
 /*
@@ -253,33 +283,34 @@ static struct repeat *repeat_slot(const char *body, size_t key_len, enum log_lev
  */
 static void write_limited(enum log_level level, enum errcode code, char *body, size_t key_len)
 {
-	uint64_t now = clock_ns(CLOCK_MONOTONIC), repeated = 0;
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 	struct repeat *r;
 	bool found;
 
 	pthread_mutex_lock(&repeat_lock);
-	if (level == LOG_LEVEL_ERROR)
-		counts.errors++;
-	else
-		counts.warnings++;
-	if ((unsigned int)code < HM_E_MAX)
-		counts.by_code[code]++;
+	count_record(level, code);
 	r = repeat_slot(body, key_len, level, &found);
 	free(r->body);
 	r->body = body;
 	r->key_len = key_len;
 	r->level = level;
-	if (found && now - r->shown_ns < LOG_REPEAT_PERIOD_NS) {
-		r->pending++;
-		counts.suppressed++;
-		pthread_mutex_unlock(&repeat_lock);
-		return;
-	}
-	repeated = r->pending;
-	r->shown_ns = now;
-	r->pending = 0;
-	emit(level, body, repeated);
+	if (limit_pass(&r->lim, now))
+		emit(level, body, r->lim.shown_for - 1);
 	pthread_mutex_unlock(&repeat_lock);
+}
+
+bool log_limit_due(struct log_limit *l, enum log_level level, enum errcode code)
+{
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	bool due;
+
+	if (level > LOG_LEVEL_WARN)
+		return true;	/* never limited, as in log_write */
+	pthread_mutex_lock(&repeat_lock);
+	count_record(level, code);
+	due = limit_pass(l, now);
+	pthread_mutex_unlock(&repeat_lock);
+	return due;
 }
 
 void log_flush_repeats(int force)
@@ -289,10 +320,11 @@ void log_flush_repeats(int force)
 
 	pthread_mutex_lock(&repeat_lock);
 	for (r = repeats; r < repeats + LOG_REPEAT_SLOTS; r++) {
-		if (!r->body || !r->pending || (!force && now - r->shown_ns < LOG_REPEAT_PERIOD_NS))
+		if (!r->body || !r->lim.held ||
+		    (!force && now - r->lim.shown_ns < LOG_REPEAT_PERIOD_NS))
 			continue;
 		emit_held(r);
-		r->shown_ns = now;
+		r->lim.shown_ns = now;
 	}
 	pthread_mutex_unlock(&repeat_lock);
 }
@@ -304,8 +336,9 @@ void log_get_counts(struct log_counts *out)
 	pthread_mutex_unlock(&repeat_lock);
 }
 
+/* limited: a warning or error goes through its message's repeat limit (else it was due already). */
 static void log_vwrite(enum log_level level, const char *component, enum errcode code,
-		       const struct log_field *fields, const char *fmt, va_list ap)
+		       const struct log_field *fields, bool limited, const char *fmt, va_list ap)
 {
 	char *msg = NULL, *body;
 	size_t key_len = 0;
@@ -326,7 +359,7 @@ static void log_vwrite(enum log_level level, const char *component, enum errcode
 		emit(LOG_LEVEL_ERROR, OOM_BODY, 0);
 		return;
 	}
-	if (level > LOG_LEVEL_WARN) {
+	if (level > LOG_LEVEL_WARN || !limited) {
 		emit(level, body, 0);
 		free(body);
 		return;
@@ -340,7 +373,17 @@ void log_write(enum log_level level, const char *component, enum errcode code,
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vwrite(level, component, code, fields, fmt, ap);
+	log_vwrite(level, component, code, fields, true, fmt, ap);
+	va_end(ap);
+}
+
+void log_write_due(enum log_level level, const char *component, enum errcode code,
+		   const struct log_field *fields, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(level, component, code, fields, false, fmt, ap);
 	va_end(ap);
 }
 
@@ -354,7 +397,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	/* libbpf prefixes most of its messages with its own name already. */
 	if (strncmp(fmt, "libbpf: ", 8) == 0)
 		fmt += 8;
-	log_vwrite(ours, "libbpf", ours == LOG_LEVEL_WARN ? HM_E_LIBBPF : HM_E_NONE, NULL, fmt, ap);
+	log_vwrite(ours, "libbpf", ours == LOG_LEVEL_WARN ? HM_E_LIBBPF : HM_E_NONE, NULL, true,
+		   fmt, ap);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #ifndef HOSTMON_LOG_H
 #define HOSTMON_LOG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "core/errcode.h"
 
@@ -42,6 +43,20 @@ struct log_field {
 #define LF_ERRNO(e)	{ .key = "errno", .kind = LOG_FIELD_ERRNO, .num = (long long)(e) }
 /* A list of fields for one record; NULL when there are none. */
 #define LOG_FIELDS(...)	((const struct log_field[]){ __VA_ARGS__, { 0 } })
+
+/*
+ * The repeat limit of one kind of record: the first is shown, then at most one
+ * per LOG_REPEAT_PERIOD_NS, those between held back and counted. The logger
+ * keeps one for each distinct recent message; a call site whose message varies
+ * while the failure stays one kind (a library's reason, figures in the text)
+ * owns one and logs through log_limited(). Used by one thread at a time.
+ */
+struct log_limit {
+	uint64_t count;		/* occurrences in all */
+	uint64_t held;		/* held back since the last shown */
+	uint64_t shown_ns;	/* monotonic, when the last was shown; 0: never */
+	uint64_t shown_for;	/* the last shown: itself and the held back before it */
+};
 
 /* Since start: records by level and code, and the identical ones held back. */
 struct log_counts {
@@ -91,6 +106,17 @@ void log_write(enum log_level level, const char *component, enum errcode code,
  * and at exit, so no count waits for an identical record that may never come.
  */
 void log_flush_repeats(int force);
+/*
+ * One occurrence of l's warning or error, counted as log_write counts it; true
+ * when its record is due (then written with log_write_due), false when held
+ * back (counted as suppressed: the next record due says how many it stands for,
+ * l->shown_for, nothing shows them before). Use through log_limited().
+ */
+bool log_limit_due(struct log_limit *l, enum log_level level, enum errcode code);
+/* A record its own log_limit found due: shown as it is, neither counted again nor held back. */
+void log_write_due(enum log_level level, const char *component, enum errcode code,
+		   const struct log_field *fields, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 void log_get_counts(struct log_counts *out);
 
 /* No formatting happens when the level is off. */
@@ -98,6 +124,16 @@ void log_get_counts(struct log_counts *out);
 	do { \
 		if ((level) <= log_level_now()) \
 			log_write((level), (comp), (code), (fields), __VA_ARGS__); \
+	} while (0)
+/*
+ * A warning or error limited by its call site's l instead of by its text: its
+ * arguments are evaluated only when it is due, so they may read l->shown_for
+ * and l->count.
+ */
+#define log_limited(l, level, comp, code, fields, ...) \
+	do { \
+		if ((level) <= log_level_now() && log_limit_due((l), (level), (code))) \
+			log_write_due((level), (comp), (code), (fields), __VA_ARGS__); \
 	} while (0)
 #define log_error(comp, code, fields, ...) \
 	log_at(LOG_LEVEL_ERROR, comp, code, fields, __VA_ARGS__)

@@ -71,6 +71,8 @@ void kafka_sink__poll(struct kafka_sink *ks);
  */
 int kafka_sink__wait_ms(const struct kafka_sink *ks);
 
+/* The sink's figures, from here on (kafka_report.c). */
+
 /* Cumulative: records acknowledged by the broker, and records lost (never delivered). */
 uint64_t kafka_sink__delivered(const struct kafka_sink *ks);
 uint64_t kafka_sink__lost(const struct kafka_sink *ks);

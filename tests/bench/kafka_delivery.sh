@@ -40,7 +40,7 @@ trap 'exit 143' TERM INT
 
 brokers=$("$root/tools/kafka-local" start 2>"$tmp/kafka.err" | tail -n 1) ||
 	{ echo "kafka_delivery: tools/kafka-local start failed: $(tail -n 5 "$tmp/kafka.err")" >&2; exit 1; }
-# The agent's producer settings (agent/sinks/kafka_sink.c), for kcat too.
+# The agent's producer settings (agent/sinks/kafka_producer.c), for kcat too.
 producer=(-X enable.idempotence=true -X acks=all -X compression.codec=lz4 -X linger.ms=50
 	-X queue.buffering.max.kbytes=65536)
 

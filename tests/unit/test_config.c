@@ -1,4 +1,4 @@
-/* Unit tests of agent/config/config.c: defaults, the INI file, flags, and every kind of bad input. */
+/* Unit tests of agent/config/ (config.c, config_ini.c, config_flags.c, config_usage.c): defaults, the INI file, flags, and every kind of bad input. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests of agent/core/log.c and agent/core/errcode.c: the record format, repeats held back with a count, the code table against docs/errors.md. */
+/* Unit tests of agent/core/log.c and agent/core/errcode.c: the record format, repeats held back with a count (by their text or by a call site's limit), the code table against docs/errors.md. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,6 +49,18 @@ static void must_contain(const char *hay, const char *needle)
 {
 	if (!strstr(hay, needle))
 		fail_msg("expected '%s' in:\n%s", needle, hay);
+}
+
+/* Since before: errors (all of them with code) and suppressed. */
+static void must_have_counted(const struct log_counts *before, uint64_t errors,
+			      uint64_t suppressed, enum errcode code)
+{
+	struct log_counts after;
+
+	log_get_counts(&after);
+	assert_int_equal(after.errors - before->errors, errors);
+	assert_int_equal(after.suppressed - before->suppressed, suppressed);
+	assert_int_equal(after.by_code[code] - before->by_code[code], errors);
 }
 
 static int setup(void **state)
@@ -129,7 +141,7 @@ static void test_errno_without_a_name_shows_its_number(void **state)
 /* 100 identical errors: one shown, 99 held back; the latest of them shown with the count of the other 98. */
 static void test_identical_errors_held_back_with_their_count(void **state)
 {
-	struct log_counts before, after;
+	struct log_counts before;
 	const char *t;
 
 	(void)state;
@@ -149,10 +161,7 @@ static void test_identical_errors_held_back_with_their_count(void **state)
 	t = logged();
 	assert_int_equal(count_of(t, "\n"), 1);
 	must_contain(t, "code=HM304 msg=\"brokers b:9092: connection refused\" brokers=b:9092 repeated=98\n");
-	log_get_counts(&after);
-	assert_int_equal(after.errors - before.errors, 101);
-	assert_int_equal(after.suppressed - before.suppressed, 99);
-	assert_int_equal(after.by_code[HM_E_KAFKA_BROKER] - before.by_code[HM_E_KAFKA_BROKER], 101);
+	must_have_counted(&before, 101, 99, HM_E_KAFKA_BROKER);
 }
 
 /* More distinct errors than slots: a held-back count is written before its slot is reused. */
@@ -169,6 +178,74 @@ static void test_evicted_repeats_keep_their_count(void **state)
 	t = logged();
 	must_contain(t, "code=HM406 msg=\"full\" repeated=1\n");
 	assert_int_equal(count_of(t, "msg=\"full\""), 2);
+}
+
+/* One kind of failure whose text varies, limited by its call site's log_limit. */
+static void site_error(struct log_limit *l, int reason)
+{
+	log_limited(l, LOG_LEVEL_ERROR, "kafka", HM_E_KAFKA_BROKER, NULL,
+		    "reason %d (%llu since the last line, %llu in all)", reason,
+		    (unsigned long long)l->shown_for, (unsigned long long)l->count);
+}
+
+/*
+ * A call site's limit: the first shown at once whatever its text, the others
+ * within the period held back and counted, not shown at a flush; the next one
+ * due after the period says how many it stands for.
+ */
+static void test_call_site_limit_one_per_period_counts_the_rest(void **state)
+{
+	struct log_limit l = { 0 };
+	struct log_counts before;
+	const char *t;
+
+	(void)state;
+	log_get_counts(&before);
+	for (int i = 0; i < 5; i++)
+		site_error(&l, i);
+	log_flush_repeats(1);
+	t = logged();
+	assert_int_equal(count_of(t, "\n"), 1);
+	must_contain(t, "code=HM304 msg=\"reason 0 (1 since the last line, 1 in all)\"\n");
+	must_have_counted(&before, 5, 4, HM_E_KAFKA_BROKER);
+	l.shown_ns -= LOG_REPEAT_PERIOD_NS;	/* as if the period were over */
+	site_error(&l, 5);
+	site_error(&l, 6);
+	t = logged();
+	assert_int_equal(count_of(t, "\n"), 1);
+	must_contain(t, "msg=\"reason 5 (5 since the last line, 6 in all)\"\n");
+	assert_null(strstr(t, "repeated="));
+	assert_int_equal(l.count, 7);
+	assert_int_equal(l.held, 1);
+}
+
+/* A record its call site let through is shown even when its text was just shown. */
+static void test_call_site_record_not_held_back_by_its_text(void **state)
+{
+	struct log_limit a = { 0 }, b = { 0 };
+	const char *t;
+
+	(void)state;
+	log_error("kafka", HM_E_KAFKA_BROKER, NULL, "down");
+	log_limited(&a, LOG_LEVEL_ERROR, "kafka", HM_E_KAFKA_BROKER, NULL, "down");
+	log_limited(&b, LOG_LEVEL_ERROR, "kafka", HM_E_KAFKA_BROKER, NULL, "down");
+	log_flush_repeats(1);
+	t = logged();
+	assert_int_equal(count_of(t, "code=HM304 msg=\"down\"\n"), 3);
+}
+
+/* A level that is off: nothing shown, nothing counted, the arguments not evaluated. */
+static void test_call_site_limit_off_level_counts_nothing(void **state)
+{
+	struct log_limit l = { 0 };
+	int evaluated = 0;
+
+	(void)state;
+	log_set_level(LOG_LEVEL_ERROR);
+	log_limited(&l, LOG_LEVEL_WARN, "kafka", HM_E_KAFKA_BROKER, NULL, "%d", ++evaluated);
+	assert_int_equal(l.count, 0);
+	assert_int_equal(evaluated, 0);
+	assert_int_equal(logged()[0], '\0');
 }
 
 /* Every code has a row in docs/errors.md with its category, and every row is a code. */
@@ -216,6 +293,9 @@ int main(void)
 		cmocka_unit_test_setup(test_repeat_with_other_fields_shows_the_latest, setup),
 		cmocka_unit_test_setup(test_identical_errors_held_back_with_their_count, setup),
 		cmocka_unit_test_setup(test_evicted_repeats_keep_their_count, setup),
+		cmocka_unit_test_setup(test_call_site_limit_one_per_period_counts_the_rest, setup),
+		cmocka_unit_test_setup(test_call_site_record_not_held_back_by_its_text, setup),
+		cmocka_unit_test_setup(test_call_site_limit_off_level_counts_nothing, setup),
 		cmocka_unit_test(test_every_code_documented_with_its_category),
 	};
 
