@@ -16,7 +16,6 @@
 #include "sinks/kafka_sink.h"
 #include "sinks/kafka_sink_impl.h"
 #include "sinks/spool.h"
-#include "sinks/spool_reader.h"
 
 /* The event loop's sleep while spooled records wait for room. */
 #define BACKLOG_WAIT_MS		100

@@ -19,6 +19,7 @@
 #include "sinks/kafka_latency.h"
 #include "sinks/kafka_stats.h"
 #include "sinks/spool.h"
+#include "sinks/spool_reader.h"
 
 /* A produce refused for another reason than a full queue (unknown topic) is retried this late. */
 #define KAFKA_RETRY_NS		1000000000ULL
