@@ -21,6 +21,80 @@ struct family_status {
 
 const char *family_state_name(enum family_state state);
 
+struct bpf_object;
+struct config;
+struct exemap;
+struct kernel_features;
+struct pidcache;
+struct pipeline;
+struct record;
+struct workloads;
+
+/* What a family's open may use; none of it owned by the family. */
+struct family_ctx {
+	const struct config *cfg;
+	const struct kernel_features *kf;	/* the paths this kernel allows */
+	struct pipeline *out;			/* where its events go */
+	const struct exemap *exe;		/* the shared exe map; NULL: none */
+	struct pidcache *procs;			/* exe, cgroup, container id of its events' processes */
+	/* The family ops->needs names, opened (NULL: off or failed); set for each open. */
+	void *need;
+};
+
+/*
+ * A probe family: bpf/<name>.bpf.c and the agent file that fills this table.
+ * The daemon loops over the list in agent/probes/families.c and calls these,
+ * never a family by name. fam is what open returned.
+ */
+struct family_ops {
+	/* In /health, agent_status, the metrics record's drops and the log's component. */
+	const char *name;
+	bool (*enabled)(const struct config *cfg);
+	/*
+	 * Opens, loads and attaches its probe; NULL with status->state
+	 * FAMILY_FAILED and status->error saying why (the agent runs on without
+	 * it); status->path says which path this kernel got.
+	 */
+	void *(*open)(const struct family_ctx *ctx, struct family_status *status);
+	void (*free)(void *fam);
+	/* Its ring buffer's fd to wait on (readable when events wait), and the ring buffer map's. */
+	int (*epoll_fd)(const void *fam);
+	int (*events_fd)(const void *fam);
+	/* Reads at most FAMILY_RING_BATCH events into the pipeline: the events read, or -errno. */
+	int (*poll)(void *fam);
+	/* Closes the window: its part of the metrics record and its drops. 0 or -errno. */
+	int (*window)(void *fam, struct record *rec);
+	/* Brownout: on, its detail events are counted as shed instead of sent. */
+	void (*shed)(void *fam, bool on);
+	/*
+	 * The brownout level (1 = shed first) from which its detail events are
+	 * shed; 0: never (crashes and OOM kills).
+	 */
+	unsigned int shed_priority;
+	/* The loaded BPF object, for its maps' figures (agent/probes/bpfmem.h). */
+	const struct bpf_object *(*object)(const void *fam);
+	/* Hands it the per-workload table it feeds (maps or events; not owned). */
+	void (*set_workloads)(void *fam, struct workloads *wl);
+	/* Its maps are the workload table's rows: without it running, no workloads. */
+	bool workload_rows;
+	/* Its events name processes through the pid cache, which wants the shared exe map. */
+	bool names_processes;
+	/*
+	 * Optional (NULL: none): a family whose maps this one's object takes
+	 * over. It is opened (and measured) before this one, handed to this
+	 * one's open in ctx->need, and its settle is called once this one has
+	 * opened or been left out.
+	 */
+	const struct family_ops *needs;
+	/*
+	 * Optional: settles what depended on the family that needs this one
+	 * (peer: its instance, NULL when it does not run; peer_status: why).
+	 * 0, or -errno with status failed: the family is then freed.
+	 */
+	int (*settle)(void *fam, const void *peer, const struct family_status *peer_status,
+		      struct family_status *status);
+};
+
 /*
  * The number of arguments a tp_btf program on tracepoint gets on this kernel
  * (its btf_trace_ typedef), -1 when the kernel's BTF does not say: for

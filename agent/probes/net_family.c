@@ -11,6 +11,7 @@
 #include "bpf/histogram.h"
 #include "bpf/net.h"
 #include "net.skel.h"
+#include "config/config.h"
 #include "probes/counters.h"
 #include "core/encode.h"
 #include "probes/exemap.h"
@@ -21,6 +22,7 @@
 #include "probes/pidcache.h"
 #include "sinks/pipeline.h"
 #include "probes/net_family.h"
+#include "probes/workloads.h"
 
 /* One (endpoint, counter) that moved this window. */
 struct ep_delta {
@@ -199,16 +201,20 @@ static int load_and_attach(struct net *nt, const struct config *cfg, const struc
 	return map_shed(nt, err, errlen);
 }
 
-struct net *net__open(const struct config *cfg, struct pipeline *out,
-		      const struct exemap *exe, struct family_status *status)
+static void nt_free(void *fam);
+
+/* Its socket hooks are attached; who names the owners of connected and accepted sockets is settled by nt_settle. */
+static void *nt_open(const struct family_ctx *ctx, struct family_status *status)
 {
+	const struct config *cfg = ctx->cfg;
 	struct net *nt = calloc(1, sizeof(*nt));
 	int ret = -ENOMEM;
 
 	status->state = FAMILY_FAILED;
 	if (!nt)
 		goto fail;
-	nt->out = out;
+	nt->out = ctx->out;
+	nt->procs = ctx->procs;
 	nt->top_n = cfg->net_top_endpoints;
 	nt->ncpu = libbpf_num_possible_cpus();
 	nt->percpu = calloc(nt->ncpu > 0 ? nt->ncpu : 1, sizeof(uint64_t));
@@ -221,7 +227,7 @@ struct net *net__open(const struct config *cfg, struct pipeline *out,
 		snprintf(status->error, sizeof(status->error), "open failed: %s", strerror(-ret));
 		goto fail;
 	}
-	ret = load_and_attach(nt, cfg, exe, status->error, sizeof(status->error));
+	ret = load_and_attach(nt, cfg, ctx->exe, status->error, sizeof(status->error));
 	if (ret)
 		goto fail;
 	status->state = FAMILY_ATTACHED;
@@ -229,12 +235,14 @@ struct net *net__open(const struct config *cfg, struct pipeline *out,
 fail:
 	if (!status->error[0])
 		snprintf(status->error, sizeof(status->error), "%s", strerror(-ret));
-	net__free(nt);
+	nt_free(nt);
 	return NULL;
 }
 
-void net__free(struct net *nt)
+static void nt_free(void *fam)
 {
+	struct net *nt = fam;
+
 	if (!nt)
 		return;
 	family_ring__free(nt->ring);
@@ -250,33 +258,44 @@ void net__free(struct net *nt)
 	free(nt);
 }
 
-int net__epoll_fd(const struct net *nt)
+static bool nt_enabled(const struct config *cfg)
 {
+	return cfg->net_enabled;
+}
+
+static int nt_epoll_fd(const void *fam)
+{
+	const struct net *nt = fam;
+
 	return family_ring__epoll_fd(nt->ring);
 }
 
-int net__cg_failures_fd(const struct net *nt)
+/* Its map of connection failures by owner's cgroup. */
+static void nt_set_workloads(void *fam, struct workloads *wl)
 {
-	return bpf_map__fd(nt->skel->maps.net_cg_failures);
+	struct net *nt = fam;
+
+	workloads__set_net(wl, bpf_map__fd(nt->skel->maps.net_cg_failures));
 }
 
-int net__events_fd(const struct net *nt)
+static int nt_events_fd(const void *fam)
 {
+	const struct net *nt = fam;
+
 	return bpf_map__fd(nt->skel->maps.events);
 }
 
-const struct bpf_object *net__object(const struct net *nt)
+static const struct bpf_object *nt_object(const void *fam)
 {
+	const struct net *nt = fam;
+
 	return nt->skel->obj;
 }
 
-void net__set_pidcache(struct net *nt, struct pidcache *procs)
+static void nt_shed(void *fam, bool on)
 {
-	nt->procs = procs;
-}
+	struct net *nt = fam;
 
-void net__shed(struct net *nt, bool on)
-{
 	__atomic_store_n(nt->shed, on, __ATOMIC_RELAXED);
 }
 
@@ -346,7 +365,14 @@ static int attach_fallback(struct net *nt, char *err, size_t errlen)
 	return ret;
 }
 
-int net__exits(struct net *nt, const char *why, struct family_status *status)
+/*
+ * Once the syscall family has loaded or not: NULL why says that it carries
+ * connect() and accept() (net__share); otherwise why it cannot, and the
+ * syscalls: tracepoints are attached instead (they need tracefs, and their
+ * cost to every syscall is logged). Says which in status->path; -errno with
+ * the family failed in status when the tracepoints cannot be attached.
+ */
+static int net_exits(struct net *nt, const char *why, struct family_status *status)
 {
 	const char *udp = nt->udp_errors ? "" : "; no UDP errors (this kernel has no inet_sk_error_report tracepoint)";
 	char err[sizeof(status->error) - 64];
@@ -371,8 +397,21 @@ int net__exits(struct net *nt, const char *why, struct family_status *status)
 	return 0;
 }
 
-int net__poll(struct net *nt)
+/* Settled once the syscall family (which needs this one) has opened, failed or been left off. */
+static int nt_settle(void *fam, const void *peer, const struct family_status *peer_status,
+		     struct family_status *status)
 {
+	const char *why = peer ? NULL :
+			  peer_status->state == FAMILY_FAILED ? "syscall family failed" :
+								"syscall family off";
+
+	return net_exits(fam, why, status);
+}
+
+static int nt_poll(void *fam)
+{
+	struct net *nt = fam;
+
 	return family_ring__consume(nt->ring);
 }
 
@@ -595,8 +634,13 @@ static void window_connections(struct net *nt, struct record *rec, uint64_t *evi
 	rec->ev.metrics.connections = c;
 }
 
-int net__window(struct net *nt, struct record *rec)
+/*
+ * Fills the metrics record's connections (the window's top endpoints by
+ * attempts, the rest summed as other, and exact totals) and its "net" drops.
+ */
+static int nt_window(void *fam, struct record *rec)
 {
+	struct net *nt = fam;
 	Hostmon__V1__DropCounters *dc = record__drops(rec, "net");
 	uint64_t now, evicted;
 
@@ -614,3 +658,20 @@ int net__window(struct net *nt, struct record *rec)
 	record__drop(rec, dc, "map_read_errors", nt->read_errors + counters__errors(nt->ep_prev));
 	return 0;
 }
+
+const struct family_ops net_family = {
+	.name = "net",
+	.enabled = nt_enabled,
+	.open = nt_open,
+	.free = nt_free,
+	.epoll_fd = nt_epoll_fd,
+	.events_fd = nt_events_fd,
+	.poll = nt_poll,
+	.window = nt_window,
+	.shed = nt_shed,
+	.shed_priority = 2,	/* conn_error events, after slow_syscall ones */
+	.object = nt_object,
+	.set_workloads = nt_set_workloads,
+	.names_processes = true,
+	.settle = nt_settle,
+};

@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 #include "bpf/proc.h"
 #include "proc.skel.h"
+#include "config/config.h"
 #include "probes/counters.h"
 #include "probes/crashtally.h"
 #include "core/encode.h"
@@ -152,8 +153,11 @@ static int handle_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-void proc__set_workloads(struct proc *pr, struct workloads *wl)
+/* Crashes and OOM kills are counted per workload too. */
+static void pr_set_workloads(void *fam, struct workloads *wl)
 {
+	struct proc *pr = fam;
+
 	pr->wl = wl;
 }
 
@@ -178,8 +182,9 @@ static int load_and_attach(struct proc *pr, const struct config *cfg, const stru
 			    handle_event, pr, &pr->ring, err, errlen);
 }
 
-struct proc *proc__open(const struct config *cfg, struct pipeline *out,
-			const struct exemap *exe, struct family_status *status)
+static void pr_free(void *fam);
+
+static void *pr_open(const struct family_ctx *ctx, struct family_status *status)
 {
 	struct proc *pr = calloc(1, sizeof(*pr));
 	int ret = -ENOMEM;
@@ -187,7 +192,7 @@ struct proc *proc__open(const struct config *cfg, struct pipeline *out,
 	status->state = FAMILY_FAILED;
 	if (!pr)
 		goto fail;
-	pr->out = out;
+	pr->out = ctx->out;
 	pr->page_kb = (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
 	pr->ncpu = libbpf_num_possible_cpus();
 	pr->percpu = calloc(pr->ncpu > 0 ? pr->ncpu : 1, sizeof(uint64_t));
@@ -201,7 +206,7 @@ struct proc *proc__open(const struct config *cfg, struct pipeline *out,
 		snprintf(status->error, sizeof(status->error), "open failed: %s", strerror(-ret));
 		goto fail;
 	}
-	ret = load_and_attach(pr, cfg, exe, status);
+	ret = load_and_attach(pr, ctx->cfg, ctx->exe, status);
 	if (ret)
 		goto fail;
 	status->state = FAMILY_ATTACHED;
@@ -209,12 +214,14 @@ struct proc *proc__open(const struct config *cfg, struct pipeline *out,
 fail:
 	if (!status->error[0])
 		snprintf(status->error, sizeof(status->error), "%s", strerror(-ret));
-	proc__free(pr);
+	pr_free(pr);
 	return NULL;
 }
 
-void proc__free(struct proc *pr)
+static void pr_free(void *fam)
 {
+	struct proc *pr = fam;
+
 	if (!pr)
 		return;
 	family_ring__free(pr->ring);
@@ -225,24 +232,44 @@ void proc__free(struct proc *pr)
 	free(pr);
 }
 
-int proc__epoll_fd(const struct proc *pr)
+static bool pr_enabled(const struct config *cfg)
 {
+	return cfg->proc_enabled;
+}
+
+static int pr_epoll_fd(const void *fam)
+{
+	const struct proc *pr = fam;
+
 	return family_ring__epoll_fd(pr->ring);
 }
 
-int proc__events_fd(const struct proc *pr)
+static int pr_events_fd(const void *fam)
 {
+	const struct proc *pr = fam;
+
 	return bpf_map__fd(pr->skel->maps.events);
 }
 
-const struct bpf_object *proc__object(const struct proc *pr)
+static const struct bpf_object *pr_object(const void *fam)
 {
+	const struct proc *pr = fam;
+
 	return pr->skel->obj;
 }
 
-int proc__poll(struct proc *pr)
+static int pr_poll(void *fam)
 {
+	struct proc *pr = fam;
+
 	return family_ring__consume(pr->ring);
+}
+
+/* Crashes and OOM kills are never shed: nothing to turn off. */
+static void pr_shed(void *fam, bool on)
+{
+	(void)fam;
+	(void)on;
 }
 
 /* Sum over CPUs of one per-CPU u64 array element; 0 (counted) when it cannot be read. */
@@ -327,8 +354,10 @@ static void window_crash_records(struct proc *pr, struct record *rec)
 	pr->canaries = 0;
 }
 
-int proc__window(struct proc *pr, struct record *rec)
+/* Fills the window's crashes, oom_kills and exits_nonzero into the metrics record, and its "proc" drops. */
+static int pr_window(void *fam, struct record *rec)
 {
+	struct proc *pr = fam;
 	Hostmon__V1__DropCounters *dc;
 	uint64_t now;
 
@@ -344,3 +373,18 @@ int proc__window(struct proc *pr, struct record *rec)
 	record__drop(rec, dc, "map_read_errors", pr->read_errors + counters__errors(pr->exits_prev));
 	return 0;
 }
+
+const struct family_ops proc_family = {
+	.name = "proc",
+	.enabled = pr_enabled,
+	.open = pr_open,
+	.free = pr_free,
+	.epoll_fd = pr_epoll_fd,
+	.events_fd = pr_events_fd,
+	.poll = pr_poll,
+	.window = pr_window,
+	.shed = pr_shed,
+	.shed_priority = 0,
+	.object = pr_object,
+	.set_workloads = pr_set_workloads,
+};

@@ -8,6 +8,7 @@
 #include "bpf/histogram.h"
 #include "bpf/syscalls.h"
 #include "syscalls.skel.h"
+#include "config/config.h"
 #include "probes/counters.h"
 #include "core/encode.h"
 #include "probes/exemap.h"
@@ -19,6 +20,7 @@
 #include "probes/pidcache.h"
 #include "sinks/pipeline.h"
 #include "probes/syscall_family.h"
+#include "probes/workloads.h"
 
 /* What the previous window read, to diff the kernel's cumulative counters. */
 struct sc_prev {
@@ -192,17 +194,20 @@ static int load_and_attach(struct syscalls *sc, const struct config *cfg,
 	return ret ? ret : map_hists(sc, err, errlen);
 }
 
-struct syscalls *syscalls__open(const struct config *cfg, const struct kernel_features *kf,
-				struct pipeline *out, const struct exemap *exe,
-				const struct net *net, struct family_status *status)
+static void sc_free(void *fam);
+
+/* net (ctx->need): the net family, whose maps this object takes over; NULL: none runs. */
+static void *sc_open(const struct family_ctx *ctx, struct family_status *status)
 {
+	const struct config *cfg = ctx->cfg;
 	struct syscalls *sc = calloc(1, sizeof(*sc));
 	int ret = -ENOMEM;
 
 	status->state = FAMILY_FAILED;
 	if (!sc)
 		goto fail;
-	sc->out = out;
+	sc->out = ctx->out;
+	sc->procs = ctx->procs;
 	sc->ncpu = libbpf_num_possible_cpus();
 	sc->prev = calloc(SC_MAX_NR, sizeof(*sc->prev));
 	sc->percpu = calloc(sc->ncpu > 0 ? sc->ncpu : 1, sizeof(struct sc_stats));
@@ -215,8 +220,8 @@ struct syscalls *syscalls__open(const struct config *cfg, const struct kernel_fe
 		snprintf(status->error, sizeof(status->error), "open failed: %s", strerror(-ret));
 		goto fail;
 	}
-	choose_path(sc, kf, status);
-	ret = load_and_attach(sc, cfg, exe, net, status->error, sizeof(status->error));
+	choose_path(sc, ctx->kf, status);
+	ret = load_and_attach(sc, cfg, ctx->exe, ctx->need, status->error, sizeof(status->error));
 	if (ret)
 		goto fail;
 	status->state = FAMILY_ATTACHED;
@@ -224,12 +229,14 @@ struct syscalls *syscalls__open(const struct config *cfg, const struct kernel_fe
 fail:
 	if (!status->error[0])
 		snprintf(status->error, sizeof(status->error), "%s", strerror(-ret));
-	syscalls__free(sc);
+	sc_free(sc);
 	return NULL;
 }
 
-void syscalls__free(struct syscalls *sc)
+static void sc_free(void *fam)
 {
+	struct syscalls *sc = fam;
+
 	if (!sc)
 		return;
 	family_ring__free(sc->ring);
@@ -242,41 +249,53 @@ void syscalls__free(struct syscalls *sc)
 	free(sc);
 }
 
-int syscalls__epoll_fd(const struct syscalls *sc)
+static bool sc_enabled(const struct config *cfg)
 {
+	return cfg->syscalls_enabled;
+}
+
+static int sc_epoll_fd(const void *fam)
+{
+	const struct syscalls *sc = fam;
+
 	return family_ring__epoll_fd(sc->ring);
 }
 
-void syscalls__workload_fds(const struct syscalls *sc, int *stats_fd, int *errnos_fd)
+/* Its per-workload maps (cg_stats, cg_errnos) are the table's rows; -1 each when [workloads] is off. */
+static void sc_set_workloads(void *fam, struct workloads *wl)
 {
+	struct syscalls *sc = fam;
 	bool on = sc->skel->rodata->workloads;
 
-	*stats_fd = on ? bpf_map__fd(sc->skel->maps.cg_stats) : -1;
-	*errnos_fd = on ? bpf_map__fd(sc->skel->maps.cg_errnos) : -1;
+	workloads__set_syscalls(wl, on ? bpf_map__fd(sc->skel->maps.cg_stats) : -1,
+				on ? bpf_map__fd(sc->skel->maps.cg_errnos) : -1);
 }
 
-int syscalls__events_fd(const struct syscalls *sc)
+static int sc_events_fd(const void *fam)
 {
+	const struct syscalls *sc = fam;
+
 	return bpf_map__fd(sc->skel->maps.events);
 }
 
-const struct bpf_object *syscalls__object(const struct syscalls *sc)
+static const struct bpf_object *sc_object(const void *fam)
 {
+	const struct syscalls *sc = fam;
+
 	return sc->skel->obj;
 }
 
-void syscalls__set_pidcache(struct syscalls *sc, struct pidcache *procs)
+static void sc_shed(void *fam, bool on)
 {
-	sc->procs = procs;
-}
+	struct syscalls *sc = fam;
 
-void syscalls__shed(struct syscalls *sc, bool on)
-{
 	__atomic_store_n(&sc->skel->bss->shed, on, __ATOMIC_RELAXED);
 }
 
-int syscalls__poll(struct syscalls *sc)
+static int sc_poll(void *fam)
 {
+	struct syscalls *sc = fam;
+
 	return family_ring__consume(sc->ring);
 }
 
@@ -426,11 +445,20 @@ static void window_drops(struct syscalls *sc, struct record *rec)
 	record__drop(rec, dc, "map_read_errors", sc->read_errors + counters__errors(sc->errno_prev));
 }
 
-int syscalls__window(struct syscalls *sc, struct record *rec)
+/*
+ * Closes the window: the metrics record's syscalls (the window's own counts,
+ * percentiles, coarse buckets and their bounds, sum_ns estimated from the
+ * histogram) and its "syscalls" drops.
+ */
+static int sc_window(void *fam, struct record *rec)
 {
 	Hostmon__V1__SyscallWindow *by_nr[SC_MAX_NR] = {};
+	struct syscalls *sc = fam;
 	const uint64_t *traced = (const uint64_t *)sc->skel->rodata->traced;
 	uint64_t epoch, calls, errors, max_ns;
+
+	rec->ev.metrics.n_bucket_le_ns = HIST_LE_COUNT;
+	rec->ev.metrics.bucket_le_ns = (uint64_t *)hist_le_ns;
 
 	/* New calls record their maximum in the other slot from here on. */
 	epoch = __atomic_fetch_add(&sc->skel->bss->epoch, 1, __ATOMIC_SEQ_CST);
@@ -445,3 +473,21 @@ int syscalls__window(struct syscalls *sc, struct record *rec)
 	window_drops(sc, rec);
 	return 0;
 }
+
+const struct family_ops syscall_family = {
+	.name = "syscalls",
+	.enabled = sc_enabled,
+	.open = sc_open,
+	.free = sc_free,
+	.epoll_fd = sc_epoll_fd,
+	.events_fd = sc_events_fd,
+	.poll = sc_poll,
+	.window = sc_window,
+	.shed = sc_shed,
+	.shed_priority = 1,	/* slow_syscall events go first */
+	.object = sc_object,
+	.set_workloads = sc_set_workloads,
+	.workload_rows = true,
+	.names_processes = true,
+	.needs = &net_family,
+};

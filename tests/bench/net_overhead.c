@@ -20,9 +20,9 @@
 #include <bpf/libbpf.h>
 #include "bench_util.h"
 #include "histogram.h"
-#include "probes/net_family.h"
+#include "net.h"
 #include "net.skel.h"
-#include "probes/syscall_family.h"
+#include "syscalls.h"
 #include "syscalls.skel.h"
 
 #define MAX_CONNS	10000000L

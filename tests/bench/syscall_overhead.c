@@ -15,7 +15,7 @@
 #include <bpf/libbpf.h>
 #include "bench_util.h"
 #include "histogram.h"
-#include "probes/syscall_family.h"
+#include "syscalls.h"
 #include "floor.skel.h"
 #include "syscalls.skel.h"
 
