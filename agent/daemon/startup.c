@@ -149,7 +149,7 @@ static int some_map_fd(const struct daemon *d)
 /*
  * What the agent needs after attach is open already: ring buffers and maps
  * (their descriptors), the output, the spool directory (root's own, by owner
- * permissions). Every capability goes (README, "Privileges"), but CAP_BPF on
+ * permissions). Every capability goes (docs/install.md, "Privileges"), but CAP_BPF on
  * a kernel that checks it for every bpf() command: without it no window
  * could read the maps there.
  */
