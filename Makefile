@@ -160,7 +160,7 @@ $(BUILD)/consume/%.o: tools/hostmon-consume/%.c | $(PROTO_HDRS) $(BUILD)/consume
 
 # The JSON writer is the agent's own (agent/record/pbjson.c), and so is the spool's format
 # for --spool (agent/sinks/spool_format.c, spool_segfile.c): the two cannot disagree.
-CONSUME_AGENT := $(addprefix $(BUILD)/agent/,record/pbjson.o sinks/spool_format.o sinks/spool_segfile.o)
+CONSUME_AGENT := $(addprefix $(BUILD)/agent/,record/pbjson.o record/pbjson_rules.o record/pbjson_read.o sinks/spool_format.o sinks/spool_segfile.o)
 $(BUILD)/hostmon-consume: $(CONSUME_OBJS) $(CONSUME_AGENT) $(PROTO_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CCFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@

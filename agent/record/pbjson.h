@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <protobuf-c/protobuf-c.h>
 #include "core/compiler.h"
+#include "record/pbjson_rules.h"	/* pbjson_check_rules */
 
 /* A growing text buffer, reused from record to record; always NUL-terminated once written. */
 struct pbjson_buf {
@@ -54,13 +55,5 @@ ProtobufCMessage *pbjson_read(struct json_object *obj, const ProtobufCMessageDes
 
 /* pbjson_write parsed back by json-c, for tools and tests; NULL without memory. */
 struct json_object *pbjson_object(const ProtobufCMessage *msg, enum pbjson_mode mode);
-
-/*
- * Checks the JSON rules against the descriptors reachable from root: every
- * field of every message has an entry (tools/gen-json-rules), every entry
- * names a field that exists, every rule parses and names siblings that
- * exist. 0, or -EINVAL with the first problem in err.
- */
-int pbjson_check_rules(const ProtobufCMessageDescriptor *root, char *err, size_t errlen);
 
 #endif /* HOSTMON_PBJSON_H */
