@@ -246,8 +246,9 @@ test-bpf: bpf-tests
 # A helper may need a library: HELPER_LIBS, set per helper below.
 $(BUILD)/helpers/kafka_admin: HELPER_LIBS := -lrdkafka
 
-# workload_resolve names real cgroups with the agent's own module.
-$(BUILD)/helpers/workload_resolve: tests/helpers/workload_resolve.c $(BUILD)/agent/probes/workload.o | $(BUILD)/helpers
+# workload_resolve names real cgroups with the agent's own modules (parser, cache, resolver).
+$(BUILD)/helpers/workload_resolve: tests/helpers/workload_resolve.c $(BUILD)/agent/probes/workload.o \
+		$(BUILD)/agent/probes/workload_cache.o $(BUILD)/agent/probes/workload_resolver.o | $(BUILD)/helpers
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CCFLAGS) $(WARN) $^ -o $@
 

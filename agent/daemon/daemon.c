@@ -16,7 +16,7 @@
 #include "probes/families.h"
 #include "probes/family_set.h"
 #include "probes/pidcache.h"
-#include "probes/workload.h"
+#include "probes/workload_cache.h"
 #include "probes/workloads.h"
 #include "record/evring.h"
 #include "serve/snapshot.h"

@@ -5,7 +5,7 @@
 #include "daemon/lifecycle.h"
 #include "daemon/state.h"
 #include "probes/family_set.h"
-#include "probes/workload.h"
+#include "probes/workload_cache.h"
 #include "serve/snapshot.h"
 #include "serve/statsock.h"
 #include "sinks/kafka_sink.h"

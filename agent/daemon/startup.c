@@ -11,7 +11,7 @@
 #include "probes/exemap.h"
 #include "probes/family_set.h"
 #include "probes/pidcache.h"
-#include "probes/workload.h"
+#include "probes/workload_cache.h"
 #include "probes/workloads.h"
 #include "record/envelope.h"
 #include "record/evring.h"

@@ -12,6 +12,7 @@
 #include "core/names.h"
 #include "record/record.h"
 #include "probes/workload.h"
+#include "probes/workload_cache.h"
 #include "probes/workloads.h"
 
 /* The last cumulative values read of one (cgroup, syscall) entry. */

@@ -1,6 +1,6 @@
 /*
  * workload_resolve [--walk] [--pid PID] CGID...: names each cgroup id as
- * hostmond's cache does (agent/probes/workload.c, the cgroup2 mount from
+ * hostmond's cache does (agent/probes/workload_cache.c, the cgroup2 mount from
  * /proc/self/mountinfo), one line an id:
  * CGID|runtime|id|short id|pod uid|qos|unit|name|gone, or CGID|error|ERRNO.
  * --walk: no file handles, the tree is walked. --pid: PID is said to be in
@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "probes/workload.h"
+#include "probes/workload_cache.h"
 
 static int resolve(struct workload_cache *c, const char *arg, uint32_t pid)
 {

@@ -3,7 +3,7 @@
 # under a kubelet with the systemd and the cgroupfs driver, CRI-O, Podman
 # root and rootless, a service, a session), under a parent of the test's own
 # on the cgroup2 mount, each with a real process in it: the agent's cache
-# (agent/probes/workload.c, through build/helpers/workload_resolve) names each
+# (agent/probes/workload_cache.c, through build/helpers/workload_resolve) names each
 # process's cgroup id, by file handle and by walk, with the runtime, id, pod
 # UID and QoS class the test wrote. On a hybrid host a process whose cgroupfs
 # "runtime" wrote only a v1 memory cgroup is named from it. Given a process of

@@ -1,4 +1,4 @@
-/* Unit tests of agent/probes/workload.c: names from cgroup paths of every runtime (cgroup2 and v1), hostile paths, and the cache over a fake tree. */
+/* Unit tests of agent/probes/workload.c (names from cgroup paths of every runtime, cgroup2 and v1, hostile paths) and of workload_cache.c with its resolver over a fake tree. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 #include "probes/workload.h"
+#include "probes/workload_cache.h"
 
 #define ID_A "3f1c0d9e8b7a6f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7c"
 #define ID_B "9b2e4c6a8d0f1e3c5a7b9d1f3e5c7a9b0d2f4e6c8a0b1d3f5e7c9a1b3d5f7e9c"
