@@ -4,7 +4,7 @@
 # each alert fires, does not fire where it must not, and resolves; the
 # canary's crashes never make a crash-loop alert); every rule has a test and
 # a runbook_url naming a page that exists; every hostmon_ metric the rules
-# read is one the agent writes (agent/serve/exposition.c).
+# read is one the agent writes (agent/serve/exposition*.c).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DIR=$ROOT/packaging/prometheus
@@ -34,7 +34,7 @@ for u in $urls; do
 	[[ -f "$ROOT/$u" ]] || fail "runbook_url $u: no such file in the repository"
 done
 for m in $(grep -oP '\bhostmon_[a-z_]+\b' "$RULES" | sort -u); do
-	grep -q "\"$m\"" "$ROOT/agent/serve/exposition.c" ||
-		fail "the rules read $m, which agent/serve/exposition.c does not write"
+	grep -q "\"$m\"" "$ROOT"/agent/serve/exposition*.c ||
+		fail "the rules read $m, which agent/serve/exposition*.c does not write"
 done
 echo "PASS: $(wc -l <<<"$alerts") alerts, $(grep -c '^  - name:' "${tests[@]}" | awk -F: '{s += $2} END {print s}') promtool test groups"

@@ -11,6 +11,7 @@
 #include "ctl.h"
 #include "http.h"
 #include "table.h"
+#include "core/jsonget.h"
 
 #define CTL_DEFAULT_SOCKET	"/run/hostmon/hostmon.sock"
 
@@ -108,13 +109,6 @@ static void print_probes(struct json_object *health)
 	}
 }
 
-static uint64_t get_u64(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
-}
-
 /* The Kafka sink's state, counts and last error, when the agent has one. */
 static void print_kafka(struct json_object *health)
 {
@@ -124,8 +118,9 @@ static void print_kafka(struct json_object *health)
 	    !json_object_object_get_ex(k, "state", &st))
 		return;
 	printf("kafka      %s: %llu delivered, %llu lost, %llu spooled", json_object_get_string(st),
-	       (unsigned long long)get_u64(k, "delivered"), (unsigned long long)get_u64(k, "lost"),
-	       (unsigned long long)get_u64(k, "spool_records"));
+	       (unsigned long long)jsonget_u64(k, "delivered"),
+	       (unsigned long long)jsonget_u64(k, "lost"),
+	       (unsigned long long)jsonget_u64(k, "spool_records"));
 	if (json_object_object_get_ex(k, "last_error", &err) && *json_object_get_string(err))
 		printf("; last error: %s", json_object_get_string(err));
 	printf("\n");

@@ -3,22 +3,7 @@
 #include <string.h>
 #include <time.h>
 #include "table.h"
-
-static uint64_t u64(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
-}
-
-/* o[key] as text; "" when missing or null. */
-static const char *str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-	const char *s = json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
-
-	return s ? s : "";
-}
+#include "core/jsonget.h"
 
 void ctl_table_ns(char *out, size_t len, uint64_t ns)
 {
@@ -61,11 +46,12 @@ void ctl_table_status(FILE *f, struct json_object *health, struct json_object *w
 
 	if (json_object_object_get_ex(health, "drops", &drops))
 		ndrops = drops_total(drops);
-	fprintf(f, "hostmond %-9s", str(health, "state"));
+	fprintf(f, "hostmond %-9s", jsonget_str(health, "state"));
 	if (window)
-		fprintf(f, " window %5.1fs,", u64(window, "window_ns") / 1e9);
-	if (u64(health, "last_window_ns"))
-		fprintf(f, " last closed %4.1fs ago", now_s() - u64(health, "last_window_ns") / 1e9);
+		fprintf(f, " window %5.1fs,", jsonget_u64(window, "window_ns") / 1e9);
+	if (jsonget_u64(health, "last_window_ns"))
+		fprintf(f, " last closed %4.1fs ago",
+			now_s() - jsonget_u64(health, "last_window_ns") / 1e9);
 	else
 		fprintf(f, " no window closed yet");
 	fprintf(f, ", drops %" PRIu64 "\n", ndrops);
@@ -73,8 +59,8 @@ void ctl_table_status(FILE *f, struct json_object *health, struct json_object *w
 
 static int by_calls(const void *a, const void *b)
 {
-	uint64_t x = u64(*(struct json_object *const *)a, "calls");
-	uint64_t y = u64(*(struct json_object *const *)b, "calls");
+	uint64_t x = jsonget_u64(*(struct json_object *const *)a, "calls");
+	uint64_t y = jsonget_u64(*(struct json_object *const *)b, "calls");
 
 	return x < y ? 1 : x > y ? -1 : 0;
 }
@@ -82,12 +68,12 @@ static int by_calls(const void *a, const void *b)
 static void syscall_row(FILE *f, struct json_object *row, double window_s)
 {
 	char p50[16], p95[16], p99[16];
-	uint64_t calls = u64(row, "calls"), errors = u64(row, "errors");
+	uint64_t calls = jsonget_u64(row, "calls"), errors = jsonget_u64(row, "errors");
 
-	ctl_table_ns(p50, sizeof(p50), u64(row, "p50_ns"));
-	ctl_table_ns(p95, sizeof(p95), u64(row, "p95_ns"));
-	ctl_table_ns(p99, sizeof(p99), u64(row, "p99_ns"));
-	fprintf(f, "%-19.19s %11.1f %10.1f %6.1f %9s %9s %9s\n", str(row, "syscall"),
+	ctl_table_ns(p50, sizeof(p50), jsonget_u64(row, "p50_ns"));
+	ctl_table_ns(p95, sizeof(p95), jsonget_u64(row, "p95_ns"));
+	ctl_table_ns(p99, sizeof(p99), jsonget_u64(row, "p99_ns"));
+	fprintf(f, "%-19.19s %11.1f %10.1f %6.1f %9s %9s %9s\n", jsonget_str(row, "syscall"),
 		calls / window_s, errors / window_s, calls ? 100.0 * errors / calls : 0.0, p50,
 		p95, p99);
 }
@@ -95,7 +81,7 @@ static void syscall_row(FILE *f, struct json_object *row, double window_s)
 void ctl_table_syscalls(FILE *f, struct json_object *window, int max_rows)
 {
 	struct json_object *rows;
-	double window_s = u64(window, "window_ns") / 1e9;
+	double window_s = jsonget_u64(window, "window_ns") / 1e9;
 	size_t n;
 
 	fprintf(f, "%-19s %11s %10s %6s %9s %9s %9s\n", "SYSCALL", "CALLS/S", "ERRORS/S", "ERR%",
@@ -114,37 +100,38 @@ void ctl_table_syscalls(FILE *f, struct json_object *window, int max_rows)
  */
 static void workload_label(char *out, size_t len, struct json_object *w)
 {
-	const char *id = str(w, "container_id");
+	const char *id = jsonget_str(w, "container_id");
 
 	if (strlen(id) >= 12)
-		snprintf(out, len, "%s%s:%.12s", *str(w, "pod_uid") ? "k8s:" : "",
-			 str(w, "runtime"), id);
+		snprintf(out, len, "%s%s:%.12s", *jsonget_str(w, "pod_uid") ? "k8s:" : "",
+			 jsonget_str(w, "runtime"), id);
 	else
-		snprintf(out, len, "%s", str(w, "name"));
+		snprintf(out, len, "%s", jsonget_str(w, "name"));
 }
 
 static void workload_row(FILE *f, struct json_object *w, double window_s)
 {
 	struct json_object *rows, *busiest = NULL;
-	uint64_t calls = u64(w, "calls");
+	uint64_t calls = jsonget_u64(w, "calls");
 	char p95[16] = "-", label[64];
 
 	/* The agent lists a workload's syscalls by calls, most first. */
 	if (json_object_object_get_ex(w, "syscalls", &rows) && json_object_array_length(rows))
 		busiest = json_object_array_get_idx(rows, 0);
 	if (busiest)
-		ctl_table_ns(p95, sizeof(p95), u64(busiest, "p95_ns"));
+		ctl_table_ns(p95, sizeof(p95), jsonget_u64(busiest, "p95_ns"));
 	workload_label(label, sizeof(label), w);
 	fprintf(f, "%-27.27s %9.1f %5.1f %5" PRIu64 " %3" PRIu64 " %7" PRIu64 " %-9.9s %8s\n",
-		label, calls / window_s, calls ? 100.0 * u64(w, "errors") / calls : 0.0,
-		u64(w, "crashes"), u64(w, "oom_kills"), u64(w, "conn_errors"),
-		busiest ? str(busiest, "syscall") : "-", p95);
+		label, calls / window_s, calls ? 100.0 * jsonget_u64(w, "errors") / calls : 0.0,
+		jsonget_u64(w, "crashes"), jsonget_u64(w, "oom_kills"),
+		jsonget_u64(w, "conn_errors"),
+		busiest ? jsonget_str(busiest, "syscall") : "-", p95);
 }
 
 void ctl_table_workloads(FILE *f, struct json_object *window, int max_rows)
 {
 	struct json_object *wl, *rows;
-	double window_s = u64(window, "window_ns") / 1e9;
+	double window_s = jsonget_u64(window, "window_ns") / 1e9;
 
 	fprintf(f, "%-27s %9s %5s %5s %3s %7s %-9s %8s\n", "WORKLOAD", "CALLS/S", "ERR%",
 		"CRASH", "OOM", "CONNERR", "BUSIEST", "P95");
@@ -157,8 +144,8 @@ void ctl_table_workloads(FILE *f, struct json_object *window, int max_rows)
 
 static int by_errors(const void *a, const void *b)
 {
-	uint64_t x = u64(*(struct json_object *const *)a, "errors");
-	uint64_t y = u64(*(struct json_object *const *)b, "errors");
+	uint64_t x = jsonget_u64(*(struct json_object *const *)a, "errors");
+	uint64_t y = jsonget_u64(*(struct json_object *const *)b, "errors");
 
 	return x < y ? 1 : x > y ? -1 : 0;
 }
@@ -176,33 +163,33 @@ void ctl_table_endpoints(FILE *f, struct json_object *window, int max_rows)
 	json_object_array_sort(rows, by_errors);
 	for (size_t i = 0; i < json_object_array_length(rows) && shown < max_rows; i++) {
 		row = json_object_array_get_idx(rows, i);
-		if (!u64(row, "errors"))
+		if (!jsonget_u64(row, "errors"))
 			break;
-		fprintf(f, "%-47.47s %10" PRIu64 " %10" PRIu64 "\n", str(row, "endpoint"),
-			u64(row, "attempts"),
-			u64(row, "errors"));
+		fprintf(f, "%-47.47s %10" PRIu64 " %10" PRIu64 "\n", jsonget_str(row, "endpoint"),
+			jsonget_u64(row, "attempts"),
+			jsonget_u64(row, "errors"));
 		shown++;
 	}
 }
 
 static void crash_row(FILE *f, struct json_object *ev)
 {
-	time_t t = (time_t)(u64(ev, "ts_ns") / 1000000000ULL);
+	time_t t = (time_t)(jsonget_u64(ev, "ts_ns") / 1000000000ULL);
 	char when[16], what[32];
 	struct tm tm;
 
 	if (!localtime_r(&t, &tm) || !strftime(when, sizeof(when), "%H:%M:%S", &tm))
 		snprintf(when, sizeof(when), "?");
-	if (!strcmp(str(ev, "type"), "oom_kill"))
+	if (!strcmp(jsonget_str(ev, "type"), "oom_kill"))
 		snprintf(what, sizeof(what), "OOM kill");
 	else if (json_object_get_boolean(json_object_object_get(ev, "canary")))
 		snprintf(what, sizeof(what), "selftest canary");	/* on purpose, not a crash */
 	else
-		snprintf(what, sizeof(what), "%s%s", str(ev, "signal_name"),
+		snprintf(what, sizeof(what), "%s%s", jsonget_str(ev, "signal_name"),
 			 json_object_get_boolean(json_object_object_get(ev, "core_dumped")) ?
 			 " (core)" : "");
-	fprintf(f, "%-8s %8" PRIu64 " %-16.16s %-18.18s %-25.25s\n", when, u64(ev, "pid"),
-		str(ev, "comm"), what, str(ev, "cgroup"));
+	fprintf(f, "%-8s %8" PRIu64 " %-16.16s %-18.18s %-25.25s\n", when, jsonget_u64(ev, "pid"),
+		jsonget_str(ev, "comm"), what, jsonget_str(ev, "cgroup"));
 }
 
 void ctl_table_crashes(FILE *f, struct json_object *events, int max_rows)
