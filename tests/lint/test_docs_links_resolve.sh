@@ -103,7 +103,7 @@ plants = [
      "no heading #no-such-heading in docs/kafka.md"),
     ("a missing anchor on the same page", "See [above](#not-a-heading-here).",
      "no heading #not-a-heading-here in docs/records.md"),
-    ("a link out of the repository", "See [design](../../shared/DESIGN.md).",
+    ("a link out of the repository", "See [notes](../../elsewhere/NOTES.md).",
      "points outside the repository"),
 ]
 copy = os.path.join(sys.argv[2], "repo")
